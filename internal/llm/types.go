@@ -1,0 +1,63 @@
+// Package llm talks to OpenAI-compatible chat-completions endpoints: it routes a
+// prompt's model string to a configured provider, limits concurrency, retries
+// transient failures, and answers from the response cache where it can.
+package llm
+
+import (
+	"context"
+	"time"
+)
+
+// Message is one chat message sent to the model.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Params are the generation parameters taken from a prompt's `config` front matter.
+// Pointer fields are unset when nil, so an unset value never reaches the cache key.
+type Params struct {
+	Temperature *float64 `json:"temperature,omitempty"`
+	TopP        *float64 `json:"top_p,omitempty"`
+	MaxTokens   int      `json:"max_tokens,omitempty"`
+	Stop        []string `json:"stop,omitempty"`
+	Seed        *int     `json:"seed,omitempty"`
+	// JSONMode asks for response_format {"type":"json_object"}.
+	JSONMode bool `json:"json_mode,omitempty"`
+}
+
+// Request is one chat completion to make. Model is the prompt's model string as
+// written (for example "local/llama3.1" or "anthropic/claude-sonnet-4-5"); the
+// client resolves the provider from it.
+type Request struct {
+	Model    string    `json:"model"`
+	Messages []Message `json:"messages"`
+	Params   Params    `json:"params"`
+}
+
+// Usage is the token usage the endpoint reported.
+type Usage struct {
+	InputTokens  int `json:"input_tokens"`
+	OutputTokens int `json:"output_tokens"`
+}
+
+// Response is a completed call, from the network or the cache.
+type Response struct {
+	Content string `json:"content"`
+	Usage   Usage  `json:"usage"`
+	// Provider is the name of the provider that served the call; Model is the model
+	// name actually sent to it (the provider prefix removed).
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+	// Latency is the wall time of the successful attempt; for a cache hit it is the
+	// latency recorded when the response was first fetched.
+	Latency  time.Duration `json:"latency"`
+	Retries  int           `json:"retries"`
+	CacheHit bool          `json:"cache_hit"`
+}
+
+// Completer makes chat completions. The eval runner and the llm-rubric judge
+// depend on this interface; *Client implements it.
+type Completer interface {
+	Complete(ctx context.Context, req Request) (Response, error)
+}
