@@ -1,0 +1,327 @@
+// Package config loads promptgate.yaml: it decodes the file strictly, validates it,
+// and fills every default, so the rest of promptgate works with a typed, complete
+// Config. Errors name the file, line and key.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/diag"
+)
+
+// FileName is the config file promptgate looks for at the repo root.
+const FileName = "promptgate.yaml"
+
+// Default values, documented in the README's configuration section.
+const (
+	DefaultConcurrency   = 8
+	DefaultTimeout       = 60 * time.Second
+	DefaultMaxRetries    = 4
+	DefaultAPIKeyEnv     = "OPENAI_API_KEY"
+	DefaultFlagsFile     = "flags/prompts.flagd.json"
+	DefaultMinPermission = "write"
+	DefaultCheckName     = "promptgate"
+	DefaultPromptsDir    = "prompts"
+	DefaultEvalsDir      = "evals"
+	DefaultCacheDir      = ".promptgate/cache"
+	DefaultJudgeModel    = "gpt-4.1-mini"
+	defaultProviderName  = "default"
+)
+
+// DefaultSteps are the rollout percentages allowed when rollout.steps is not set.
+var DefaultSteps = []int{1, 5, 10, 25, 50, 100}
+
+// DefaultAlerts are the budget alert thresholds (fractions of monthly_usd).
+var DefaultAlerts = []float64{0.5, 0.8, 1.0}
+
+// Permissions in increasing order, as GitHub's collaborator permission API names them.
+var Permissions = []string{"none", "read", "triage", "write", "maintain", "admin"}
+
+// Config is a validated promptgate.yaml with every default filled in.
+type Config struct {
+	// Path is where the config came from ("" when built from defaults alone).
+	Path string
+	// Providers in file order. DefaultProvider names the one serving bare model names.
+	Providers       []Provider
+	DefaultProvider string
+	Pricing         map[string]Price
+	Traffic         map[string]Traffic
+	Budget          Budget
+	Gate            Gate
+	Rollout         Rollout
+	Defaults        Defaults
+	Paths           Paths
+
+	// lines maps dotted key paths ("pricing.my-model") to their line in the file.
+	lines map[string]int
+	// sections holds each top-level section re-encoded canonically, for change detection.
+	sections map[string]string
+}
+
+// Provider is one OpenAI-compatible endpoint. An empty BaseURL means
+// $OPENAI_BASE_URL, else OpenAI's public API; see ResolveBaseURL.
+type Provider struct {
+	Name        string
+	BaseURL     string
+	APIKeyEnv   string
+	Concurrency int
+	Timeout     time.Duration
+	MaxRetries  int
+}
+
+// Price is USD per 1M input and output tokens.
+type Price struct {
+	Input  float64
+	Output float64
+}
+
+// Traffic is the expected request volume for a prompt or flag.
+type Traffic struct {
+	RequestsPerDay float64
+}
+
+// Budget is the monthly spend the projection is measured against. MonthlyUSD 0 means unset.
+type Budget struct {
+	MonthlyUSD float64
+	Alerts     []float64
+}
+
+// Gate says which findings fail the check. Nil percentages disable that gate.
+type Gate struct {
+	// FailOnRegression fails when a case that passed at base fails at head (default true).
+	FailOnRegression bool
+	// FailOnThreshold fails when a suite's pass rate is below its threshold (default true).
+	FailOnThreshold bool
+	// MaxPassRateDropPct tolerates a drop in pass rate of up to this many points; nil means
+	// any drop of a previously passing case fails (with FailOnRegression).
+	MaxPassRateDropPct       *float64
+	MaxCostIncreasePct       *float64
+	FailOnBudget             bool
+	MaxLatencyP95IncreasePct *float64
+}
+
+// Rollout holds the ChatOps rules for /rollout and /rollback.
+type Rollout struct {
+	FlagsFile     string
+	Steps         []int
+	MinPermission string
+	Teams         []string
+	RequireCheck  bool
+	// Branch to commit to; "" means the repository's default branch.
+	Branch    string
+	CheckName string
+}
+
+// Defaults fill what prompts and suites leave out.
+type Defaults struct {
+	Model      string
+	JudgeModel string
+}
+
+// Paths locate the repo's prompts, suites and response cache, relative to the repo root.
+type Paths struct {
+	Prompts string
+	Evals   string
+	Cache   string
+}
+
+// Default returns the configuration used when a repo has no promptgate.yaml.
+func Default() *Config {
+	c, err := Parse(nil, "")
+	if err != nil {
+		panic("config: defaults do not validate: " + err.Error())
+	}
+	return c
+}
+
+// Load reads promptgate.yaml from fsys. A missing file yields Default().
+func Load(fsys fs.FS, name string) (*Config, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return Parse(data, name)
+}
+
+// Parse decodes and validates a promptgate.yaml document. It is pure: file is only
+// used in error messages. Empty data yields the defaults.
+func Parse(data []byte, file string) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	var raw rawConfig
+	if len(bytes.TrimSpace(data)) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
+			return nil, yamlError(file, err)
+		}
+	}
+	c := &Config{Path: file, lines: map[string]int{}, sections: map[string]string{}}
+	indexLines(&root, c.lines, c.sections)
+	v := validator{file: file, lines: c.lines}
+	v.providers(c, raw.Providers, &root)
+	v.pricing(c, raw.Pricing)
+	v.traffic(c, raw.Traffic)
+	v.budget(c, raw.Budget)
+	v.gate(c, raw.Gate)
+	v.rollout(c, raw.Rollout)
+	c.Defaults = Defaults{JudgeModel: DefaultJudgeModel}
+	if d := raw.Defaults; d != nil {
+		c.Defaults.Model = d.Model
+		if d.JudgeModel != "" {
+			c.Defaults.JudgeModel = d.JudgeModel
+		}
+	}
+	c.Paths = Paths{Prompts: DefaultPromptsDir, Evals: DefaultEvalsDir, Cache: DefaultCacheDir}
+	if p := raw.Paths; p != nil {
+		c.Paths.Prompts = firstNonEmpty(p.Prompts, c.Paths.Prompts)
+		c.Paths.Evals = firstNonEmpty(p.Evals, c.Paths.Evals)
+		c.Paths.Cache = firstNonEmpty(p.Cache, c.Paths.Cache)
+	}
+	if err := v.errs.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Line returns the line of a dotted key path ("gate.max_cost_increase_pct"), or 0.
+func (c *Config) Line(path string) int { return c.lines[path] }
+
+// Section returns a canonical encoding of one top-level section ("providers",
+// "pricing", …) so two versions of the file can be compared section by section
+// regardless of comments and formatting.
+func (c *Config) Section(name string) string { return c.sections[name] }
+
+// Provider returns the named provider.
+func (c *Config) Provider(name string) (Provider, bool) {
+	for _, p := range c.Providers {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Provider{}, false
+}
+
+// ResolveBaseURL returns the provider's base URL, falling back to $OPENAI_BASE_URL
+// and then OpenAI's public API.
+func (p Provider) ResolveBaseURL(getenv func(string) string) string {
+	if p.BaseURL != "" {
+		return p.BaseURL
+	}
+	if u := getenv("OPENAI_BASE_URL"); u != "" {
+		return u
+	}
+	return "https://api.openai.com/v1"
+}
+
+// PermissionAtLeast reports whether have is at least want in GitHub's permission order.
+func PermissionAtLeast(have, want string) bool {
+	return slices.Index(Permissions, have) >= slices.Index(Permissions, want) && slices.Index(Permissions, want) >= 0
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+): `)
+
+// yamlError turns a yaml.v3 error into a diag.Error at the first line it names.
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = strings.Replace(msg, m[0], "", 1)
+	}
+	msg = strings.Replace(msg, " in type config.raw", " in ", 1)
+	msg = regexp.MustCompile(` in (config\.raw\w*|type config\.raw\w*)$`).ReplaceAllString(msg, "")
+	return diag.Errorf(file, line, "%s", msg)
+}
+
+// indexLines records the line of every key down to the third level, and a
+// canonical JSON-ish encoding of each top-level section.
+func indexLines(root *yaml.Node, lines map[string]int, sections map[string]string) {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return
+	}
+	var walk func(n *yaml.Node, prefix string, depth int)
+	walk = func(n *yaml.Node, prefix string, depth int) {
+		if n.Kind != yaml.MappingNode || depth > 3 {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			if prefix != "" {
+				key = prefix + "." + key
+			}
+			lines[key] = n.Content[i].Line
+			walk(n.Content[i+1], key, depth+1)
+		}
+	}
+	top := root.Content[0]
+	walk(top, "", 1)
+	if top.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		var v any
+		if err := top.Content[i+1].Decode(&v); err == nil {
+			sections[top.Content[i].Value] = canonical(v)
+		}
+	}
+}
+
+// canonical renders a decoded YAML value with sorted keys.
+func canonical(v any) string {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(strconv.Quote(k) + ":" + canonical(t[k]))
+		}
+		b.WriteString("}")
+		return b.String()
+	case []any:
+		parts := make([]string, len(t))
+		for i, e := range t {
+			parts[i] = canonical(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	default:
+		return fmt.Sprintf("%#v", t)
+	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,197 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const specExample = `providers:                 # the first one, or the one named "default", serves bare model names
+  default:
+    base_url: http://127.0.0.1:11434/v1
+    api_key_env: OPENAI_API_KEY
+    concurrency: 8
+    timeout: 60s
+    max_retries: 4
+  local:
+    base_url: http://127.0.0.1:8000/v1
+    concurrency: 2
+pricing:                   # USD per 1M tokens; merged over the built-in table
+  my-finetune: {input: 0.30, output: 1.20}
+traffic:                   # requests per day, per prompt name
+  summarize: {requests_per_day: 20000}
+budget: {monthly_usd: 5000, alerts: [0.5, 0.8, 1.0]}
+gate: {max_cost_increase_pct: 20, fail_on_budget: true}
+rollout:
+  flags_file: flags/prompts.flagd.json
+  steps: [1, 5, 10, 25, 50, 100]
+  min_permission: write
+  require_check: true
+`
+
+func TestParseSpecExample(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(specExample), "promptgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProviders := []Provider{
+		{Name: "default", BaseURL: "http://127.0.0.1:11434/v1", APIKeyEnv: "OPENAI_API_KEY", Concurrency: 8, Timeout: 60 * time.Second, MaxRetries: 4},
+		{Name: "local", BaseURL: "http://127.0.0.1:8000/v1", APIKeyEnv: "OPENAI_API_KEY", Concurrency: 2, Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries},
+	}
+	if diff := cmp.Diff(wantProviders, c.Providers); diff != "" {
+		t.Errorf("providers (-want +got):\n%s", diff)
+	}
+	if c.DefaultProvider != "default" {
+		t.Errorf("default provider = %q", c.DefaultProvider)
+	}
+	if got := c.Pricing["my-finetune"]; got != (Price{Input: 0.30, Output: 1.20}) {
+		t.Errorf("pricing = %+v", got)
+	}
+	if got := c.Traffic["summarize"].RequestsPerDay; got != 20000 {
+		t.Errorf("traffic = %v", got)
+	}
+	if c.Budget.MonthlyUSD != 5000 || !cmp.Equal(c.Budget.Alerts, []float64{0.5, 0.8, 1.0}) {
+		t.Errorf("budget = %+v", c.Budget)
+	}
+	if c.Gate.MaxCostIncreasePct == nil || *c.Gate.MaxCostIncreasePct != 20 || !c.Gate.FailOnBudget || !c.Gate.FailOnRegression {
+		t.Errorf("gate = %+v", c.Gate)
+	}
+	if c.Rollout.FlagsFile != "flags/prompts.flagd.json" || !c.Rollout.RequireCheck || c.Rollout.MinPermission != "write" {
+		t.Errorf("rollout = %+v", c.Rollout)
+	}
+	if got := c.Line("gate.max_cost_increase_pct"); got != 16 {
+		t.Errorf("line of gate.max_cost_increase_pct = %d, want 16", got)
+	}
+	if got := c.Line("pricing.my-finetune"); got != 12 {
+		t.Errorf("line of pricing.my-finetune = %d, want 12", got)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	if len(c.Providers) != 1 || c.Providers[0].Name != "default" || c.Providers[0].Concurrency != DefaultConcurrency {
+		t.Fatalf("providers = %+v", c.Providers)
+	}
+	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" {
+		t.Errorf("rollout = %+v", c.Rollout)
+	}
+	if !cmp.Equal(c.Budget.Alerts, DefaultAlerts) {
+		t.Errorf("alerts = %v", c.Budget.Alerts)
+	}
+	if c.Paths != (Paths{Prompts: "prompts", Evals: "evals", Cache: ".promptgate/cache"}) {
+		t.Errorf("paths = %+v", c.Paths)
+	}
+}
+
+func TestFirstProviderIsDefaultWithoutOneNamedDefault(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte("providers:\n  zeta: {}\n  alpha: {}\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DefaultProvider != "zeta" {
+		t.Errorf("default = %q, want zeta (first in file order)", c.DefaultProvider)
+	}
+}
+
+func TestParseErrorsNameFileAndLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"unknown top-level key", "providers: {}\nbugdet: {monthly_usd: 3}\n", "promptgate.yaml:2: field bugdet not found"},
+		{"unknown nested key", "gate:\n  max_cost_increase: 20\n", "promptgate.yaml:2: field max_cost_increase not found"},
+		{"malformed yaml", "providers:\n  default: {base_url: [\n", "promptgate.yaml:2: did not find expected node content"},
+		{"wrong type", "budget:\n  monthly_usd: lots\n", "promptgate.yaml:2: cannot unmarshal"},
+		{"bad timeout", "providers:\n  default:\n    timeout: soon\n", "promptgate.yaml:3: providers.default.timeout \"soon\""},
+		{"bad concurrency", "providers:\n  default:\n    concurrency: 0\n", "promptgate.yaml:3: providers.default.concurrency must be between 1 and 1024"},
+		{"price missing output", "pricing:\n  m: {input: 1}\n", "promptgate.yaml:2: pricing.m needs both input and output"},
+		{"bad step", "rollout:\n  steps: [5, 150]\n", "promptgate.yaml:2: rollout.steps must be percentages"},
+		{"bad permission", "rollout:\n  min_permission: god\n", "promptgate.yaml:2: rollout.min_permission \"god\""},
+		{"bad flags file", "rollout:\n  flags_file: flags.txt\n", "promptgate.yaml:2: rollout.flags_file"},
+		{"provider with slash", "providers:\n  a/b: {}\n", "promptgate.yaml:2: provider name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tt.in), "promptgate.yaml")
+			if err == nil {
+				t.Fatalf("Parse succeeded, want error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSectionIgnoresFormatting(t *testing.T) {
+	t.Parallel()
+	a, err := Parse([]byte("pricing:\n  m: {input: 1, output: 2}  # note\ntraffic: {s: {requests_per_day: 3}}\n"), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse([]byte("traffic:\n  s:\n    requests_per_day: 3\npricing:\n  m:\n    output: 2\n    input: 1\n"), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"pricing", "traffic", "providers"} {
+		if a.Section(s) != b.Section(s) {
+			t.Errorf("section %s differs: %q vs %q", s, a.Section(s), b.Section(s))
+		}
+	}
+}
+
+func TestPermissionAtLeast(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		have, want string
+		ok         bool
+	}{
+		{"admin", "write", true}, {"write", "write", true}, {"maintain", "write", true},
+		{"triage", "write", false}, {"read", "write", false}, {"none", "read", false}, {"bogus", "read", false},
+	}
+	for _, tt := range tests {
+		if got := PermissionAtLeast(tt.have, tt.want); got != tt.ok {
+			t.Errorf("PermissionAtLeast(%q, %q) = %v", tt.have, tt.want, got)
+		}
+	}
+}
+
+func TestResolveBaseURL(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:4000/v1"}
+	p := Provider{}
+	if got := p.ResolveBaseURL(func(k string) string { return env[k] }); got != "http://127.0.0.1:4000/v1" {
+		t.Errorf("got %q", got)
+	}
+	if got := p.ResolveBaseURL(func(string) string { return "" }); got != "https://api.openai.com/v1" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(specExample))
+	f.Add([]byte("providers: {a: {timeout: 1s}}\n"))
+	f.Add([]byte("rollout: {steps: []}\n"))
+	f.Add([]byte("- a\n- b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, "f.yaml")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.yaml") {
+				t.Fatalf("error does not name the file: %q", err)
+			}
+			return
+		}
+		if len(c.Providers) == 0 || c.DefaultProvider == "" {
+			t.Fatalf("valid config without a default provider: %+v", c)
+		}
+		if _, ok := c.Provider(c.DefaultProvider); !ok {
+			t.Fatalf("default provider %q not among providers", c.DefaultProvider)
+		}
+	})
+}

@@ -1,0 +1,67 @@
+package config
+
+// The raw* types mirror promptgate.yaml exactly as users write it. They are decoded
+// strictly (unknown keys are errors) and then validated into Config.
+
+type rawConfig struct {
+	Providers map[string]rawProvider `yaml:"providers"`
+	Pricing   map[string]rawPrice    `yaml:"pricing"`
+	Traffic   map[string]rawTraffic  `yaml:"traffic"`
+	Budget    *rawBudget             `yaml:"budget"`
+	Gate      *rawGate               `yaml:"gate"`
+	Rollout   *rawRollout            `yaml:"rollout"`
+	Defaults  *rawDefaults           `yaml:"defaults"`
+	Paths     *rawPaths              `yaml:"paths"`
+}
+
+type rawProvider struct {
+	BaseURL     string  `yaml:"base_url"`
+	APIKeyEnv   string  `yaml:"api_key_env"`
+	Concurrency *int    `yaml:"concurrency"`
+	Timeout     *string `yaml:"timeout"`
+	MaxRetries  *int    `yaml:"max_retries"`
+}
+
+type rawPrice struct {
+	Input  *float64 `yaml:"input"`
+	Output *float64 `yaml:"output"`
+}
+
+type rawTraffic struct {
+	RequestsPerDay *float64 `yaml:"requests_per_day"`
+}
+
+type rawBudget struct {
+	MonthlyUSD *float64  `yaml:"monthly_usd"`
+	Alerts     []float64 `yaml:"alerts"`
+}
+
+type rawGate struct {
+	MaxCostIncreasePct       *float64 `yaml:"max_cost_increase_pct"`
+	FailOnBudget             *bool    `yaml:"fail_on_budget"`
+	FailOnRegression         *bool    `yaml:"fail_on_regression"`
+	FailOnThreshold          *bool    `yaml:"fail_on_threshold"`
+	MaxPassRateDropPct       *float64 `yaml:"max_pass_rate_drop_pct"`
+	MaxLatencyP95IncreasePct *float64 `yaml:"max_latency_p95_increase_pct"`
+}
+
+type rawRollout struct {
+	FlagsFile     string   `yaml:"flags_file"`
+	Steps         []int    `yaml:"steps"`
+	MinPermission string   `yaml:"min_permission"`
+	Teams         []string `yaml:"teams"`
+	RequireCheck  *bool    `yaml:"require_check"`
+	Branch        string   `yaml:"branch"`
+	CheckName     string   `yaml:"check_name"`
+}
+
+type rawDefaults struct {
+	Model      string `yaml:"model"`
+	JudgeModel string `yaml:"judge_model"`
+}
+
+type rawPaths struct {
+	Prompts string `yaml:"prompts"`
+	Evals   string `yaml:"evals"`
+	Cache   string `yaml:"cache"`
+}

@@ -1,0 +1,225 @@
+package config
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/diag"
+)
+
+// validator turns raw sections into typed ones, collecting every problem with its line.
+type validator struct {
+	file  string
+	lines map[string]int
+	errs  diag.List
+}
+
+func (v *validator) errorf(key, format string, args ...any) {
+	line := v.lines[key]
+	for line == 0 && strings.Contains(key, ".") {
+		key = key[:strings.LastIndex(key, ".")]
+		line = v.lines[key]
+	}
+	v.errs = append(v.errs, diag.Errorf(v.file, line, format, args...))
+}
+
+// providers keeps file order (map decoding loses it) by reading key order from the node tree.
+func (v *validator) providers(c *Config, raw map[string]rawProvider, root *yaml.Node) {
+	order := providerOrder(root)
+	if len(raw) == 0 {
+		c.Providers = []Provider{{Name: defaultProviderName, APIKeyEnv: DefaultAPIKeyEnv,
+			Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}}
+		c.DefaultProvider = defaultProviderName
+		return
+	}
+	for _, name := range order {
+		rp, ok := raw[name]
+		if !ok {
+			continue
+		}
+		key := "providers." + name
+		if strings.ContainsAny(name, "/ ") || name == "" {
+			v.errorf(key, "provider name %q must not contain '/' or spaces", name)
+		}
+		p := Provider{Name: name, BaseURL: strings.TrimRight(rp.BaseURL, "/"), APIKeyEnv: DefaultAPIKeyEnv,
+			Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
+		if rp.BaseURL != "" && !strings.HasPrefix(rp.BaseURL, "http://") && !strings.HasPrefix(rp.BaseURL, "https://") {
+			v.errorf(key+".base_url", "providers.%s.base_url %q must start with http:// or https://", name, rp.BaseURL)
+		}
+		if rp.APIKeyEnv != "" {
+			p.APIKeyEnv = rp.APIKeyEnv
+		}
+		if rp.Concurrency != nil {
+			if *rp.Concurrency < 1 || *rp.Concurrency > 1024 {
+				v.errorf(key+".concurrency", "providers.%s.concurrency must be between 1 and 1024, got %d", name, *rp.Concurrency)
+			}
+			p.Concurrency = *rp.Concurrency
+		}
+		if rp.Timeout != nil {
+			d, err := time.ParseDuration(*rp.Timeout)
+			if err != nil || d <= 0 {
+				v.errorf(key+".timeout", "providers.%s.timeout %q is not a positive duration like 60s or 2m", name, *rp.Timeout)
+			}
+			p.Timeout = d
+		}
+		if rp.MaxRetries != nil {
+			if *rp.MaxRetries < 0 || *rp.MaxRetries > 20 {
+				v.errorf(key+".max_retries", "providers.%s.max_retries must be between 0 and 20, got %d", name, *rp.MaxRetries)
+			}
+			p.MaxRetries = *rp.MaxRetries
+		}
+		c.Providers = append(c.Providers, p)
+	}
+	c.DefaultProvider = c.Providers[0].Name
+	if _, ok := raw[defaultProviderName]; ok {
+		c.DefaultProvider = defaultProviderName
+	}
+}
+
+func providerOrder(root *yaml.Node) []string {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := root.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value == "providers" && top.Content[i+1].Kind == yaml.MappingNode {
+			var names []string
+			m := top.Content[i+1]
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				names = append(names, m.Content[j].Value)
+			}
+			return names
+		}
+	}
+	return nil
+}
+
+func (v *validator) pricing(c *Config, raw map[string]rawPrice) {
+	c.Pricing = map[string]Price{}
+	for _, model := range sortedKeys(raw) {
+		rp := raw[model]
+		key := "pricing." + model
+		if rp.Input == nil || rp.Output == nil {
+			v.errorf(key, "pricing.%s needs both input and output (USD per 1M tokens)", model)
+			continue
+		}
+		if *rp.Input < 0 || *rp.Output < 0 {
+			v.errorf(key, "pricing.%s: prices must not be negative", model)
+		}
+		c.Pricing[model] = Price{Input: *rp.Input, Output: *rp.Output}
+	}
+}
+
+func (v *validator) traffic(c *Config, raw map[string]rawTraffic) {
+	c.Traffic = map[string]Traffic{}
+	for _, name := range sortedKeys(raw) {
+		rt := raw[name]
+		if rt.RequestsPerDay == nil {
+			v.errorf("traffic."+name, "traffic.%s needs requests_per_day", name)
+			continue
+		}
+		if *rt.RequestsPerDay < 0 {
+			v.errorf("traffic."+name+".requests_per_day", "traffic.%s.requests_per_day must not be negative", name)
+		}
+		c.Traffic[name] = Traffic{RequestsPerDay: *rt.RequestsPerDay}
+	}
+}
+
+func (v *validator) budget(c *Config, raw *rawBudget) {
+	c.Budget = Budget{Alerts: slices.Clone(DefaultAlerts)}
+	if raw == nil {
+		return
+	}
+	if raw.MonthlyUSD != nil {
+		if *raw.MonthlyUSD < 0 {
+			v.errorf("budget.monthly_usd", "budget.monthly_usd must not be negative")
+		}
+		c.Budget.MonthlyUSD = *raw.MonthlyUSD
+	}
+	if raw.Alerts != nil {
+		for _, a := range raw.Alerts {
+			if a <= 0 || a > 10 {
+				v.errorf("budget.alerts", "budget.alerts are fractions of the budget (0.5 = 50%%), got %v", a)
+			}
+		}
+		c.Budget.Alerts = slices.Clone(raw.Alerts)
+		sort.Float64s(c.Budget.Alerts)
+	}
+}
+
+func (v *validator) gate(c *Config, raw *rawGate) {
+	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true}
+	if raw == nil {
+		return
+	}
+	setBool := func(dst *bool, src *bool) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setBool(&c.Gate.FailOnRegression, raw.FailOnRegression)
+	setBool(&c.Gate.FailOnThreshold, raw.FailOnThreshold)
+	setBool(&c.Gate.FailOnBudget, raw.FailOnBudget)
+	for key, pct := range map[string]*float64{
+		"max_cost_increase_pct":        raw.MaxCostIncreasePct,
+		"max_pass_rate_drop_pct":       raw.MaxPassRateDropPct,
+		"max_latency_p95_increase_pct": raw.MaxLatencyP95IncreasePct,
+	} {
+		if pct != nil && *pct < 0 {
+			v.errorf("gate."+key, "gate.%s must not be negative", key)
+		}
+	}
+	c.Gate.MaxCostIncreasePct = raw.MaxCostIncreasePct
+	c.Gate.MaxPassRateDropPct = raw.MaxPassRateDropPct
+	c.Gate.MaxLatencyP95IncreasePct = raw.MaxLatencyP95IncreasePct
+}
+
+func (v *validator) rollout(c *Config, raw *rawRollout) {
+	c.Rollout = Rollout{FlagsFile: DefaultFlagsFile, Steps: slices.Clone(DefaultSteps),
+		MinPermission: DefaultMinPermission, RequireCheck: true, CheckName: DefaultCheckName}
+	if raw == nil {
+		return
+	}
+	c.Rollout.FlagsFile = firstNonEmpty(raw.FlagsFile, c.Rollout.FlagsFile)
+	if ext := c.Rollout.FlagsFile; !strings.HasSuffix(ext, ".json") && !strings.HasSuffix(ext, ".yaml") && !strings.HasSuffix(ext, ".yml") {
+		v.errorf("rollout.flags_file", "rollout.flags_file %q must end in .json, .yaml or .yml", raw.FlagsFile)
+	}
+	if raw.Steps != nil {
+		if len(raw.Steps) == 0 {
+			v.errorf("rollout.steps", "rollout.steps must list at least one percentage")
+		}
+		for _, s := range raw.Steps {
+			if s < 0 || s > 100 {
+				v.errorf("rollout.steps", "rollout.steps must be percentages from 0 to 100, got %d", s)
+			}
+		}
+		c.Rollout.Steps = slices.Clone(raw.Steps)
+		slices.Sort(c.Rollout.Steps)
+	}
+	if raw.MinPermission != "" {
+		if !slices.Contains(Permissions[1:], raw.MinPermission) {
+			v.errorf("rollout.min_permission", "rollout.min_permission %q must be one of %s", raw.MinPermission, strings.Join(Permissions[1:], ", "))
+		}
+		c.Rollout.MinPermission = raw.MinPermission
+	}
+	c.Rollout.Teams = slices.Clone(raw.Teams)
+	if raw.RequireCheck != nil {
+		c.Rollout.RequireCheck = *raw.RequireCheck
+	}
+	c.Rollout.Branch = raw.Branch
+	c.Rollout.CheckName = firstNonEmpty(raw.CheckName, c.Rollout.CheckName)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
