@@ -1,0 +1,74 @@
+// Package projection is the contract between the promptgate check run and the
+// GitHub App: the check embeds each flag's projected monthly cost in its summary as
+// one hidden HTML comment, and the App reads it back to quote the cost of a rollout.
+package projection
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+)
+
+// marker opens the hidden line; the JSON object follows it and " -->" closes it.
+const marker = "<!-- promptgate:projection "
+
+// FlagCost is a flag's projected monthly cost with all traffic on each variant.
+type FlagCost struct {
+	StableMonthlyUSD  float64 `json:"stable_monthly_usd"`
+	RolloutMonthlyUSD float64 `json:"rollout_monthly_usd"`
+}
+
+// Projection holds the per-flag costs a check run publishes.
+type Projection struct {
+	Flags map[string]FlagCost `json:"flags"`
+}
+
+// Encode renders p as the hidden line the check appends to its summary.
+func Encode(p Projection) string {
+	if p.Flags == nil {
+		p.Flags = map[string]FlagCost{}
+	}
+	// Marshal cannot fail for this type except on NaN/Inf, which a cost never is;
+	// zero them rather than emit an unreadable line.
+	clean := Projection{Flags: make(map[string]FlagCost, len(p.Flags))}
+	for k, v := range p.Flags {
+		clean.Flags[k] = FlagCost{finite(v.StableMonthlyUSD), finite(v.RolloutMonthlyUSD)}
+	}
+	b, _ := json.Marshal(clean)
+	// "-->" cannot appear: json.Marshal escapes '>' as \u003e.
+	return marker + string(b) + " -->"
+}
+
+// Extract finds the hidden projection line in a check-run summary. It reports false
+// when there is none or it does not decode.
+func Extract(summary string) (Projection, bool) {
+	i := strings.Index(summary, marker)
+	if i < 0 {
+		return Projection{}, false
+	}
+	rest := summary[i+len(marker):]
+	j := strings.Index(rest, "-->")
+	if j < 0 {
+		return Projection{}, false
+	}
+	var p Projection
+	if err := json.Unmarshal([]byte(strings.TrimSpace(rest[:j])), &p); err != nil || p.Flags == nil {
+		return Projection{}, false
+	}
+	return p, true
+}
+
+// AtShare is the monthly cost with pct percent of traffic on the rollout variant
+// and the rest on the stable one. pct is clamped to 0..100.
+func (f FlagCost) AtShare(pct int) float64 {
+	pct = max(0, min(100, pct))
+	share := float64(pct) / 100
+	return f.StableMonthlyUSD*(1-share) + f.RolloutMonthlyUSD*share
+}
+
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

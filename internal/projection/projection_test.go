@@ -1,0 +1,99 @@
+package projection
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   Projection
+	}{
+		{"one flag", Projection{Flags: map[string]FlagCost{"summarize": {1.5, 2.5}}}},
+		{"html in name", Projection{Flags: map[string]FlagCost{"a-->b<script>": {0, 3}}}},
+		{"empty", Projection{Flags: map[string]FlagCost{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			summary := "## promptgate\n| table |\n" + Encode(tt.in) + "\nfooter"
+			got, ok := Extract(summary)
+			if !ok {
+				t.Fatalf("Extract(%q) found nothing", summary)
+			}
+			if diff := cmp.Diff(tt.in, got); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestEncodeFormat(t *testing.T) {
+	t.Parallel()
+	got := Encode(Projection{Flags: map[string]FlagCost{"summarize": {1.5, 2.5}}})
+	want := `<!-- promptgate:projection {"flags":{"summarize":{"stable_monthly_usd":1.5,"rollout_monthly_usd":2.5}}} -->`
+	if got != want {
+		t.Errorf("Encode =\n%s\nwant\n%s", got, want)
+	}
+	if nan := Encode(Projection{Flags: map[string]FlagCost{"x": {math.NaN(), math.Inf(1)}}}); !strings.Contains(nan, `"stable_monthly_usd":0`) {
+		t.Errorf("Encode with NaN = %s", nan)
+	}
+}
+
+func TestExtractMissing(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, summary string }{
+		{"none", "just a table"},
+		{"unterminated", `<!-- promptgate:projection {"flags":{}}`},
+		{"bad json", `<!-- promptgate:projection {"flags": -->`},
+		{"no flags key", `<!-- promptgate:projection {} -->`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if p, ok := Extract(tt.summary); ok {
+				t.Errorf("Extract(%q) = %+v, true; want false", tt.summary, p)
+			}
+		})
+	}
+}
+
+func TestAtShare(t *testing.T) {
+	t.Parallel()
+	f := FlagCost{StableMonthlyUSD: 100, RolloutMonthlyUSD: 200}
+	tests := []struct {
+		pct  int
+		want float64
+	}{{0, 100}, {25, 125}, {50, 150}, {100, 200}, {-5, 100}, {150, 200}}
+	for _, tt := range tests {
+		if got := f.AtShare(tt.pct); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("AtShare(%d) = %v, want %v", tt.pct, got, tt.want)
+		}
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	f.Add(Encode(Projection{Flags: map[string]FlagCost{"summarize": {1.5, 2.5}}}))
+	f.Add("<!-- promptgate:projection -->")
+	f.Fuzz(func(t *testing.T, summary string) {
+		p, ok := Extract(summary)
+		if !ok {
+			return
+		}
+		// Whatever was found must survive a round trip.
+		again, ok := Extract(Encode(p))
+		if !ok {
+			t.Fatalf("re-extract of %q failed", Encode(p))
+		}
+		for name, c := range p.Flags {
+			if a := again.Flags[name]; finite(c.StableMonthlyUSD) != a.StableMonthlyUSD || finite(c.RolloutMonthlyUSD) != a.RolloutMonthlyUSD {
+				t.Fatalf("flag %q: %+v became %+v", name, c, a)
+			}
+		}
+	})
+}
