@@ -1,0 +1,194 @@
+package eval
+
+import (
+	"slices"
+	"time"
+)
+
+// Status is the outcome of one case run.
+type Status string
+
+// A case passes or fails on its assertions; it errors when the model call (or the
+// llm-rubric judge call) failed after retries. Errors are never counted as fails.
+const (
+	StatusPass  Status = "pass"
+	StatusFail  Status = "fail"
+	StatusError Status = "error"
+)
+
+// maxOutputBytes bounds the model output kept per case, so memory stays flat on
+// large runs; the full text is in the --trace file and the response cache.
+const maxOutputBytes = 4096
+
+// Report is the result of one eval run over some suites.
+type Report struct {
+	Suites   []*SuiteResult `json:"suites"`
+	Duration time.Duration  `json:"duration_ns"`
+	// Calls is the number of model calls answered from the network (cache misses).
+	Calls int `json:"network_calls"`
+	// CacheHits counts calls answered from the response cache.
+	CacheHits int `json:"cache_hits"`
+	// Warnings are non-fatal problems, such as models missing from the price table.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// SuiteResult aggregates one suite's case runs.
+type SuiteResult struct {
+	Path        string  `json:"path"`
+	Prompt      string  `json:"prompt"`
+	Variant     string  `json:"variant,omitempty"`
+	PromptPath  string  `json:"prompt_path"`
+	PromptHash  string  `json:"prompt_hash"`
+	Model       string  `json:"model"`
+	Description string  `json:"description,omitempty"`
+	Threshold   float64 `json:"threshold"`
+
+	Cases []CaseResult `json:"cases"`
+
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Errored int `json:"errored"`
+
+	MeanInputTokens  float64       `json:"mean_input_tokens"`
+	MeanOutputTokens float64       `json:"mean_output_tokens"`
+	LatencyP50       time.Duration `json:"latency_p50_ns"`
+	LatencyP95       time.Duration `json:"latency_p95_ns"`
+	// CostUSD is the total cost of the suite's calls; CostKnown is false when any
+	// call's model has no price, and then CostUSD must be shown as unknown.
+	CostUSD   float64 `json:"cost_usd"`
+	CostKnown bool    `json:"cost_known"`
+}
+
+// CaseResult is one run of one test case (a case with repeat: 3 has three).
+type CaseResult struct {
+	Index        int            `json:"index"`
+	Repeat       int            `json:"repeat"`
+	Description  string         `json:"description"`
+	Line         int            `json:"line"`
+	Status       Status         `json:"status"`
+	Score        float64        `json:"score"`
+	Reason       string         `json:"reason,omitempty"`
+	Vars         map[string]any `json:"vars,omitempty"`
+	Output       string         `json:"output,omitempty"`
+	Error        string         `json:"error,omitempty"`
+	InputTokens  int            `json:"input_tokens"`
+	OutputTokens int            `json:"output_tokens"`
+	Latency      time.Duration  `json:"latency_ns"`
+	CostUSD      float64        `json:"cost_usd"`
+	CostKnown    bool           `json:"cost_known"`
+	CacheHit     bool           `json:"cache_hit"`
+	Retries      int            `json:"retries"`
+}
+
+// Key identifies a case run across two evaluations of the same suite (base and head).
+func (c CaseResult) Key() CaseKey {
+	return CaseKey{Index: c.Index, Repeat: c.Repeat, Description: c.Description}
+}
+
+// CaseKey identifies a case run within a suite.
+type CaseKey struct {
+	Index       int
+	Repeat      int
+	Description string
+}
+
+// Graded is the number of runs that produced a pass or a fail.
+func (s *SuiteResult) Graded() int { return s.Passed + s.Failed }
+
+// PassRate is passed / graded runs, in [0,1]; errors are left out of both sides.
+// It is 0 when nothing was graded.
+func (s *SuiteResult) PassRate() float64 {
+	if s.Graded() == 0 {
+		return 0
+	}
+	return float64(s.Passed) / float64(s.Graded())
+}
+
+// MeetsThreshold reports whether the suite reached its required pass rate. A suite
+// in which nothing could be graded does not.
+func (s *SuiteResult) MeetsThreshold() bool {
+	return s.Graded() > 0 && s.PassRate()+1e-9 >= s.Threshold
+}
+
+// CostPerRequest is the mean cost of one call, and whether it is known.
+func (s *SuiteResult) CostPerRequest() (float64, bool) {
+	n := s.Passed + s.Failed
+	if n == 0 || !s.CostKnown {
+		return 0, false
+	}
+	return s.CostUSD / float64(n), true
+}
+
+// OK reports whether every suite met its threshold with no errored runs.
+func (r *Report) OK() bool {
+	for _, s := range r.Suites {
+		if !s.MeetsThreshold() || s.Errored > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// finish computes the aggregates from the case runs.
+func (s *SuiteResult) finish() {
+	slices.SortFunc(s.Cases, func(a, b CaseResult) int {
+		if a.Index != b.Index {
+			return a.Index - b.Index
+		}
+		return a.Repeat - b.Repeat
+	})
+	s.Passed, s.Failed, s.Errored = 0, 0, 0
+	var in, out, n int
+	var lat []time.Duration
+	s.CostUSD, s.CostKnown = 0, true
+	for _, c := range s.Cases {
+		switch c.Status {
+		case StatusPass:
+			s.Passed++
+		case StatusFail:
+			s.Failed++
+		case StatusError:
+			s.Errored++
+			continue
+		}
+		n++
+		in += c.InputTokens
+		out += c.OutputTokens
+		lat = append(lat, c.Latency)
+		s.CostUSD += c.CostUSD
+		if !c.CostKnown {
+			s.CostKnown = false
+		}
+	}
+	if n > 0 {
+		s.MeanInputTokens = float64(in) / float64(n)
+		s.MeanOutputTokens = float64(out) / float64(n)
+	} else {
+		s.CostKnown = false
+	}
+	s.LatencyP50 = Percentile(lat, 50)
+	s.LatencyP95 = Percentile(lat, 95)
+}
+
+// Percentile returns the p-th percentile (nearest rank) of ds, or 0 for none.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := int(p/100*float64(len(s))+0.999999) - 1
+	rank = max(0, min(rank, len(s)-1))
+	return s[rank]
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "…[truncated]"
+}
