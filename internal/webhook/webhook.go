@@ -1,0 +1,304 @@
+// Package webhook receives GitHub webhook deliveries. It verifies the HMAC
+// signature before reading anything else, caps the body, drops deliveries the
+// App has no use for on the request path, de-duplicates redeliveries, and hands
+// the rest to a bounded worker pool, so GitHub gets its answer in milliseconds.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Defaults for Options left zero.
+const (
+	// DefaultMaxBody is GitHub's cap on webhook payloads.
+	DefaultMaxBody    = 25 << 20
+	DefaultWorkers    = 4
+	DefaultQueueSize  = 256
+	DefaultDedupeSize = 10000
+	DefaultDedupeTTL  = 24 * time.Hour
+	DefaultJobTimeout = 2 * time.Minute
+)
+
+// Delivery is one accepted webhook delivery, as handed to a Processor.
+type Delivery struct {
+	// ID is the X-GitHub-Delivery header, unique per delivery and kept on redelivery.
+	ID string
+	// Event is the X-GitHub-Event header, such as "issue_comment".
+	Event string
+	// Body is the raw, signature-verified JSON payload. The Processor owns it.
+	Body []byte
+}
+
+// Processor does the work for a delivery, off the request path, in a pool worker.
+type Processor interface {
+	Process(ctx context.Context, d Delivery)
+}
+
+// ProcessorFunc adapts a function to Processor.
+type ProcessorFunc func(ctx context.Context, d Delivery)
+
+// Process calls f.
+func (f ProcessorFunc) Process(ctx context.Context, d Delivery) { f(ctx, d) }
+
+// Filter decides on the request path, cheaply, whether a verified delivery needs
+// work. It returns false and a short reason for deliveries to acknowledge and drop.
+// It must not keep body.
+type Filter func(event string, body []byte) (ok bool, reason string)
+
+// Options configure a Handler.
+type Options struct {
+	// Secret is the webhook secret shared with GitHub. Required.
+	Secret []byte
+	// Filter drops uninteresting deliveries before they are queued; nil queues all.
+	Filter Filter
+	// Workers is the size of the worker pool; QueueSize bounds deliveries waiting for a worker.
+	Workers, QueueSize int
+	// MaxBody caps the request body in bytes.
+	MaxBody int64
+	// DedupeSize and DedupeTTL bound the memory of delivery IDs already queued.
+	DedupeSize int
+	DedupeTTL  time.Duration
+	// JobTimeout bounds one delivery's processing.
+	JobTimeout time.Duration
+	// Logger receives one line per dropped or failed delivery. Nil discards.
+	Logger *slog.Logger
+}
+
+// Handler is the http.Handler for POST /webhook and GET /healthz.
+type Handler struct {
+	proc    Processor
+	opt     Options
+	log     *slog.Logger
+	macs    sync.Pool
+	bufs    sync.Pool
+	seen    *dedupe
+	queue   chan Delivery
+	mu      sync.RWMutex // guards closed against sends on a closed queue
+	closed  bool
+	workers sync.WaitGroup
+	// jobCtx is cancelled only when Shutdown's deadline passes.
+	jobCtx    context.Context
+	cancelJob context.CancelFunc
+}
+
+// New starts the worker pool and returns the handler. Call Shutdown to stop it.
+func New(p Processor, o Options) *Handler {
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.DedupeSize <= 0 {
+		o.DedupeSize = DefaultDedupeSize
+	}
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = DefaultDedupeTTL
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = DefaultJobTimeout
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	secret := bytes.Clone(o.Secret)
+	h := &Handler{
+		proc:  p,
+		opt:   o,
+		log:   log,
+		seen:  newDedupe(o.DedupeSize, o.DedupeTTL, time.Now),
+		queue: make(chan Delivery, o.QueueSize),
+	}
+	h.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	h.bufs.New = func() any { return new(bytes.Buffer) }
+	h.jobCtx, h.cancelJob = context.WithCancel(context.Background())
+	for range o.Workers {
+		h.workers.Add(1)
+		go h.work()
+	}
+	return h
+}
+
+// ServeHTTP routes POST /webhook and GET /healthz.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/webhook":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h.receive(w, r)
+	case "/healthz":
+		h.mu.RLock()
+		closed := h.closed
+		h.mu.RUnlock()
+		if closed {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	sig, ok := parseSignature(r.Header.Get("X-Hub-Signature-256"))
+	if !ok {
+		http.Error(w, "missing or malformed X-Hub-Signature-256", http.StatusUnauthorized)
+		return
+	}
+	buf := h.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer h.bufs.Put(buf)
+	if n := r.ContentLength; n > 0 && n <= h.opt.MaxBody {
+		buf.Grow(int(n))
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.opt.MaxBody)); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "read body", http.StatusBadRequest)
+		return
+	}
+	body := buf.Bytes()
+	mac := h.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(body)
+	var sum [sha256.Size]byte
+	good := hmac.Equal(mac.Sum(sum[:0]), sig[:])
+	h.macs.Put(mac)
+	if !good {
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+
+	id, event := r.Header.Get("X-GitHub-Delivery"), r.Header.Get("X-GitHub-Event")
+	if event == "" || id == "" {
+		http.Error(w, "missing X-GitHub-Event or X-GitHub-Delivery", http.StatusBadRequest)
+		return
+	}
+	if h.opt.Filter != nil {
+		if ok, reason := h.opt.Filter(event, body); !ok {
+			h.log.LogAttrs(r.Context(), slog.LevelDebug, "delivery ignored",
+				slog.String("delivery", id), slog.String("event", event), slog.String("reason", reason))
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	if !h.seen.reserve(id) {
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "duplicate delivery ignored",
+			slog.String("delivery", id), slog.String("event", event))
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := h.enqueue(Delivery{ID: id, Event: event, Body: bytes.Clone(body)}); err != nil {
+		// Forget the ID so GitHub's redelivery is accepted.
+		h.seen.release(id)
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "delivery refused",
+			slog.String("delivery", id), slog.String("event", event), slog.String("error", err.Error()))
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+var (
+	errQueueFull    = errors.New("worker queue full, redeliver later")
+	errShuttingDown = errors.New("shutting down, redeliver later")
+)
+
+func (h *Handler) enqueue(d Delivery) error {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.closed {
+		return errShuttingDown
+	}
+	select {
+	case h.queue <- d:
+		return nil
+	default:
+		return errQueueFull
+	}
+}
+
+func (h *Handler) work() {
+	defer h.workers.Done()
+	for d := range h.queue {
+		h.run(d)
+	}
+}
+
+func (h *Handler) run(d Delivery) {
+	ctx, cancel := context.WithTimeout(h.jobCtx, h.opt.JobTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.LogAttrs(ctx, slog.LevelError, "delivery processing panicked",
+				slog.String("delivery", d.ID), slog.String("event", d.Event), slog.String("panic", fmt.Sprint(p)))
+		}
+	}()
+	h.proc.Process(ctx, d)
+}
+
+// Shutdown stops accepting deliveries (new ones get 503) and waits for queued and
+// running ones to finish. When ctx ends first, it cancels the running jobs' context
+// and returns ctx's error after they return.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	if !h.closed {
+		h.closed = true
+		close(h.queue)
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+		h.cancelJob()
+		return nil
+	case <-ctx.Done():
+		h.cancelJob()
+		<-done
+		return fmt.Errorf("drain webhook workers: %w", ctx.Err())
+	}
+}
+
+// parseSignature decodes "sha256=<64 hex digits>".
+func parseSignature(header string) (sig [sha256.Size]byte, ok bool) {
+	const prefix = "sha256="
+	if len(header) != len(prefix)+2*sha256.Size || header[:len(prefix)] != prefix {
+		return sig, false
+	}
+	if _, err := hex.Decode(sig[:], []byte(header[len(prefix):])); err != nil {
+		return sig, false
+	}
+	return sig, true
+}
+
+// Sign returns the X-Hub-Signature-256 value GitHub sends for body, for tests and
+// the load generator.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
