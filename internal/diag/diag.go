@@ -61,3 +61,20 @@ func IsInput(err error) bool {
 	var l List
 	return errors.As(err, &e) || errors.As(err, &l)
 }
+
+// Append adds err to l: a List is flattened, an *Error appended, and any other
+// error wrapped as a message without position.
+func Append(l List, err error) List {
+	var list List
+	var e *Error
+	switch {
+	case err == nil:
+		return l
+	case errors.As(err, &list):
+		return append(l, list...)
+	case errors.As(err, &e):
+		return append(l, e)
+	default:
+		return append(l, &Error{Msg: err.Error()})
+	}
+}
