@@ -57,7 +57,7 @@ func Load(fsys fs.FS, root string) (*Set, error) {
 		if name, ok := PartialName(p); ok {
 			pf, err := parsePartial(p, name, data)
 			if err != nil {
-				errs = appendDiag(errs, err)
+				errs = diag.Append(errs, err)
 				return nil
 			}
 			if prev, dup := s.partials[name]; dup {
@@ -69,7 +69,7 @@ func Load(fsys fs.FS, root string) (*Set, error) {
 		}
 		pr, err := Parse(p, data)
 		if err != nil {
-			errs = appendDiag(errs, err)
+			errs = diag.Append(errs, err)
 			return nil
 		}
 		rel := strings.TrimPrefix(p, strings.TrimSuffix(root, "/")+"/")
@@ -85,7 +85,7 @@ func Load(fsys fs.FS, root string) (*Set, error) {
 	}
 	for _, pr := range prompts {
 		if err := s.link(pr); err != nil {
-			errs = appendDiag(errs, err)
+			errs = diag.Append(errs, err)
 			continue
 		}
 		s.byKey[key{pr.Name, pr.Variant}] = pr
@@ -102,19 +102,6 @@ func Load(fsys fs.FS, root string) (*Set, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func appendDiag(errs diag.List, err error) diag.List {
-	var l diag.List
-	var e *diag.Error
-	switch {
-	case errors.As(err, &l):
-		return append(errs, l...)
-	case errors.As(err, &e):
-		return append(errs, e)
-	default:
-		return append(errs, &diag.Error{Msg: err.Error()})
-	}
 }
 
 func parsePartial(p, name string, data []byte) (partialFile, error) {
