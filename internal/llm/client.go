@@ -1,0 +1,244 @@
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Options configure a Client.
+type Options struct {
+	// Providers are the configured endpoints; at least one is required.
+	Providers []Provider
+	// Default names the provider that serves model names without a provider
+	// prefix. Empty means the provider named "default", else the first.
+	Default string
+	// Cache is consulted according to Mode; a *cache.Store fits. Nil means no
+	// cache, which CacheOffline does not accept.
+	Cache ResponseCache
+	Mode  CacheMode
+	// Logger receives retry and cache warnings; nil means slog.Default().
+	Logger *slog.Logger
+	// Sleep waits between retries; nil means a real, context-aware sleep.
+	// Tests inject one to record and shorten waits.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// OnCall, when set, is called once per Complete, cache hits and errors
+	// included, for --trace. It may be called from many goroutines at once.
+	OnCall func(CallRecord)
+	// Now is the clock used for Retry-After dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// CallRecord describes one Complete for tracing.
+type CallRecord struct {
+	Provider string        `json:"provider"`
+	Model    string        `json:"model"`
+	Messages []Message     `json:"messages"`
+	Params   Params        `json:"params"`
+	Content  string        `json:"content"`
+	Usage    Usage         `json:"usage"`
+	Latency  time.Duration `json:"latency"`
+	CacheHit bool          `json:"cache_hit"`
+	Retries  int           `json:"retries"`
+	// Err is the error text, empty on success.
+	Err string `json:"error,omitempty"`
+}
+
+// Client makes chat completions against the configured providers. It is safe
+// for concurrent use; each provider's concurrency limit is shared by all
+// callers.
+type Client struct {
+	providers map[string]*endpoint
+	def       *endpoint
+	cache     ResponseCache
+	mode      CacheMode
+	log       *slog.Logger
+	sleep     func(context.Context, time.Duration) error
+	onCall    func(CallRecord)
+	now       func() time.Time
+	calls     atomic.Int64
+}
+
+var _ Completer = (*Client)(nil)
+
+// endpoint is a provider with its go-openai client and concurrency slots.
+type endpoint struct {
+	Provider
+	api   *openai.Client
+	slots chan struct{}
+}
+
+// New checks the options and builds a Client.
+func New(opts Options) (*Client, error) {
+	if len(opts.Providers) == 0 {
+		return nil, errors.New("create model client: no providers configured")
+	}
+	if opts.Mode == CacheOffline && opts.Cache == nil {
+		return nil, errors.New("create model client: offline mode needs a response cache")
+	}
+	c := &Client{
+		providers: make(map[string]*endpoint, len(opts.Providers)),
+		cache:     opts.Cache,
+		mode:      opts.Mode,
+		log:       opts.Logger,
+		sleep:     opts.Sleep,
+		onCall:    opts.OnCall,
+		now:       opts.Now,
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.sleep == nil {
+		c.sleep = sleep
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	for _, raw := range opts.Providers {
+		p, err := raw.withDefaults()
+		if err != nil {
+			return nil, fmt.Errorf("create model client: %w", err)
+		}
+		if _, dup := c.providers[p.Name]; dup {
+			return nil, fmt.Errorf("create model client: provider %q configured twice", p.Name)
+		}
+		e := &endpoint{Provider: p, api: newAPI(p, &c.calls), slots: make(chan struct{}, p.Concurrency)}
+		c.providers[p.Name] = e
+		if c.def == nil {
+			c.def = e
+		}
+	}
+	switch def := opts.Default; {
+	case def != "":
+		e, ok := c.providers[def]
+		if !ok {
+			return nil, fmt.Errorf("create model client: default provider %q is not configured", def)
+		}
+		c.def = e
+	case c.providers["default"] != nil:
+		c.def = c.providers["default"]
+	}
+	return c, nil
+}
+
+func newAPI(p Provider, calls *atomic.Int64) *openai.Client {
+	cfg := openai.DefaultConfig(p.APIKey)
+	if p.Azure {
+		cfg = openai.DefaultAzureConfig(p.APIKey, p.BaseURL)
+		cfg.APIVersion = p.APIVersion
+		// The model name is the deployment name, exactly as written.
+		cfg.AzureModelMapperFunc = func(model string) string { return model }
+	}
+	cfg.BaseURL = strings.TrimRight(p.BaseURL, "/")
+	// Timeouts are per attempt, through the context, so the http.Client has none.
+	cfg.HTTPClient = &http.Client{Transport: newTransport(p, calls)}
+	return openai.NewClientWithConfig(cfg)
+}
+
+// Resolve applies the routing rule: a prefix before the first "/" that names
+// a configured provider picks that provider and is removed; any other model
+// string, slashes included, goes whole to the default provider.
+func (c *Client) Resolve(model string) (provider Provider, modelName string) {
+	e, name := c.resolve(model)
+	return e.Provider, name
+}
+
+func (c *Client) resolve(model string) (*endpoint, string) {
+	if prefix, rest, ok := strings.Cut(model, "/"); ok {
+		if e, ok := c.providers[prefix]; ok {
+			return e, rest
+		}
+	}
+	return c.def, model
+}
+
+// Calls is the number of HTTP attempts made so far, retries included.
+func (c *Client) Calls() int64 { return c.calls.Load() }
+
+// Complete makes one chat completion: from the cache when the mode allows and
+// it has the answer, otherwise from the provider, with retries. Any failure
+// is a *CallError.
+func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
+	e, model := c.resolve(req.Model)
+	resp, err := c.complete(ctx, e, model, req)
+	if c.onCall != nil {
+		rec := CallRecord{
+			Provider: e.Name, Model: model, Messages: req.Messages, Params: req.Params,
+			Content: resp.Content, Usage: resp.Usage, Latency: resp.Latency,
+			CacheHit: resp.CacheHit, Retries: resp.Retries,
+		}
+		if err != nil {
+			rec.Err = err.Error()
+		}
+		c.onCall(rec)
+	}
+	return resp, err
+}
+
+func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Request) (Response, error) {
+	fail := func(kind ErrorKind, err error) (Response, error) {
+		return Response{}, &CallError{Kind: kind, Provider: e.Name, Model: model, Err: err}
+	}
+	if model == "" {
+		return fail(BadRequest, fmt.Errorf("empty model name in %q", req.Model))
+	}
+	if err := checkParams(req.Params); err != nil {
+		return fail(BadRequest, err)
+	}
+	if c.mode != CacheOff && c.cache != nil {
+		resp, ok, err := c.cache.Lookup(e.Name, model, req.Messages, req.Params)
+		if err != nil {
+			c.log.Warn("response cache lookup failed; treating as a miss", "provider", e.Name, "model", model, "err", err)
+		}
+		if ok {
+			resp.Provider, resp.Model, resp.CacheHit, resp.Retries = e.Name, model, true, 0
+			return resp, nil
+		}
+	}
+	if c.mode == CacheOffline {
+		return fail(CacheMiss, fmt.Errorf("no recorded response for this call in offline mode; "+
+			"run once without --offline, with %s set, to record it", keyEnvName(e.Provider)))
+	}
+	if e.APIKey == "" && e.needsKey() {
+		return fail(NoAPIKey, fmt.Errorf("%s is not set; it is needed for %s", keyEnvName(e.Provider), e.BaseURL))
+	}
+
+	resp, err := c.call(ctx, e, model, req)
+	if err != nil {
+		return resp, err
+	}
+	if c.mode == CacheReadWrite && c.cache != nil {
+		if err := c.cache.Save(e.Name, model, req.Messages, req.Params, resp); err != nil {
+			c.log.Warn("could not record response in cache", "provider", e.Name, "model", model, "err", err)
+		}
+	}
+	return resp, nil
+}
+
+func keyEnvName(p Provider) string {
+	if p.APIKeyEnv != "" {
+		return "$" + p.APIKeyEnv
+	}
+	return "the API key"
+}
+
+// checkParams refuses values no endpoint accepts and JSON cannot carry.
+func checkParams(p Params) error {
+	for name, v := range map[string]*float64{"temperature": p.Temperature, "top_p": p.TopP} {
+		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0) {
+			return fmt.Errorf("invalid %s %v", name, *v)
+		}
+	}
+	if p.MaxTokens < 0 {
+		return fmt.Errorf("invalid max tokens %d", p.MaxTokens)
+	}
+	return nil
+}
