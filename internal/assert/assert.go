@@ -1,0 +1,235 @@
+// Package assert grades model outputs with promptfoo's assertion types and
+// scoring: each assertion passes or fails with a score in [0, 1], a test's score
+// is the weighted mean, and a test passes when every assertion passes or, when
+// the test sets a threshold, when its score reaches it.
+package assert
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/promptgate/promptgate/internal/diag"
+)
+
+// Types are the assertion types promptgate supports, each also usable with a
+// "not-" prefix. The names and meanings are promptfoo's.
+var Types = []string{
+	"contains", "contains-all", "contains-any", "contains-json", "cost", "equals",
+	"icontains", "icontains-all", "icontains-any", "is-json", "json-schema",
+	"latency", "levenshtein", "llm-rubric", "regex", "starts-with",
+}
+
+// DefaultLevenshteinThreshold is the maximum edit distance when a levenshtein
+// assertion sets no threshold, as in promptfoo.
+const DefaultLevenshteinThreshold = 5
+
+// Assertion is one validated check on a model output.
+type Assertion struct {
+	// Type is the assertion type without any "not-" prefix; Negate is the prefix.
+	Type   string
+	Negate bool
+	// Value is the expected value as written (string, list or schema object).
+	Value any
+	// Threshold is the type-specific limit (max distance, USD, ms, min score).
+	Threshold *float64
+	// Weight scales the assertion in the test's score (default 1).
+	Weight float64
+	// File and Line locate the assertion in its suite file.
+	File string
+	Line int
+	// Provider overrides the judge model of an llm-rubric assertion.
+	Provider string
+
+	// compiled forms, built once by Compile and shared read-only.
+	re      *regexp.Regexp
+	schema  *jsonschema.Schema
+	strs    []string
+	templed bool // a string value holds {{var}} and is resolved per output
+}
+
+// Name is the type as written, with its "not-" prefix when negated.
+func (a Assertion) Name() string {
+	if a.Negate {
+		return "not-" + a.Type
+	}
+	return a.Type
+}
+
+// Spec is an assertion as written in a suite file, before validation.
+type Spec struct {
+	Type      string
+	Value     any
+	Threshold *float64
+	Weight    *float64
+	Provider  string
+}
+
+// Compile validates a Spec into an Assertion: the type must be known, the value
+// must have the shape the type needs, and regexes and schemas are compiled
+// here, once. Problems are *diag.Error at file:line.
+func Compile(file string, line int, s Spec) (Assertion, error) {
+	a := Assertion{Value: s.Value, Threshold: s.Threshold, Weight: 1, File: file, Line: line, Provider: s.Provider}
+	a.Type, a.Negate = strings.CutPrefix(s.Type, "not-")
+	errf := func(format string, args ...any) (Assertion, error) {
+		return Assertion{}, diag.Errorf(file, line, "%s: %s", s.Type, fmt.Sprintf(format, args...))
+	}
+	if s.Type == "" {
+		return Assertion{}, diag.Errorf(file, line, "assertion needs a type")
+	}
+	if !slices.Contains(Types, a.Type) {
+		return Assertion{}, diag.Errorf(file, line, "unknown assertion type %s%s", s.Type, didYouMean(a.Type, Types))
+	}
+	if s.Weight != nil {
+		if *s.Weight < 0 || math.IsNaN(*s.Weight) || math.IsInf(*s.Weight, 0) {
+			return errf("weight must be a number ≥ 0")
+		}
+		a.Weight = *s.Weight
+	}
+	if t := s.Threshold; t != nil && (math.IsNaN(*t) || math.IsInf(*t, 0) || *t < 0) {
+		return errf("threshold must be a number ≥ 0")
+	}
+	if s.Provider != "" && a.Type != "llm-rubric" {
+		return errf("provider applies only to llm-rubric")
+	}
+	str, isStr := s.Value.(string)
+	a.templed = isStr && strings.Contains(str, "{{")
+	switch a.Type {
+	case "contains", "icontains", "starts-with":
+		if !isScalar(s.Value) {
+			return errf("value must be a string")
+		}
+	case "contains-any", "contains-all", "icontains-any", "icontains-all":
+		strs, err := stringList(s.Value)
+		if err != nil {
+			return errf("%v", err)
+		}
+		a.strs = strs
+	case "equals":
+		if s.Value == nil {
+			return errf("value is required")
+		}
+	case "regex":
+		if !isStr || str == "" {
+			return errf("value must be a regular expression string")
+		}
+		if !a.templed {
+			re, err := regexp.Compile(str)
+			if err != nil {
+				return errf("invalid regular expression (Go RE2 syntax): %v", err)
+			}
+			a.re = re
+		}
+	case "is-json", "contains-json", "json-schema":
+		if s.Value == nil {
+			if a.Type == "json-schema" {
+				return errf("value must be a JSON Schema object")
+			}
+			break
+		}
+		sch, err := compileSchema(s.Value)
+		if err != nil {
+			return errf("value is not a valid JSON Schema: %v", err)
+		}
+		a.schema = sch
+	case "levenshtein":
+		if !isStr {
+			return errf("value must be the expected string")
+		}
+	case "cost", "latency":
+		if s.Threshold == nil {
+			return errf("threshold is required (max %s)", map[string]string{"cost": "USD per call", "latency": "milliseconds"}[a.Type])
+		}
+	case "llm-rubric":
+		if !isStr || strings.TrimSpace(str) == "" {
+			return errf("value must be the rubric text")
+		}
+		if t := s.Threshold; t != nil && *t > 1 {
+			return errf("threshold is a score between 0 and 1")
+		}
+	}
+	return a, nil
+}
+
+func isScalar(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v != ""
+	case int, int64, float64, bool:
+		return true
+	}
+	return false
+}
+
+// stringList reads a list value; a string is split on commas, as promptfoo does.
+func stringList(v any) ([]string, error) {
+	switch v := v.(type) {
+	case string:
+		var out []string
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("value must be a list of strings")
+		}
+		return out, nil
+	case []any:
+		if len(v) == 0 {
+			return nil, fmt.Errorf("value must be a non-empty list of strings")
+		}
+		out := make([]string, len(v))
+		for i, x := range v {
+			if !isScalar(x) {
+				return nil, fmt.Errorf("value item %d must be a string", i+1)
+			}
+			out[i] = fmt.Sprint(x)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("value must be a list of strings")
+}
+
+func compileSchema(v any) (*jsonschema.Schema, error) {
+	if _, ok := v.(map[string]any); !ok {
+		return nil, fmt.Errorf("it must be an object")
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("assertion.schema.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("assertion.schema.json")
+}
+
+// didYouMean suggests the closest known word when it is a plausible typo.
+func didYouMean(got string, known []string) string {
+	best, bestDist := "", 4
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if d := levenshtein.ComputeDistance(strings.ToLower(got), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
