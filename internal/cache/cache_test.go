@@ -53,6 +53,7 @@ func TestKey(t *testing.T) {
 		{name: "max tokens", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 65}},
 		{name: "json mode", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, JSONMode: true}},
 		{name: "seed", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Seed: ptr(1)}},
+		{name: "sample", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Sample: 1}},
 		{name: "field boundary", provider: "default/gpt", model: "-4o-mini", msgs: msgs, params: params},
 	}
 	for _, tt := range tests {

@@ -39,7 +39,7 @@ func (c *Client) call(ctx context.Context, e *endpoint, model string, req Reques
 			return Response{}, callErr
 		}
 		wait := max(backoff(attempt-1), asked)
-		c.log.Warn("retrying model call", "provider", e.Name, "model", model, "attempt", attempt,
+		c.log.Info("retrying model call", "provider", e.Name, "model", model, "attempt", attempt,
 			"kind", kind.String(), "status", status, "wait", wait)
 		if err := c.sleep(ctx, wait); err != nil {
 			callErr.Kind, callErr.Err = Canceled, err

@@ -24,7 +24,8 @@ type Options struct {
 	// Cache is consulted according to Mode; a *cache.Store fits. Nil means no
 	// cache, which CacheOffline does not accept.
 	Cache ResponseCache
-	Mode  CacheMode
+	// Mode says how Cache is used; the zero value is CacheReadWrite.
+	Mode CacheMode
 	// Logger receives retry and cache warnings; nil means slog.Default().
 	Logger *slog.Logger
 	// Sleep waits between retries; nil means a real, context-aware sleep.
@@ -177,6 +178,9 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		}
 		if err != nil {
 			rec.Err = err.Error()
+			if ce, ok := errors.AsType[*CallError](err); ok && ce.Attempts > 1 {
+				rec.Retries = ce.Attempts - 1
+			}
 		}
 		c.onCall(rec)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -147,6 +148,9 @@ func TestRequestBody(t *testing.T) {
 		{name: "reasoning models get max_completion_tokens", model: "o3-mini",
 			params: llm.Params{MaxTokens: 500},
 			want:   chatBody{Model: "o3-mini", Messages: userMsg, MaxCompletionTokens: 500}},
+		{name: "sample number is not sent", model: "gpt-4o-mini",
+			params: llm.Params{Sample: 2},
+			want:   chatBody{Model: "gpt-4o-mini", Messages: userMsg}},
 		{name: "slashed model sent whole", model: "anthropic/claude-sonnet-4-5",
 			params: llm.Params{MaxTokens: 100},
 			want:   chatBody{Model: "anthropic/claude-sonnet-4-5", Messages: userMsg, MaxTokens: 100}},
@@ -403,7 +407,7 @@ func TestOnCall(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "", func(n int, body chatBody, w http.ResponseWriter, r *http.Request) {
 		if body.Model == "broken" {
-			apiError(w, http.StatusNotFound, "model not found")
+			apiError(w, http.StatusServiceUnavailable, "overloaded")
 			return
 		}
 		if n == 1 {
@@ -432,9 +436,40 @@ func TestOnCall(t *testing.T) {
 	want := []llm.CallRecord{
 		{Provider: "local", Model: "llama3.1", Messages: userMsg, Params: req.Params, Content: "echo: hello", Usage: llm.Usage{InputTokens: 10, OutputTokens: 5}, Retries: 1},
 		{Provider: "local", Model: "llama3.1", Messages: userMsg, Params: req.Params, Content: "echo: hello", Usage: llm.Usage{InputTokens: 10, OutputTokens: 5}, CacheHit: true},
-		{Provider: "local", Model: "broken", Messages: userMsg, Err: "local/broken: bad-request (HTTP 404): model not found"},
+		{Provider: "local", Model: "broken", Messages: userMsg, Retries: 2, Err: "local/broken: server-error (HTTP 503) after 3 attempts: overloaded"},
 	}
 	if diff := cmp.Diff(want, records, cmpopts.IgnoreFields(llm.CallRecord{}, "Latency")); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
+
+// TestDamagedCacheEntry: a damaged entry is a miss that the next call heals.
+func TestDamagedCacheEntry(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, "", echo)
+	dir := t.TempDir()
+	store, err := cache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Logger = slog.New(slog.DiscardHandler)
+	req := llm.Request{Model: "llama3.1", Messages: userMsg}
+	key := cache.Key("default", "llama3.1", userMsg, llm.Params{})
+	path := filepath.Join(dir, key[:2], key+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("<<<<<<< HEAD"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL()}}})
+	for i, wantHit := range []bool{false, true} {
+		resp, err := c.Complete(context.Background(), req)
+		if err != nil || resp.CacheHit != wantHit || resp.Content != "echo: hello" {
+			t.Errorf("call %d: %q, CacheHit %t, err %v; want CacheHit %t", i, resp.Content, resp.CacheHit, err, wantHit)
+		}
+	}
+	if c.Calls() != 1 {
+		t.Errorf("Calls = %d, want 1", c.Calls())
 	}
 }

@@ -93,6 +93,9 @@ type CallError struct {
 	Err             error
 }
 
+// Error names the call, the kind of failure, the last HTTP status, the number
+// of attempts and the cause, for example
+// "default/gpt-4o: rate-limited (HTTP 429) after 5 attempts: Rate limit reached".
 func (e *CallError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%s: %s", e.Provider, e.Model, e.Kind)

@@ -82,7 +82,9 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("%s header = %q, want %q", f.authName, got, f.authWant)
 	}
 	var body chatBody
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields() // anything the client sends must be a field the test knows
+	if err := dec.Decode(&body); err != nil {
 		f.t.Errorf("decode request body: %v", err)
 		http.Error(w, "bad body", http.StatusBadRequest)
 		return

@@ -24,6 +24,11 @@ type Params struct {
 	Seed        *int     `json:"seed,omitempty"`
 	// JSONMode asks for response_format {"type":"json_object"}.
 	JSONMode bool `json:"json_mode,omitempty"`
+	// Sample numbers the runs of a case repeated for flaky outputs (a suite's
+	// repeat: N gives 0…N-1). It is never sent to the model; it only keeps
+	// each run's cached response apart, so a repeat is a fresh sample rather
+	// than a replay of the first.
+	Sample int `json:"sample,omitempty"`
 }
 
 // Request is one chat completion to make. Model is the prompt's model string as

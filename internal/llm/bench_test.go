@@ -1,0 +1,63 @@
+package llm_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/promptgate/promptgate/internal/cache"
+	"github.com/promptgate/promptgate/internal/llm"
+)
+
+// BenchmarkComplete measures the client's own overhead per call against a
+// loopback server that answers at once: request mapping, the concurrency
+// slot, go-openai's encoding and decoding, and keep-alive reuse.
+func BenchmarkComplete(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+			b.Errorf("unexpected %s %s", r.Method, r.URL.Path)
+		}
+		answer(w, "ok", 10, 2)
+	}))
+	defer srv.Close()
+	req := llm.Request{Model: "gpt-4o-mini", Messages: userMsg, Params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64}}
+
+	b.Run("network", func(b *testing.B) {
+		c, err := llm.New(llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: srv.URL + "/v1", Concurrency: 8}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Complete(context.Background(), req); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	})
+	b.Run("cache-hit", func(b *testing.B) {
+		store, err := cache.Open(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := llm.New(llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: srv.URL + "/v1"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Complete(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := c.Complete(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if c.Calls() != 1 {
+			b.Errorf("cache hits made %d HTTP calls", c.Calls()-1)
+		}
+	})
+}
