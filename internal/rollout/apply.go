@@ -1,0 +1,154 @@
+package rollout
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/flagd"
+)
+
+// applied is the result of apply: a refusal, a no-op, or a commit.
+type applied struct {
+	refusal       *Refusal
+	before, after flagd.Split
+	branch, path  string
+	noop          bool
+	commitSHA     string
+	commitURL     string
+	attempts      int
+}
+
+// loadConfig reads promptgate.yaml from the default branch. A PR cannot loosen
+// its own rules because the PR head is never read.
+func loadConfig(ctx context.Context, gh *github.Client, req Request) (*config.Config, error) {
+	data, _, err := readFile(ctx, gh, req, req.DefaultBranch, config.FileName)
+	if errors.Is(err, errNotFound) {
+		return config.Default(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse(data, config.FileName)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s on %s: %w", config.FileName, req.DefaultBranch, err)
+	}
+	return cfg, nil
+}
+
+// branchOf is the branch rollouts commit to.
+func branchOf(req Request, cfg *config.Config) string {
+	if cfg.Rollout.Branch != "" {
+		return cfg.Rollout.Branch
+	}
+	return req.DefaultBranch
+}
+
+// readFile returns a file's content and blob sha at ref, or errNotFound.
+func readFile(ctx context.Context, gh *github.Client, req Request, ref, path string) ([]byte, string, error) {
+	fc, _, resp, err := gh.Repositories.GetContents(ctx, req.Owner, req.Repo, path, &github.RepositoryContentGetOptions{Ref: ref})
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		return nil, "", fmt.Errorf("read %s on %s: %w", path, ref, errNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s on %s: %w", path, ref, err)
+	}
+	if fc == nil {
+		return nil, "", fmt.Errorf("read %s on %s: it is a directory", path, ref)
+	}
+	content, err := fc.GetContent()
+	if err != nil {
+		return nil, "", fmt.Errorf("decode %s on %s: %w", path, ref, err)
+	}
+	return []byte(content), fc.GetSHA(), nil
+}
+
+// apply sets flag to pct in the flags file on the configured branch. It holds the
+// file's in-process lock and, when GitHub reports a stale sha (409 or 422), re-reads
+// the file, re-applies the edit and tries again, up to MaxAttempts times.
+func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int) (applied, error) {
+	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
+	lock := s.fileLock(req.Owner + "/" + req.Repo + "@" + branch + ":" + path)
+	lock.Lock()
+	defer lock.Unlock()
+
+	res := applied{branch: branch, path: path}
+	for attempt := 1; ; attempt++ {
+		res.attempts = attempt
+		doc, sha, err := readFile(ctx, gh, req, branch, path)
+		if errors.Is(err, errNotFound) {
+			res.refusal = &Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file `%s` on `%s` (rollout.flags_file).", path, branch)}
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		format := flagd.FormatForPath(path)
+		out, before, after, err := flagd.SetRollout(doc, format, flag, pct)
+		if errors.Is(err, flagd.ErrFlagNotFound) {
+			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, branch)}
+			return res, nil
+		}
+		if err != nil {
+			return res, fmt.Errorf("set %s to %d%% in %s: %w", flag, pct, path, flagd.InFile(err, path))
+		}
+		res.before, res.after = before, after
+		if bytes.Equal(out, doc) {
+			res.noop = true
+			return res, nil
+		}
+		msg := commitMessage(req, flag, before.RolloutPct, after.RolloutPct)
+		cr, resp, err := gh.Repositories.UpdateFile(ctx, req.Owner, req.Repo, path, &github.RepositoryContentFileOptions{
+			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
+		if err == nil {
+			res.commitSHA, res.commitURL = cr.Commit.GetSHA(), cr.Commit.GetHTMLURL()
+			return res, nil
+		}
+		stale := resp != nil && (resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity)
+		if !stale || attempt >= s.maxAttempts() {
+			return res, fmt.Errorf("commit %s on %s (attempt %d): %w", path, branch, attempt, err)
+		}
+		if err := sleep(ctx, s.backoff(attempt)); err != nil {
+			return res, fmt.Errorf("wait to retry commit of %s: %w", path, err)
+		}
+	}
+}
+
+func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) string {
+	reason := fmt.Sprintf("there is no flag `%s` in `%s` on `%s`.", flag, path, branch)
+	if names, err := flagd.Flags(doc, f); err == nil && len(names) > 0 {
+		const show = 10
+		list := names[:min(show, len(names))]
+		reason += " Flags there: `" + joinTicks(list) + "`"
+		if len(names) > show {
+			reason += fmt.Sprintf(" and %d more", len(names)-show)
+		}
+		reason += "."
+	}
+	return reason
+}
+
+func joinTicks(names []string) string {
+	var b bytes.Buffer
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString("`, `")
+		}
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+// commitMessage names the flag, the old and new share, the PR and the commenter.
+func commitMessage(req Request, flag string, from, to int) string {
+	verb := "roll out"
+	if to < from {
+		verb = "roll back"
+	}
+	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\nRequested by @%s in #%d.", verb, flag, from, to, req.Commenter, req.PR)
+}
