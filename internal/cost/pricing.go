@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/promptgate/promptgate/internal/config"
 )
 
 //go:embed prices.tsv
@@ -127,4 +129,13 @@ func parseTSV(data string) (map[string]Price, error) {
 		m[f[0]] = Price{Input: in, Output: out, Source: "builtin:" + f[6]}
 	}
 	return m, nil
+}
+
+// ForConfig is the built-in table with promptgate.yaml's `pricing` merged over it.
+func ForConfig(cfg *config.Config) *Table {
+	over := make(map[string]Price, len(cfg.Pricing))
+	for model, p := range cfg.Pricing {
+		over[model] = Price{Input: p.Input, Output: p.Output}
+	}
+	return NewTable(over)
 }
