@@ -40,7 +40,7 @@ func (c *Client) call(ctx context.Context, e *endpoint, model string, req Reques
 		}
 		wait := max(backoff(attempt-1), asked)
 		c.log.Info("retrying model call", "provider", e.Name, "model", model, "attempt", attempt,
-			"kind", kind.String(), "status", status, "wait", wait)
+			"kind", kind.String(), "status", status, "wait", wait, "err", callErr.Err)
 		if err := c.sleep(ctx, wait); err != nil {
 			callErr.Kind, callErr.Err = Canceled, err
 			return Response{}, callErr
