@@ -60,7 +60,8 @@ func pct(p *float64) float64 {
 	return *p
 }
 
-// gates evaluates every gate. Each finding is its own Gate so that annotations
+// gates evaluates every gate. The percentage gates (cost, latency) only fire
+// when their limit is configured or fail-on names them (limit then 0%). Each finding is its own Gate so that annotations
 // can point at its file and line; a gate with no finding is reported once, not fired.
 func gates(r Result, on map[string]bool, c *config.Config) []Gate {
 	var out []Gate
@@ -76,9 +77,18 @@ func gates(r Result, on map[string]bool, c *config.Config) []Gate {
 	}
 	emit(GateRegression, regressionFindings(r.Prompts, c.Gate.MaxPassRateDropPct), "no case that passed at base fails at head")
 	emit(GateThreshold, thresholdFindings(r.Prompts), "every evaluated suite meets its threshold")
-	emit(GateCost, costFinding(r, c), "")
+	cg := costFinding(r, c)
+	if c.Gate.MaxCostIncreasePct == nil && !on[GateCost] {
+		// No limit configured and not asked for: the table shows the change.
+		cg[0].Fired = false
+	}
+	emit(GateCost, cg, "")
 	emit(GateBudget, budgetFinding(r, c), budgetQuiet(r))
-	emit(GateLatency, latencyFindings(r.Prompts, c.Gate.MaxLatencyP95IncreasePct), "no p95 latency increase over the limit")
+	var lat []Gate
+	if c.Gate.MaxLatencyP95IncreasePct != nil || on[GateLatency] {
+		lat = latencyFindings(r.Prompts, c.Gate.MaxLatencyP95IncreasePct)
+	}
+	emit(GateLatency, lat, "no p95 latency increase over the limit")
 	emit(GateErrors, errorFindings(r.Prompts), "no new errored runs")
 	return out
 }
