@@ -14,6 +14,9 @@ const (
 	StatusPass  Status = "pass"
 	StatusFail  Status = "fail"
 	StatusError Status = "error"
+	// StatusSkipped marks a run that could not be made here: offline with no
+	// recorded response, or no API key. It is neither graded nor an error.
+	StatusSkipped Status = "skipped"
 )
 
 // maxOutputBytes bounds the model output kept per case, so memory stays flat on
@@ -48,6 +51,7 @@ type SuiteResult struct {
 	Passed  int `json:"passed"`
 	Failed  int `json:"failed"`
 	Errored int `json:"errored"`
+	Skipped int `json:"skipped"`
 
 	MeanInputTokens  float64       `json:"mean_input_tokens"`
 	MeanOutputTokens float64       `json:"mean_output_tokens"`
@@ -119,10 +123,19 @@ func (s *SuiteResult) CostPerRequest() (float64, bool) {
 	return s.CostUSD / float64(n), true
 }
 
-// OK reports whether every suite met its threshold with no errored runs.
+// Skipped is the number of runs skipped across all suites.
+func (r *Report) Skipped() int {
+	n := 0
+	for _, s := range r.Suites {
+		n += s.Skipped
+	}
+	return n
+}
+
+// OK reports whether every suite met its threshold with no errored or skipped runs.
 func (r *Report) OK() bool {
 	for _, s := range r.Suites {
-		if !s.MeetsThreshold() || s.Errored > 0 {
+		if !s.MeetsThreshold() || s.Errored > 0 || s.Skipped > 0 {
 			return false
 		}
 	}
@@ -137,7 +150,7 @@ func (s *SuiteResult) finish() {
 		}
 		return a.Repeat - b.Repeat
 	})
-	s.Passed, s.Failed, s.Errored = 0, 0, 0
+	s.Passed, s.Failed, s.Errored, s.Skipped = 0, 0, 0, 0
 	var in, out, n int
 	var lat []time.Duration
 	s.CostUSD, s.CostKnown = 0, true
@@ -149,6 +162,9 @@ func (s *SuiteResult) finish() {
 			s.Failed++
 		case StatusError:
 			s.Errored++
+			continue
+		case StatusSkipped:
+			s.Skipped++
 			continue
 		}
 		n++

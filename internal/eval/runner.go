@@ -1,0 +1,316 @@
+// Package eval runs eval suites: it renders each case's prompt, calls the model
+// through an llm.Completer at a fixed concurrency, grades the output with the
+// suite's assertions, and aggregates pass rates, tokens, latency and cost.
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/promptgate/promptgate/internal/assert"
+	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/prompt"
+	"github.com/promptgate/promptgate/internal/suite"
+)
+
+// Runner evaluates suites. Fields left zero get sensible defaults.
+type Runner struct {
+	Prompts *prompt.Set
+	Client  llm.Completer
+	Prices  *cost.Table
+	// Concurrency is the number of cases in flight at once (default 8). The
+	// client's per-provider limits still apply underneath.
+	Concurrency int
+	// DefaultModel serves prompts whose front matter names no model.
+	DefaultModel string
+	// JudgeModel grades llm-rubric assertions unless the suite or assertion names one.
+	JudgeModel string
+	// Progress, when set, is called after every finished case run.
+	Progress func(done, total int)
+	// Trace, when set, receives one record per model call.
+	Trace  *TraceWriter
+	Logger *slog.Logger
+}
+
+// job is one case run to perform.
+type job struct {
+	suite  int
+	s      *suite.Suite
+	p      *prompt.Prompt
+	c      *suite.Case
+	repeat int
+}
+
+type done struct {
+	suite int
+	res   CaseResult
+	call  *llm.Response
+	err   error
+}
+
+// Check validates suites against the prompt set before any call: every suite's
+// prompt exists, its vars match the prompt's input schema, and the prompt has a
+// model. Problems come back as a diag.List naming file and line.
+func Check(suites []*suite.Suite, set *prompt.Set, defaultModel string) error {
+	var errs diag.List
+	for _, s := range suites {
+		if err := suite.Check(s, set); err != nil {
+			errs = diag.Append(errs, err)
+			continue
+		}
+		p, _ := set.Get(s.Prompt, s.Variant)
+		if p.Model == "" && defaultModel == "" {
+			errs = append(errs, diag.Errorf(p.Path, 1, "prompt %s has no model: set `model:` in its front matter or defaults.model in promptgate.yaml", s.Prompt))
+		}
+	}
+	return errs.Err()
+}
+
+// Total is the number of case runs the suites make (cases × repeat).
+func Total(suites []*suite.Suite) int {
+	n := 0
+	for _, s := range suites {
+		n += len(s.Tests) * max(1, s.Repeat)
+	}
+	return n
+}
+
+// Run evaluates the suites, which must have passed Check. It returns the report
+// and, separately, configuration problems discovered by calling the model (for
+// example a model the endpoint does not know), which the CLI treats as bad input.
+func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error) {
+	start := time.Now()
+	conc := r.Concurrency
+	if conc <= 0 {
+		conc = 8
+	}
+	log := r.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rep := &Report{Suites: make([]*SuiteResult, len(suites))}
+	for i, s := range suites {
+		p, ok := r.Prompts.Get(s.Prompt, s.Variant)
+		if !ok {
+			return nil, diag.Errorf(s.Path, s.PromptLine, "prompt %q not found", s.Prompt)
+		}
+		rep.Suites[i] = &SuiteResult{Path: s.Path, Prompt: s.Prompt, Variant: s.Variant, PromptPath: p.Path,
+			PromptHash: p.Hash, Model: r.model(p), Description: s.Description, Threshold: s.Threshold,
+			Cases: make([]CaseResult, 0, len(s.Tests)*max(1, s.Repeat))}
+	}
+
+	jobs := make(chan job)
+	results := make(chan done, conc)
+	go func() {
+		defer close(jobs)
+		for i, s := range suites {
+			p, _ := r.Prompts.Get(s.Prompt, s.Variant)
+			for ci := range s.Tests {
+				for rep := 0; rep < max(1, s.Repeat); rep++ {
+					select {
+					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rep}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- r.runCase(ctx, j)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	total := Total(suites)
+	n := 0
+	unpriced := map[string]bool{}
+	modelErrs := map[string]*diag.Error{}
+	for d := range results {
+		sr := rep.Suites[d.suite]
+		sr.Cases = append(sr.Cases, d.res)
+		if d.call != nil {
+			if d.call.CacheHit {
+				rep.CacheHits++
+			} else {
+				rep.Calls++
+			}
+			if !d.res.CostKnown {
+				unpriced[sr.Model] = true
+			}
+		}
+		if d.err != nil {
+			if de := modelNotFound(d.err, suites[d.suite], r.Prompts); de != nil {
+				modelErrs[de.Error()] = de
+			}
+		}
+		n++
+		if r.Progress != nil {
+			r.Progress(n, total)
+		}
+	}
+	for _, s := range rep.Suites {
+		s.finish()
+	}
+	for _, m := range sortedSet(unpriced) {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("model %q is not in the price table: its cost shows as unknown (add it under `pricing:` in promptgate.yaml)", m))
+	}
+	rep.Duration = time.Since(start)
+	log.Debug("eval finished", "runs", n, "network_calls", rep.Calls, "cache_hits", rep.CacheHits, "duration", rep.Duration)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("eval interrupted: %w", err)
+	}
+	if len(modelErrs) > 0 {
+		var l diag.List
+		for _, k := range sortedKeys(modelErrs) {
+			l = append(l, modelErrs[k])
+		}
+		return rep, l
+	}
+	return rep, nil
+}
+
+func (r *Runner) model(p *prompt.Prompt) string {
+	if p.Model != "" {
+		return p.Model
+	}
+	return r.DefaultModel
+}
+
+// runCase renders, calls and grades one case run.
+func (r *Runner) runCase(ctx context.Context, j job) done {
+	res := CaseResult{Index: j.c.Index, Repeat: j.repeat, Description: j.c.Description, Line: j.c.Line, Vars: j.c.Vars}
+	msgs, err := r.Prompts.Render(j.p, j.c.Vars)
+	if err != nil {
+		res.Status, res.Error = StatusError, "render: "+err.Error()
+		return done{suite: j.suite, res: res, err: err}
+	}
+	params := j.p.Params
+	params.Sample = j.repeat // each repeat is a fresh sample, cached apart
+	req := llm.Request{Model: r.model(j.p), Messages: msgs, Params: params}
+	resp, err := r.Client.Complete(ctx, req)
+	call := r.record(j, req, resp, err, "")
+	if err != nil {
+		res.Status, res.Error = StatusError, err.Error()
+		if unavailable(err) {
+			res.Status = StatusSkipped
+		}
+		res.Retries = resp.Retries
+		return done{suite: j.suite, res: res, err: err}
+	}
+	res.Output = truncate(resp.Content, maxOutputBytes)
+	res.InputTokens, res.OutputTokens = resp.Usage.InputTokens, resp.Usage.OutputTokens
+	res.Latency, res.CacheHit, res.Retries = resp.Latency, resp.CacheHit, resp.Retries
+	res.CostUSD, res.CostKnown = call.CostUSD, call.CostKnown
+
+	judgeModel := firstNonEmpty(j.s.Judge, r.JudgeModel)
+	env := assert.Env{Judge: &tracingJudge{r: r, j: j}, JudgeModel: judgeModel}
+	out := assert.Output{Text: resp.Content, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: resp.Latency, Vars: j.c.Vars}
+	grade, err := assert.Evaluate(ctx, j.c.Asserts, j.c.Threshold, out, env)
+	if err != nil {
+		res.Status, res.Error = StatusError, "grade: "+err.Error()
+		return done{suite: j.suite, res: res, call: &resp}
+	}
+	res.Score, res.Reason = grade.Score, grade.Reason
+	res.Status = StatusFail
+	if grade.Pass {
+		res.Status = StatusPass
+	}
+	return done{suite: j.suite, res: res, call: &resp}
+}
+
+// priced is the cost of one call.
+type priced struct {
+	CostUSD   float64
+	CostKnown bool
+}
+
+// record prices a call and writes its trace line.
+func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string) priced {
+	var pc priced
+	if err == nil && r.Prices != nil {
+		if p, ok := r.Prices.Lookup(req.Model); ok {
+			pc = priced{CostUSD: p.CallCost(resp.Usage.InputTokens, resp.Usage.OutputTokens), CostKnown: true}
+		}
+	}
+	if r.Trace != nil {
+		r.Trace.Write(newTraceRecord(j, req, resp, err, pc, role))
+	}
+	return pc
+}
+
+// tracingJudge sends llm-rubric judge calls through the runner's client so they
+// are retried, cached and traced like any other call.
+type tracingJudge struct {
+	r *Runner
+	j job
+}
+
+func (t *tracingJudge) Complete(ctx context.Context, req llm.Request) (llm.Response, error) {
+	resp, err := t.r.Client.Complete(ctx, req)
+	t.r.record(t.j, req, resp, err, "judge")
+	return resp, err
+}
+
+// unavailable reports whether a call could not be made here at all (no recorded
+// response offline, or no API key), as opposed to failing at the endpoint.
+func unavailable(err error) bool {
+	var ce *llm.CallError
+	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey)
+}
+
+// modelNotFound turns an endpoint's 404 for a model into a config error at the
+// prompt's model line: the model name is wrong, and retrying cannot help.
+func modelNotFound(err error, s *suite.Suite, set *prompt.Set) *diag.Error {
+	var ce *llm.CallError
+	if !errors.As(err, &ce) || ce.Status != 404 {
+		return nil
+	}
+	p, ok := set.Get(s.Prompt, s.Variant)
+	if !ok {
+		return nil
+	}
+	line := p.ModelLine
+	if line == 0 {
+		line = 1
+	}
+	return diag.Errorf(p.Path, line, "model %q is unknown to provider %s (the endpoint answered 404): check the model name", ce.Model, ce.Provider)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,95 @@
+// Package project loads everything promptgate reads from one version of a repo
+// (promptgate.yaml, prompts/, evals/) out of an fs.FS, so the working tree and a
+// git commit load the same way.
+package project
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/prompt"
+	"github.com/promptgate/promptgate/internal/suite"
+)
+
+// Project is one loaded version of a repo's promptgate files.
+type Project struct {
+	Config  *config.Config
+	Prompts *prompt.Set
+	Suites  []*suite.Suite
+}
+
+// Load reads the config (configPath, "" for promptgate.yaml), prompts and suites
+// from fsys. Every problem found is returned together as a diag.List.
+func Load(fsys fs.FS, configPath string) (*Project, error) {
+	if configPath == "" {
+		configPath = config.FileName
+	}
+	cfg, err := config.Load(fsys, configPath)
+	if err != nil {
+		return nil, err
+	}
+	var errs diag.List
+	set, err := prompt.Load(fsys, cfg.Paths.Prompts)
+	if err != nil {
+		errs = diag.Append(errs, err)
+	}
+	suites, err := suite.Load(fsys, cfg.Paths.Evals)
+	if err != nil {
+		errs = diag.Append(errs, err)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return &Project{Config: cfg, Prompts: set, Suites: suites}, nil
+}
+
+// Select returns the suites chosen by prompt names and suite paths (either list
+// may be empty, meaning no restriction). A name that matches nothing is an error,
+// so a typo never silently runs zero suites.
+func (p *Project) Select(prompts, suitePaths []string) ([]*suite.Suite, error) {
+	var out []*suite.Suite
+	for _, s := range p.Suites {
+		full := s.Prompt
+		if s.Variant != "" {
+			full += "." + s.Variant
+		}
+		if len(prompts) > 0 && !slices.Contains(prompts, s.Prompt) && !slices.Contains(prompts, full) {
+			continue
+		}
+		if len(suitePaths) > 0 && !slices.ContainsFunc(suitePaths, func(x string) bool { return sameSuite(x, s.Path) }) {
+			continue
+		}
+		out = append(out, s)
+	}
+	for _, name := range prompts {
+		if !slices.ContainsFunc(p.Suites, func(s *suite.Suite) bool { return s.Prompt == name || s.Prompt+"."+s.Variant == name }) {
+			return nil, fmt.Errorf("--prompt %s: no suite tests that prompt (prompts with suites: %s)", name, strings.Join(p.promptNames(), ", "))
+		}
+	}
+	for _, path := range suitePaths {
+		if !slices.ContainsFunc(p.Suites, func(s *suite.Suite) bool { return sameSuite(path, s.Path) }) {
+			return nil, fmt.Errorf("--suite %s: no such suite under %s/", path, p.Config.Paths.Evals)
+		}
+	}
+	return out, nil
+}
+
+func sameSuite(arg, path string) bool {
+	arg = strings.TrimPrefix(arg, "./")
+	return arg == path || strings.TrimSuffix(strings.TrimSuffix(path, ".yaml"), ".yml") == strings.TrimSuffix(strings.TrimSuffix(arg, ".yaml"), ".yml")
+}
+
+func (p *Project) promptNames() []string {
+	var names []string
+	for _, s := range p.Suites {
+		if !slices.Contains(names, s.Prompt) {
+			names = append(names, s.Prompt)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
