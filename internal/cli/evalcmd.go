@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/promptgate/promptgate/internal/cache"
+	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/project"
+	"github.com/promptgate/promptgate/internal/report"
+)
+
+const evalHelp = `Usage: promptgate eval [flags]
+
+Runs every eval suite under evals/ (or those chosen with --prompt / --suite) against the
+OpenAI-compatible endpoint configured in promptgate.yaml, grades each case with its
+assertions, and prints per-suite pass/fail/error, pass rate vs threshold, mean tokens,
+p50/p95 latency and cost.
+
+Every response is stored in a content-addressed cache (.promptgate/cache by default), so a
+second run with nothing changed makes no model calls. --offline answers only from that cache,
+which is how this repo's demo runs without an API key.
+
+Examples:
+  promptgate eval --offline                    # the committed recorded cache, no key needed
+  OPENAI_API_KEY=sk-... promptgate eval        # real calls, cached for next time
+  promptgate eval --prompt support/summarize --format markdown
+  promptgate eval --suite evals/sentiment.yaml --trace calls.jsonl --no-cache
+  OPENAI_BASE_URL=http://127.0.0.1:11434/v1 promptgate eval   # Ollama, vLLM, LiteLLM…
+
+A case whose model call still fails after retries counts as an error, not a failure; errors
+are shown apart. Exit status: 0 all suites met their thresholds with no errors, 1 otherwise,
+2 bad input (each message names the file and line).
+`
+
+type evalOptions struct {
+	dir, configPath, format, trace, cacheDir, judge string
+	prompts, suites                                 listFlag
+	concurrency                                     int
+	noCache, offline, verbose, quiet                bool
+}
+
+func runEval(ctx context.Context, args []string, env Env) error {
+	var o evalOptions
+	fs := newFlagSet("eval", evalHelp, env)
+	fs.StringVar(&o.dir, "C", ".", "run as if started in `dir` (the repo root)")
+	fs.StringVar(&o.configPath, "config", config.FileName, "config `file`, relative to the repo root")
+	fs.Var(&o.prompts, "prompt", "only suites for this prompt `name` (repeatable, comma-separated)")
+	fs.Var(&o.suites, "suite", "only this suite `file` (repeatable, comma-separated)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
+	fs.StringVar(&o.format, "format", "table", "output `format`: table, json, markdown or junit")
+	fs.StringVar(&o.trace, "trace", "", "write one JSON line per model call to `file`")
+	fs.BoolVar(&o.noCache, "no-cache", false, "bypass the response cache (neither read nor write)")
+	fs.BoolVar(&o.offline, "offline", false, "answer only from the response cache; a miss is an error and no model is called")
+	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config, .promptgate/cache)")
+	fs.StringVar(&o.judge, "judge-model", "", "`model` that grades llm-rubric assertions (default defaults.judge_model)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&o.verbose, "v", false, "verbose logs (retries, cache) on stderr")
+	var cacheOn bool
+	fs.BoolVar(&cacheOn, "cache", true, "use the response cache (default on; --no-cache turns it off)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !cacheOn {
+		o.noCache = true
+	}
+	if o.noCache && o.offline {
+		return usageError{msg: "eval: --offline answers from the cache, so it cannot be combined with --no-cache"}
+	}
+	if _, err := report.FormatOK(o.format); err != nil {
+		return usageError{msg: "eval: " + err.Error()}
+	}
+	root := o.dir
+	if env.Dir != "" && !filepath.IsAbs(root) {
+		root = filepath.Join(env.Dir, root)
+	}
+	proj, err := project.Load(os.DirFS(root), o.configPath)
+	if err != nil {
+		return err
+	}
+	suites, err := proj.Select(o.prompts, o.suites)
+	if err != nil {
+		return usageError{msg: "eval: " + err.Error()}
+	}
+	if len(suites) == 0 {
+		return usageError{msg: fmt.Sprintf("eval: no suites found under %s/ (see promptgate eval --help)", proj.Config.Paths.Evals)}
+	}
+	if err := eval.Check(suites, proj.Prompts, proj.Config.Defaults.Model); err != nil {
+		return err
+	}
+	mode := llm.CacheReadWrite
+	switch {
+	case o.offline:
+		mode = llm.CacheOffline
+	case o.noCache:
+		mode = llm.CacheOff
+	}
+	cacheDir := o.cacheDir
+	if cacheDir == "" {
+		cacheDir = filepath.Join(root, proj.Config.Paths.Cache)
+	}
+	logger := newLogger(env.Stderr, o.verbose)
+	client, err := NewClient(proj.Config, env.Getenv, cacheDir, mode, o.concurrency, logger)
+	if err != nil {
+		return err
+	}
+	runner := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config),
+		Concurrency: o.concurrency, DefaultModel: proj.Config.Defaults.Model,
+		JudgeModel: firstNonEmpty(o.judge, proj.Config.Defaults.JudgeModel), Logger: logger}
+	if runner.Concurrency <= 0 {
+		runner.Concurrency = defaultConcurrency(proj.Config)
+	}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			return fmt.Errorf("open trace file: %w", err)
+		}
+		defer f.Close()
+		runner.Trace = eval.NewTraceWriter(f)
+	}
+	bar := progressBar(env.Stderr, eval.Total(suites), o.quiet)
+	if bar != nil {
+		runner.Progress = func(done, _ int) { _ = bar.Set(done) }
+	}
+	rep, runErr := runner.Run(ctx, suites)
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(env.Stderr)
+	}
+	if runner.Trace != nil {
+		if err := runner.Trace.Flush(); err != nil {
+			return fmt.Errorf("write trace: %w", err)
+		}
+	}
+	if rep != nil {
+		if err := report.WriteEval(env.Stdout, rep, o.format); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if n := rep.Skipped(); n > 0 {
+		return fmt.Errorf("%d case runs could not be made (%s); with --offline every case needs a recorded response: run once with an API key (without --offline) to record them", n, firstSkipReason(rep))
+	}
+	if !rep.OK() {
+		return errGate
+	}
+	return nil
+}
+
+func firstSkipReason(rep *eval.Report) string {
+	for _, s := range rep.Suites {
+		for _, c := range s.Cases {
+			if c.Status == eval.StatusSkipped {
+				return fmt.Sprintf("first: %s:%d %q: %s", s.Path, c.Line, c.Description, c.Error)
+			}
+		}
+	}
+	return ""
+}
+
+// NewClient builds the model client for a config: providers with their keys read
+// from the environment, and the response cache in the given mode.
+func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, mode llm.CacheMode, concurrency int, logger *slog.Logger) (*llm.Client, error) {
+	var providers []llm.Provider
+	for _, p := range cfg.Providers {
+		lp := llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
+			APIKey: getenv(p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries}
+		if concurrency > 0 {
+			lp.Concurrency = concurrency
+		}
+		providers = append(providers, lp)
+	}
+	opts := llm.Options{Providers: providers, Default: cfg.DefaultProvider, Mode: mode, Logger: logger}
+	if mode != llm.CacheOff {
+		store, err := cache.Open(cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open response cache: %w", err)
+		}
+		opts.Cache = store
+	}
+	client, err := llm.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("configure model client: %w", err)
+	}
+	return client, nil
+}
+
+func defaultConcurrency(cfg *config.Config) int {
+	if p, ok := cfg.Provider(cfg.DefaultProvider); ok && p.Concurrency > 0 {
+		return p.Concurrency
+	}
+	return config.DefaultConcurrency
+}
+
+// progressBar returns a bar on stderr when stderr is a terminal, else nil.
+func progressBar(w io.Writer, total int, quiet bool) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("evaluating"),
+		progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*1e6))
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
