@@ -1,0 +1,125 @@
+package githubapp
+
+import (
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "app.pem")
+	if err := os.WriteFile(keyFile, []byte("PEM-FROM-FILE"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secretFile := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secretFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{"PROMPTGATE_APP_ID": "42", "PROMPTGATE_PRIVATE_KEY": `-----BEGIN\nX`, "PROMPTGATE_WEBHOOK_SECRET": "s3cret"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    Config
+		wantErr string
+	}{
+		{name: "env defaults", env: base, want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"),
+			Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: 256, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo}},
+		{name: "GHES and tuning from env", env: with("GITHUB_API_URL", "https://ghe.example.com/api/v3/", "PROMPTGATE_LISTEN", ":9000",
+			"PROMPTGATE_WORKERS", "8", "PROMPTGATE_LOG_LEVEL", "debug"),
+			want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"), Listen: ":9000",
+				APIURL: "https://ghe.example.com/api/v3", Workers: 8, QueueSize: 256, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelDebug}},
+		{name: "flags override env", env: base, args: []string{"--app-id", "7", "--private-key-file", keyFile, "--webhook-secret-file", secretFile,
+			"--listen", "127.0.0.1:1", "--queue", "9", "--shutdown-timeout", "5s"},
+			want: Config{AppID: 7, PrivateKey: []byte("PEM-FROM-FILE"), WebhookSecret: []byte("from-file"), Listen: "127.0.0.1:1",
+				APIURL: "https://api.github.com", Workers: 4, QueueSize: 9, ShutdownTimeout: 5 * time.Second, LogLevel: slog.LevelInfo}},
+		{name: "nothing set", env: map[string]string{}, wantErr: "PROMPTGATE_APP_ID"},
+		{name: "no secret", env: with("PROMPTGATE_WEBHOOK_SECRET", ""), wantErr: "PROMPTGATE_WEBHOOK_SECRET"},
+		{name: "bad workers", env: with("PROMPTGATE_WORKERS", "0"), wantErr: "PROMPTGATE_WORKERS"},
+		{name: "bad api url", env: with("GITHUB_API_URL", "ghe.example.com"), wantErr: "GITHUB_API_URL"},
+		{name: "missing key file", env: base, args: []string{"--private-key-file", filepath.Join(dir, "nope")}, wantErr: "read private key"},
+		{name: "stray argument", env: base, args: []string{"extra"}, wantErr: "no arguments"},
+		{name: "unknown flag", env: base, args: []string{"--nope"}, wantErr: "parse serve flags"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ConfigFromEnv(func(k string) string { return tt.env[k] }, tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("config (-want +got):\n%s", diff)
+			}
+			if s := got.String(); strings.Contains(s, "s3cret") || strings.Contains(s, "BEGIN") || strings.Contains(s, "from-file") {
+				t.Errorf("String() leaks a secret: %s", s)
+			}
+		})
+	}
+}
+
+func TestConfigHelp(t *testing.T) {
+	t.Parallel()
+	_, err := ConfigFromEnv(func(string) string { return "" }, []string{"--help"})
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("err = %v, want flag.ErrHelp", err)
+	}
+	for _, name := range []string{"--app-id", "--private-key-file", "--webhook-secret-file", "--listen", "--api-url", "--workers", "--log-level",
+		"PROMPTGATE_APP_ID", "PROMPTGATE_PRIVATE_KEY", "PROMPTGATE_WEBHOOK_SECRET", "PROMPTGATE_LISTEN", "GITHUB_API_URL"} {
+		if !strings.Contains(Usage(), name) {
+			t.Errorf("Usage() does not mention %s", name)
+		}
+	}
+}
+
+func TestHasCommandLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body string
+		want bool
+	}{
+		{"/rollout a 5", true},
+		{"LGTM\n  /rollback a", true},
+		{"see https://x/y", false},
+		{"", false},
+		{"a/b\r\n/promptgate help", true},
+	}
+	for _, tt := range tests {
+		if got := hasCommandLine(tt.body); got != tt.want {
+			t.Errorf("hasCommandLine(%q) = %v", tt.body, got)
+		}
+	}
+}
+
+func TestNewServerRejectsBadKey(t *testing.T) {
+	t.Parallel()
+	_, err := NewServer(Config{AppID: 1, PrivateKey: []byte("not a key SECRETBYTES"), WebhookSecret: []byte("x")}, slog.New(slog.DiscardHandler))
+	if err == nil || strings.Contains(err.Error(), "SECRETBYTES") {
+		t.Errorf("err = %v, want a generic key error", err)
+	}
+}
