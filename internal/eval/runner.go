@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/promptgate/promptgate/internal/assert"
@@ -37,6 +38,10 @@ type Runner struct {
 	// Trace, when set, receives one record per model call.
 	Trace  *TraceWriter
 	Logger *slog.Logger
+
+	// calls and hits count network calls and cache hits of the current Run,
+	// llm-rubric judge calls included.
+	calls, hits atomic.Int64
 }
 
 // job is one case run to perform.
@@ -106,6 +111,8 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 			Cases: make([]CaseResult, 0, len(s.Tests)*max(1, s.Repeat))}
 	}
 
+	r.calls.Store(0)
+	r.hits.Store(0)
 	jobs := make(chan job)
 	results := make(chan done, conc)
 	go func() {
@@ -143,11 +150,6 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 		sr := rep.Suites[d.suite]
 		sr.Cases = append(sr.Cases, d.res)
 		if d.call != nil {
-			if d.call.CacheHit {
-				rep.CacheHits++
-			} else {
-				rep.Calls++
-			}
 			if !d.res.CostKnown {
 				unpriced[sr.Model] = true
 			}
@@ -168,6 +170,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	for _, m := range sortedSet(unpriced) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("model %q is not in the price table: its cost shows as unknown (add it under `pricing:` in promptgate.yaml)", m))
 	}
+	rep.Calls, rep.CacheHits = int(r.calls.Load()), int(r.hits.Load())
 	rep.Duration = time.Since(start)
 	log.Debug("eval finished", "runs", n, "network_calls", rep.Calls, "cache_hits", rep.CacheHits, "duration", rep.Duration)
 	if err := ctx.Err(); err != nil {
@@ -241,6 +244,11 @@ type priced struct {
 // record prices a call and writes its trace line.
 func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string) priced {
 	var pc priced
+	if err == nil && resp.CacheHit {
+		r.hits.Add(1)
+	} else if err == nil || !unavailable(err) {
+		r.calls.Add(1)
+	}
 	if err == nil && r.Prices != nil {
 		if p, ok := r.Prices.Lookup(req.Model); ok {
 			pc = priced{CostUSD: p.CallCost(resp.Usage.InputTokens, resp.Usage.OutputTokens), CostKnown: true}
