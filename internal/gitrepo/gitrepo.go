@@ -79,6 +79,29 @@ func (r Repo) EnsureCommit(ctx context.Context, sha string) error {
 	return nil
 }
 
+// RemoteBranch returns the SHA a branch points to on the remote, without
+// fetching it (`git ls-remote`). A push that creates a branch has no previous
+// commit, so promptgate compares it with the default branch, which a depth-1
+// clone of the new branch does not have; pass the SHA to EnsureCommit next.
+func (r Repo) RemoteBranch(ctx context.Context, branch string) (string, error) {
+	branch = strings.TrimPrefix(branch, "refs/heads/")
+	if err := checkRev(branch); err != nil {
+		return "", fmt.Errorf("look up branch %q on %s: %w", branch, r.remote(), err)
+	}
+	ref := "refs/heads/" + branch
+	out, err := r.git(ctx, nil, "ls-remote", "--end-of-options", r.remote(), ref)
+	if err != nil {
+		return "", fmt.Errorf("look up branch %s on %s: %w", branch, r.remote(), err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		sha, name, ok := strings.Cut(line, "\t")
+		if ok && name == ref && isHexSHA(sha) {
+			return sha, nil
+		}
+	}
+	return "", fmt.Errorf("look up branch %s on %s: no such branch", branch, r.remote())
+}
+
 // ChangedFiles lists the files that differ between the commits base and head,
 // with renames detected (`git diff --name-status -M -z base head`). It is a
 // two-dot diff of the two trees, not a three-dot diff from their merge base,

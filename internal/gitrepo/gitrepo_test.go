@@ -152,6 +152,17 @@ func TestEnsureCommit(t *testing.T) {
 			t.Errorf("EnsureCommit(head) with a bad remote: %v", err)
 		}
 	})
+	t.Run("remote branch", func(t *testing.T) {
+		t.Parallel()
+		got, err := repo.RemoteBranch(ctx, "refs/heads/main")
+		if err != nil || got != head {
+			t.Errorf("RemoteBranch(main) = %q, %v; want %q", got, err, head)
+		}
+		_, err = repo.RemoteBranch(ctx, "nope")
+		checkErr(t, err, "no such branch")
+		_, err = repo.RemoteBranch(ctx, "--upload-pack=x")
+		checkErr(t, err, "must not start with '-'")
+	})
 	t.Run("unknown commit", func(t *testing.T) {
 		t.Parallel()
 		err := Repo{Dir: clone}.EnsureCommit(ctx, strings.Repeat("ab", 20))
