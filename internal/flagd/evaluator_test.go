@@ -93,4 +93,3 @@ func flagdShare(t *testing.T, doc []byte, f Format, flag, rollout, stable string
 	}
 	return 100 * float64(hits) / keys
 }
-

@@ -45,6 +45,8 @@ func TestSetRolloutGolden(t *testing.T) {
 			before: Split{Flag: "summarize", Stable: "stable", Rollout: "candidate"}},
 		{file: "yaml_insert_quoted.yaml", flag: "yes-no", pct: 25, insert: true,
 			before: Split{Flag: "yes-no", Stable: "no", Rollout: "yes"}},
+		{file: "yaml_insert_middle.yaml", flag: "first", pct: 25, insert: true,
+			before: Split{Flag: "first", Stable: "stable", Rollout: "candidate"}},
 		{file: "yaml_insert_eof.yaml", flag: "summarize", pct: 5, insert: true,
 			before: Split{Flag: "summarize", Stable: "stable", Rollout: "candidate"}},
 		{file: "yaml_empty_targeting.yaml", flag: "summarize", pct: 50, insert: true,

@@ -51,6 +51,7 @@ func (d *document) insertYAML(m *managedFlag, pct int) ([]edit, error) {
 	// where they are, after the new section.
 	lastKeyLine := fn.keyLines[len(fn.keyLines)-1]
 	lastContent := lastKeyLine
+scan:
 	for ln := lastKeyLine + 1; ln <= len(d.starts); ln++ {
 		text := d.lineText(ln)
 		body := strings.TrimLeft(text, " ")
@@ -58,12 +59,11 @@ func (d *document) insertYAML(m *managedFlag, pct int) ([]edit, error) {
 		trimmed := strings.TrimSpace(body)
 		switch {
 		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
-			continue
 		case ind > keyCol-1, ind == keyCol-1 && (trimmed == "-" || strings.HasPrefix(body, "- ") || strings.HasPrefix(body, "-\t")):
 			lastContent = ln
-			continue
+		default:
+			break scan
 		}
-		break
 	}
 
 	nl := d.lineBreak(lastContent)
