@@ -123,3 +123,26 @@ func TestNewServerRejectsBadKey(t *testing.T) {
 		t.Errorf("err = %v, want a generic key error", err)
 	}
 }
+
+func TestMayHoldCommand(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		json string
+		want bool
+	}{
+		{`{"body":"/rollout a 5"}`, true},
+		{`{"body":"  /rollout a 5"}`, true},
+		{`{"body":"LGTM\n/rollout a 5"}`, true},
+		{`{"body":"LGTM\r\n\t /rollback a"}`, true},
+		{`{"body":"LGTM\n\/rollback a"}`, true},
+		{`{"body":"LGTM\u000a/rollback a"}`, true},
+		{`{"body":"\u002frollout a"}`, true},
+		{`{"url":"https://api.github.com/repos/o/r","body":"see a/b and c / d"}`, false},
+		{`{"body":"no slash at all"}`, false},
+	}
+	for _, tt := range tests {
+		if got := mayHoldCommand([]byte(tt.json)); got != tt.want {
+			t.Errorf("mayHoldCommand(%s) = %v, want %v", tt.json, got, tt.want)
+		}
+	}
+}

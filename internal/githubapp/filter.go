@@ -1,6 +1,7 @@
 package githubapp
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -29,6 +30,9 @@ func wanted(event string, body []byte) (bool, string) {
 	if event != "issue_comment" {
 		return false, "event not handled"
 	}
+	if !mayHoldCommand(body) {
+		return false, "no command line"
+	}
 	var p commentProbe
 	if err := json.Unmarshal(body, &p); err != nil {
 		return false, "payload is not issue_comment JSON"
@@ -55,4 +59,69 @@ func hasCommandLine(body string) bool {
 		}
 	}
 	return false
+}
+
+// mayHoldCommand scans the raw JSON, without decoding it, for a '/' that could
+// start a line of some string value: one that follows the opening quote or an
+// escaped line break, with only spaces or tabs in between. Most comments have none.
+// Then the delivery is dropped without a decode. The scan is conservative. A '/'
+// written as \u002f, or one after any \u escape, always counts. A false match only
+// costs the full decode that follows.
+func mayHoldCommand(body []byte) bool {
+	if bytes.Contains(body, []byte(`\u002f`)) || bytes.Contains(body, []byte(`\u002F`)) {
+		return true
+	}
+	for i := bytes.IndexByte(body, '/'); i >= 0; {
+		j := i
+		if j > 0 && body[j-1] == '\\' { // the escaped form \/
+			j--
+		}
+		if startsLine(body[:j]) {
+			return true
+		}
+		next := bytes.IndexByte(body[i+1:], '/')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// startsLine reports whether the JSON text before a '/' ends, after spaces and
+// tabs, at the start of a string or an escaped line break.
+func startsLine(before []byte) bool {
+	k := len(before)
+	for k > 0 {
+		switch {
+		case before[k-1] == ' ' || before[k-1] == '\t':
+			k--
+		case k >= 2 && before[k-2] == '\\' && before[k-1] == 't':
+			k -= 2
+		default:
+			goto done
+		}
+	}
+done:
+	if k == 0 {
+		return true
+	}
+	switch c := before[k-1]; {
+	case c == '"':
+		return true
+	case k >= 2 && before[k-2] == '\\' && (c == 'n' || c == 'r'):
+		return true
+	case k >= 6 && before[k-6] == '\\' && before[k-5] == 'u' && isHex(before[k-4:k]):
+		return true
+	}
+	return false
+}
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
