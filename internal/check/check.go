@@ -1,0 +1,329 @@
+// Package check is `promptgate check`: it works out what a change touched,
+// evaluates the affected prompts at base and at head, compares them, and
+// publishes the diff (check run, job summary, outputs, sticky comment) or prints
+// it locally.
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/promptgate/promptgate/internal/change"
+	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/gitrepo"
+	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/project"
+	"github.com/promptgate/promptgate/internal/suite"
+)
+
+// ClientFactory builds the model client for one side's config in a cache mode.
+// The CLI supplies it, so check does not know about environment variables or keys.
+type ClientFactory func(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error)
+
+// Options configure one check.
+type Options struct {
+	// Dir is the repo root (a git work tree).
+	Dir        string
+	ConfigPath string
+	// Base and Head are git revisions; Head defaults to HEAD.
+	Base, Head string
+	// Live says whether model calls may be made (an API key is present and the PR is
+	// not from a fork); when false everything is answered from the cache or skipped.
+	Live bool
+	// LiveReason explains why Live is false, for the report ("no API key", …).
+	LiveReason  string
+	NewClient   ClientFactory
+	Concurrency int
+	FailOn      []string
+	Logger      *slog.Logger
+	// Progress, when set, receives progress lines (workflow groups in Action mode).
+	Progress io.Writer
+}
+
+// Outcome is a finished comparison.
+type Outcome struct {
+	BaseSHA, HeadSHA string
+	Changes          []gitrepo.FileChange
+	Affected         change.Affected
+	Result           diff.Result
+	// Problems are config or input errors found at head; they fail the check and
+	// become annotations.
+	Problems diag.List
+}
+
+// Run performs the comparison. It returns an error only when the check itself
+// could not run (git failure, unreadable repo); problems in the user's files at
+// head are reported in Outcome.Problems and fail the check.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	repo := gitrepo.Repo{Dir: o.Dir}
+	head := o.Head
+	if head == "" {
+		head = "HEAD"
+	}
+	out := &Outcome{}
+	var err error
+	if err = repo.EnsureCommit(ctx, o.Base); err != nil && isHex(o.Base) {
+		return nil, fmt.Errorf("fetch base commit: %w", err)
+	}
+	if out.BaseSHA, err = repo.Resolve(ctx, o.Base); err != nil {
+		return nil, fmt.Errorf("resolve base %q: %w", o.Base, err)
+	}
+	if err = repo.EnsureCommit(ctx, head); err != nil && isHex(head) {
+		return nil, fmt.Errorf("fetch head commit: %w", err)
+	}
+	if out.HeadSHA, err = repo.Resolve(ctx, head); err != nil {
+		return nil, fmt.Errorf("resolve head %q: %w", head, err)
+	}
+	if out.Changes, err = repo.ChangedFiles(ctx, out.BaseSHA, out.HeadSHA); err != nil {
+		return nil, fmt.Errorf("list changed files: %w", err)
+	}
+	baseSnap, _, err := loadSide(ctx, repo, out.BaseSHA, o.ConfigPath)
+	if err != nil {
+		// A broken base is not this PR's fault: compare against nothing and say so.
+		log.Warn("base does not load; comparing head against an empty base", "err", err)
+		baseSnap = emptySnapshot()
+	}
+	headSnap, headProj, err := loadSide(ctx, repo, out.HeadSHA, o.ConfigPath)
+	if err != nil {
+		if !diag.IsInput(err) {
+			return nil, err
+		}
+		out.Problems = diag.Append(nil, err)
+		out.Result = diff.Result{Conclusion: diff.ConclusionFailure}
+		return out, nil
+	}
+	out.Affected = change.Detect(out.Changes, baseSnap.snap, headSnap.snap)
+	if out.Affected.Empty() {
+		out.Result = diff.Compute(diff.Input{Base: diff.Side{Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
+			Head: diff.Side{Config: headProj.Config, Prices: cost.ForConfig(headProj.Config)}, FailOn: o.FailOn})
+		return out, nil
+	}
+	shares := flagShares(headSnap.snap.Flags, headSnap.snap.FlagsFile)
+	reeval, reproject := keysToRun(out.Affected, shares)
+	// Validate head suites that will run before any call: bad vars are input errors.
+	headSuites := pick(headProj.Suites, reeval, reproject)
+	if err := eval.Check(headSuites, headProj.Prompts, headProj.Config.Defaults.Model); err != nil {
+		out.Problems = diag.Append(nil, err)
+		out.Result = diff.Result{Conclusion: diff.ConclusionFailure}
+		return out, nil
+	}
+	var skipped []string
+	if !o.Live {
+		skipped = append(skipped, fmt.Sprintf("model calls (%s): cases without a recorded response were skipped; cost is projected from recorded usage", o.LiveReason))
+	}
+	baseRep, err := evaluate(ctx, o, baseSnap.proj, reeval, reproject, "base")
+	if err != nil {
+		return nil, err
+	}
+	headRep, err := evaluate(ctx, o, headProj, reeval, reproject, "head")
+	if err != nil {
+		return nil, err
+	}
+	affected := map[string][]string{}
+	for k, rs := range out.Affected.Reeval {
+		affected[k] = reasons(rs)
+	}
+	for k, rs := range out.Affected.Reproject {
+		affected[k] = append(affected[k], reasons(rs)...)
+	}
+	for _, rep := range []*eval.Report{baseRep, headRep} {
+		if rep != nil && rep.Skipped() > 0 && o.Live {
+			skipped = append(skipped, fmt.Sprintf("%d case runs had no recorded response", rep.Skipped()))
+		}
+	}
+	out.Result = diff.Compute(diff.Input{
+		Base:       diff.Side{Report: baseRep, Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
+		Head:       diff.Side{Report: headRep, Config: headProj.Config, Prices: cost.ForConfig(headProj.Config)},
+		Affected:   affected,
+		FlagShares: shares,
+		Skipped:    skipped,
+		FailOn:     o.FailOn,
+	})
+	return out, nil
+}
+
+// side is one loaded revision.
+type side struct {
+	snap change.Snapshot
+	proj *project.Project
+}
+
+func (s side) cfg() *config.Config {
+	if s.proj == nil {
+		return config.Default()
+	}
+	return s.proj.Config
+}
+
+func emptySnapshot() side {
+	return side{snap: change.Snapshot{Config: config.Default()}}
+}
+
+// loadSide reads promptgate.yaml, prompts, suites and the flags file at rev from
+// git, without touching the working tree.
+func loadSide(ctx context.Context, repo gitrepo.Repo, rev, configPath string) (side, *project.Project, error) {
+	if configPath == "" {
+		configPath = config.FileName
+	}
+	cfgFS, err := repo.FS(ctx, rev, configPath)
+	if err != nil {
+		return side{}, nil, fmt.Errorf("read %s at %s: %w", configPath, short(rev), err)
+	}
+	cfg, err := config.Load(cfgFS, configPath)
+	if err != nil {
+		return side{}, nil, err
+	}
+	fsys, err := repo.FS(ctx, rev, configPath, cfg.Paths.Prompts, cfg.Paths.Evals, cfg.Rollout.FlagsFile)
+	if err != nil {
+		return side{}, nil, fmt.Errorf("read files at %s: %w", short(rev), err)
+	}
+	proj, err := project.Load(fsys, configPath)
+	if err != nil {
+		return side{}, nil, err
+	}
+	flags, _ := fs.ReadFile(fsys, cfg.Rollout.FlagsFile)
+	s := side{proj: proj, snap: change.Snapshot{Config: cfg, Prompts: proj.Prompts, Suites: proj.Suites,
+		FlagsFile: cfg.Rollout.FlagsFile, Flags: flags}}
+	return s, proj, nil
+}
+
+// keysToRun splits the affected prompt keys into those to evaluate live and those
+// whose cost only needs re-projecting (answered from the cache). A flag's other
+// variant joins the projection so the rollout share can be priced.
+func keysToRun(a change.Affected, shares map[string]diff.FlagShare) (reeval, reproject map[string]bool) {
+	reeval, reproject = map[string]bool{}, map[string]bool{}
+	for k := range a.Reeval {
+		reeval[k] = true
+	}
+	for k := range a.Reproject {
+		if !reeval[k] {
+			reproject[k] = true
+		}
+	}
+	for k := range mergeKeys(reeval, reproject) {
+		if fs, ok := shares[k]; ok {
+			for _, other := range []string{fs.Stable, fs.Rollout} {
+				if !reeval[other] {
+					reproject[other] = true
+				}
+			}
+		}
+	}
+	return reeval, reproject
+}
+
+func mergeKeys(a, b map[string]bool) map[string]bool {
+	m := map[string]bool{}
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
+}
+
+// pick returns the suites whose prompt key is in either set.
+func pick(suites []*suite.Suite, sets ...map[string]bool) []*suite.Suite {
+	var out []*suite.Suite
+	for _, s := range suites {
+		k := diff.PromptKey(s.Prompt, s.Variant)
+		for _, set := range sets {
+			if set[k] {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// evaluate runs one side: re-evaluated suites through the live (or, without a
+// key, offline) client, re-projected ones from the cache only.
+func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, reproject map[string]bool, label string) (*eval.Report, error) {
+	if proj == nil {
+		return nil, nil
+	}
+	liveMode := llm.CacheReadWrite
+	if !o.Live {
+		liveMode = llm.CacheOffline
+	}
+	total := &eval.Report{}
+	for _, part := range []struct {
+		set  map[string]bool
+		mode llm.CacheMode
+	}{{reeval, liveMode}, {reproject, llm.CacheOffline}} {
+		suites := pick(proj.Suites, part.set)
+		if len(suites) == 0 {
+			continue
+		}
+		if err := eval.Check(suites, proj.Prompts, proj.Config.Defaults.Model); err != nil {
+			if label == "base" {
+				continue // a base that no longer validates is compared as absent
+			}
+			return nil, err
+		}
+		client, err := o.NewClient(proj.Config, part.mode)
+		if err != nil {
+			return nil, err
+		}
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.Total(suites), part.mode)
+		}
+		r := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
+			DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger}
+		rep, err := r.Run(ctx, suites)
+		if err != nil && !diag.IsInput(err) {
+			return nil, fmt.Errorf("evaluate %s: %w", label, err)
+		}
+		total.Suites = append(total.Suites, rep.Suites...)
+		total.Calls += rep.Calls
+		total.CacheHits += rep.CacheHits
+		total.Duration += rep.Duration
+		total.Warnings = append(total.Warnings, rep.Warnings...)
+	}
+	sort.Slice(total.Suites, func(i, j int) bool { return total.Suites[i].Path < total.Suites[j].Path })
+	return total, nil
+}
+
+
+func reasons[R ~string](rs []R) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if !slices.Contains(out, string(r)) {
+			out = append(out, string(r))
+		}
+	}
+	return out
+}
+
+func isHex(s string) bool {
+	if len(s) < 7 {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+var errNoChanges = errors.New("no LLM changes")

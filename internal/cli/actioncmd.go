@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/promptgate/promptgate/internal/check"
+	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/ghevent"
+	"github.com/promptgate/promptgate/internal/publish"
+	"github.com/promptgate/promptgate/internal/report"
+)
+
+// runAction is `promptgate check` inside GitHub Actions: inputs from action.yml,
+// base and head from the event, results to a check run (or, when the token may
+// not write checks, workflow-command annotations), the job summary, the step
+// outputs and optionally a sticky PR comment.
+func runAction(ctx context.Context, o checkOptions, env Env) error {
+	gha := githubactions.New(githubactions.WithGetenv(env.Getenv), githubactions.WithWriter(env.Stdout))
+	input := func(name, current string) string {
+		if v := strings.TrimSpace(gha.GetInput(name)); v != "" {
+			return v
+		}
+		return current
+	}
+	o.configPath = input("config", o.configPath)
+	o.dir = input("working-directory", o.dir)
+	o.failOn = input("fail-on", o.failOn)
+	o.cacheDir = input("cache-dir", o.cacheDir)
+	o.comment = o.comment || input("comment", "") == "true"
+	token := input("github-token", env.Getenv("GITHUB_TOKEN"))
+	if token != "" {
+		gha.AddMask(token)
+	}
+
+	ev, err := ghevent.Read(env.Getenv, os.ReadFile)
+	if err != nil {
+		if errors.Is(err, ghevent.ErrNothingToCheck) {
+			fmt.Fprintf(env.Stdout, "promptgate: %v\n", err)
+			return nil
+		}
+		return usageError{msg: "check: " + err.Error()}
+	}
+	base := input("base", firstNonEmpty(ev.BaseSHA, ev.BaseRef))
+	head := input("head", firstNonEmpty(ev.HeadSHA, "HEAD"))
+	if o.reportJSON == "" {
+		o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
+	}
+
+	client, err := publish.NewClient(nil, token, env.Getenv("GITHUB_API_URL"))
+	if err != nil {
+		return usageError{msg: "check: " + err.Error()}
+	}
+	var checkRun *publish.CheckRun
+	if ev.HeadSHA != "" && token != "" {
+		checkRun = publish.NewCheckRun(client, ev.Owner, ev.Repo, ev.HeadSHA)
+		if s, r, id := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_REPOSITORY"), env.Getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
+			checkRun.DetailsURL = s + "/" + r + "/actions/runs/" + id
+		}
+		if err := checkRun.Start(ctx); err != nil {
+			if !errors.Is(err, publish.ErrForbidden) {
+				return fmt.Errorf("create check run: %w", err)
+			}
+			gha.Warningf("promptgate cannot create check runs with this token (%v); results go to the job summary and annotations instead", err)
+			checkRun = nil
+		}
+	}
+
+	gha.Group("promptgate: evaluate base and head")
+	res, err := compare(ctx, o, env, base, head)
+	gha.EndGroup()
+	if err != nil {
+		return err
+	}
+	outcome, err := actionOutcome(res, ev, o.reportJSON)
+	if err != nil {
+		return err
+	}
+	sinks := publish.Multi{publish.NewStepSummary(env.Getenv)}
+	if checkRun != nil {
+		sinks = append(sinks, checkRun)
+	} else {
+		sinks = append(sinks, publish.NewWorkflowAnnotations(env.Stdout))
+	}
+	if o.comment && ev.PR > 0 {
+		sinks = append(sinks, publish.NewStickyComment(client, ev.Owner, ev.Repo, ev.PR))
+	}
+	if err := sinks.Publish(ctx, outcome); err != nil {
+		if checkRun == nil || !errors.Is(err, publish.ErrForbidden) {
+			return fmt.Errorf("publish results: %w", err)
+		}
+		if err := publish.NewWorkflowAnnotations(env.Stdout).Publish(ctx, outcome); err != nil {
+			return fmt.Errorf("publish annotations: %w", err)
+		}
+	}
+	if err := publish.WriteOutputs(env.Getenv, publish.OutputsFor(res.Result, o.reportJSON)); err != nil {
+		return err
+	}
+	return conclusionErr(res)
+}
+
+// actionOutcome builds what the sinks publish: the same markdown as the local
+// command, a title, the conclusion, and annotations for regressions, located
+// gate findings and configuration errors.
+func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string) (publish.Outcome, error) {
+	var md bytes.Buffer
+	if len(ev.Notes) > 0 {
+		for _, n := range ev.Notes {
+			fmt.Fprintf(&md, "> %s\n", n)
+		}
+		md.WriteString("\n")
+	}
+	if err := renderOutcome(&md, res, reportJSON); err != nil {
+		return publish.Outcome{}, err
+	}
+	out := publish.Outcome{Summary: md.String(), Conclusion: res.Result.Conclusion}
+	switch {
+	case len(res.Problems) > 0:
+		out.Title = fmt.Sprintf("promptgate: %d configuration errors", len(res.Problems))
+		out.Conclusion = diff.ConclusionFailure
+		for _, p := range res.Problems {
+			out.Annotations = append(out.Annotations, publish.Annotation{Path: p.File, Line: max(1, p.Line),
+				Level: publish.LevelFailure, Title: "promptgate: configuration error", Message: p.Msg})
+		}
+	case res.Affected.Empty():
+		out.Title = "promptgate: no LLM changes"
+		out.Conclusion = diff.ConclusionNeutral
+	default:
+		out.Title = report.DiffTitle(res.Result)
+		out.Annotations = publish.Annotations(res.Result)
+	}
+	return out, nil
+}

@@ -1,0 +1,315 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeGitHub is an httptest fake of the parts of the GitHub REST API the Action
+// uses. It checks method, path and body, keeps check runs, and fails the test on
+// any route it does not expect.
+type fakeGitHub struct {
+	t         testing.TB
+	mu        sync.Mutex
+	checkRuns map[int64]map[string]any // id → merged fields
+	annots    map[int64][]map[string]any
+	creates   int
+	updates   int
+	forbid    bool
+}
+
+func newFakeGitHub(t testing.TB) (*fakeGitHub, *httptest.Server) {
+	f := &fakeGitHub{t: t, checkRuns: map[int64]map[string]any{}, annots: map[int64][]map[string]any{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /repos/Codertocat/Hello-World/check-runs", func(w http.ResponseWriter, r *http.Request) {
+		f.auth(r)
+		body := f.decode(r)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.forbid {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
+			return
+		}
+		f.creates++
+		if body["name"] != "promptgate" || body["head_sha"] == "" {
+			t.Errorf("create check run: body %v", body)
+		}
+		id := int64(100 + f.creates)
+		f.checkRuns[id] = body
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]any{"id": id, "name": body["name"], "head_sha": body["head_sha"], "status": body["status"]})
+	})
+	mux.HandleFunc("PATCH /repos/Codertocat/Hello-World/check-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f.auth(r)
+		body := f.decode(r)
+		var id int64
+		fmt.Sscan(r.PathValue("id"), &id)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		run, ok := f.checkRuns[id]
+		if !ok {
+			t.Errorf("update of unknown check run %d", id)
+			http.NotFound(w, r)
+			return
+		}
+		f.updates++
+		for k, v := range body {
+			if k == "output" {
+				out := v.(map[string]any)
+				if as, ok := out["annotations"].([]any); ok {
+					if len(as) > 50 {
+						t.Errorf("update sent %d annotations, GitHub allows 50", len(as))
+					}
+					for _, a := range as {
+						f.annots[id] = append(f.annots[id], a.(map[string]any))
+					}
+				}
+			}
+			run[k] = v
+		}
+		json.NewEncoder(w).Encode(map[string]any{"id": id})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("fake GitHub: unexpected %s %s", r.Method, r.URL.Path)
+		http.NotFound(w, r)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func (f *fakeGitHub) auth(r *http.Request) {
+	if got := r.Header.Get("Authorization"); got != "Bearer ghs_test" && got != "token ghs_test" {
+		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, got)
+	}
+}
+
+func (f *fakeGitHub) decode(r *http.Request) map[string]any {
+	var m map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		f.t.Errorf("%s %s: body: %v", r.Method, r.URL.Path, err)
+	}
+	return m
+}
+
+// fakeModel answers chat completions: "positive" when the text says good,
+// "negative" otherwise — except that the head prompt ("Label the sentiment")
+// gets two cases wrong.
+func fakeModel(t testing.TB) (*httptest.Server, *int) {
+	var mu sync.Mutex
+	calls := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct{ Role, Content string }
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			t.Errorf("fake model: bad body: %v", err)
+		}
+		text := req.Messages[len(req.Messages)-1].Content
+		answer := "negative"
+		if strings.Contains(text, "good") {
+			answer = "positive"
+		}
+		if strings.Contains(text, "Label the sentiment") && (strings.Contains(text, "lovely") || strings.Contains(text, "awful")) {
+			answer = "neutral"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`, req.Model, answer)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("fake model: unexpected %s %s", r.Method, r.URL.Path)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+func git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const scenarioConfig = `traffic:
+  classify: {requests_per_day: 10000}
+budget: {monthly_usd: 100}
+gate: {max_cost_increase_pct: 20}
+`
+
+const scenarioPrompt = `---
+model: %s
+input:
+  schema:
+    text: string
+---
+{{role "user"}}
+%s: {{text}}
+`
+
+const scenarioSuite = `prompt: classify
+threshold: 0.75
+tests:
+  - description: plainly good
+    vars: {text: "a good day"}
+    assert: [{type: icontains, value: positive}]
+  - description: lovely but subtle
+    vars: {text: "a lovely and good surprise"}
+    assert: [{type: icontains, value: positive}]
+  - description: plainly bad
+    vars: {text: "a bad day"}
+    assert: [{type: icontains, value: negative}]
+  - description: awful service
+    vars: {text: "awful service"}
+    assert: [{type: icontains, value: negative}]
+`
+
+// scenarioRepo makes a base commit and a head commit that breaks two cases and
+// moves to a dearer model. It returns the repo dir and both SHAs.
+func scenarioRepo(t testing.TB) (dir, base, head string) {
+	dir = t.TempDir()
+	git(t, dir, "init", "-q")
+	writeFiles(t, dir, map[string]string{
+		"promptgate.yaml":         scenarioConfig,
+		"prompts/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
+		"evals/classify.yaml":     scenarioSuite,
+		"README.md":               "demo\n",
+	})
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "base")
+	base = git(t, dir, "rev-parse", "HEAD")
+	writeFiles(t, dir, map[string]string{"prompts/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4.1", "Label the sentiment")})
+	git(t, dir, "commit", "-qam", "head: dearer model, new wording")
+	head = git(t, dir, "rev-parse", "HEAD")
+	return dir, base, head
+}
+
+// pullRequestEvent rewrites the recorded pull_request payload to point at our commits.
+func pullRequestEvent(t testing.TB, dir, base, head string) string {
+	raw, err := os.ReadFile("testdata/events/pull_request.opened.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	pr := ev["pull_request"].(map[string]any)
+	pr["base"].(map[string]any)["sha"] = base
+	pr["head"].(map[string]any)["sha"] = head
+	out, _ := json.Marshal(ev)
+	p := filepath.Join(dir, "..", "event.json")
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestActionScenarioRegressionAndDearerModel(t *testing.T) {
+	t.Parallel()
+	dir, base, head := scenarioRepo(t)
+	gh, ghSrv := newFakeGitHub(t)
+	model, calls := fakeModel(t)
+	tmp := t.TempDir()
+	envs := map[string]string{
+		"GITHUB_ACTIONS":          "true",
+		"GITHUB_EVENT_NAME":       "pull_request",
+		"GITHUB_EVENT_PATH":       pullRequestEvent(t, dir, base, head),
+		"GITHUB_API_URL":          ghSrv.URL,
+		"GITHUB_REPOSITORY":       "Codertocat/Hello-World",
+		"GITHUB_STEP_SUMMARY":     filepath.Join(tmp, "summary.md"),
+		"GITHUB_OUTPUT":           filepath.Join(tmp, "output"),
+		"RUNNER_TEMP":             tmp,
+		"INPUT_GITHUB-TOKEN":      "ghs_test",
+		"INPUT_WORKING-DIRECTORY": dir,
+		"INPUT_CACHE-DIR":         filepath.Join(tmp, "cache"),
+		"OPENAI_API_KEY":          "test-key",
+		"OPENAI_BASE_URL":         model.URL + "/v1",
+	}
+	for _, f := range []string{"summary.md", "output"} {
+		os.WriteFile(filepath.Join(tmp, f), nil, 0o644)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"check"}, func(k string) string { return envs[k] }, &stdout, &stderr)
+	if code != ExitGateFail {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitGateFail, stdout.String(), stderr.String())
+	}
+	if *calls != 8 {
+		t.Errorf("model calls = %d, want 8 (4 cases × base and head)", *calls)
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	if gh.creates != 1 || len(gh.checkRuns) != 1 {
+		t.Fatalf("check runs created = %d, want exactly 1", gh.creates)
+	}
+	run := gh.checkRuns[101]
+	if run["head_sha"] != head {
+		t.Errorf("check run head_sha = %v, want %s", run["head_sha"], head)
+	}
+	if run["conclusion"] != "failure" || run["status"] != "completed" {
+		t.Errorf("check run ended %v/%v, want completed/failure", run["status"], run["conclusion"])
+	}
+	out := run["output"].(map[string]any)
+	summary := out["summary"].(string)
+	for _, want := range []string{"lovely but subtle", "awful service", "regression", "/month"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	// The two regressed cases start at lines 7 and 13 of evals/classify.yaml.
+	lines := map[float64]bool{}
+	for _, a := range gh.annots[101] {
+		if a["path"] == "evals/classify.yaml" {
+			lines[a["start_line"].(float64)] = true
+		}
+	}
+	if !lines[7] || !lines[13] {
+		t.Errorf("annotations at lines %v, want 7 and 13 in evals/classify.yaml; all: %v", lines, gh.annots[101])
+	}
+	outputs, _ := os.ReadFile(envs["GITHUB_OUTPUT"])
+	for _, want := range []string{"conclusion", "failure", "regressions", "cost-delta-monthly", "report-json"} {
+		if !strings.Contains(string(outputs), want) {
+			t.Errorf("outputs lack %q:\n%s", want, outputs)
+		}
+	}
+	if s, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(s), "awful service") {
+		t.Errorf("job summary not written:\n%s", s)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "ghs_test") && !strings.Contains(stdout.String(), "::add-mask::ghs_test") {
+		t.Errorf("token printed unmasked")
+	}
+}
