@@ -301,7 +301,6 @@ func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, rep
 	return total, nil
 }
 
-
 func reasons[R ~string](rs []R) []string {
 	out := make([]string, 0, len(rs))
 	for _, r := range rs {
