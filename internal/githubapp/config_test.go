@@ -1,6 +1,7 @@
 package githubapp
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"log/slog"
@@ -143,6 +144,19 @@ func TestMayHoldCommand(t *testing.T) {
 	for _, tt := range tests {
 		if got := mayHoldCommand([]byte(tt.json)); got != tt.want {
 			t.Errorf("mayHoldCommand(%s) = %v, want %v", tt.json, got, tt.want)
+		}
+	}
+}
+
+func TestFiltersMatchChatopsLineRules(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"ok\r/rollout a 5", "\u00a0/rollout a 5", "\f/rollback a", "x\r\n /promptgate help"} {
+		if !hasCommandLine(body) {
+			t.Errorf("hasCommandLine(%q) = false", body)
+		}
+		js, _ := json.Marshal(map[string]string{"body": body})
+		if !mayHoldCommand(js) {
+			t.Errorf("mayHoldCommand(%s) = false", js)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode"
 )
 
 // commentProbe is the handful of issue_comment fields the request path needs.
@@ -50,11 +51,18 @@ func wanted(event string, body []byte) (bool, string) {
 	return true, ""
 }
 
-// hasCommandLine reports whether some line starts with '/' (after indentation).
-// It is a cheap superset of what chatops.Parse accepts.
+// hasCommandLine reports whether some line starts with '/' after leading white
+// space. It splits lines on \n and \r and trims unicode space, as chatops.Parse
+// does, so it is a cheap superset of what that parser accepts.
 func hasCommandLine(body string) bool {
-	for line := range strings.Lines(body) {
-		if strings.HasPrefix(strings.TrimLeft(line, " \t"), "/") {
+	for body != "" {
+		line := body
+		if i := strings.IndexAny(body, "\r\n"); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = ""
+		}
+		if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "/") {
 			return true
 		}
 	}
@@ -63,7 +71,7 @@ func hasCommandLine(body string) bool {
 
 // mayHoldCommand scans the raw JSON, without decoding it, for a '/' that could
 // start a line of some string value: one that follows the opening quote or an
-// escaped line break, with only spaces or tabs in between. Most comments have none.
+// escaped line break, with only white space in between. Most comments have none.
 // Then the delivery is dropped without a decode. The scan is conservative. A '/'
 // written as \u002f, or one after any \u escape, always counts. A false match only
 // costs the full decode that follows.
@@ -88,15 +96,17 @@ func mayHoldCommand(body []byte) bool {
 	return false
 }
 
-// startsLine reports whether the JSON text before a '/' ends, after spaces and
-// tabs, at the start of a string or an escaped line break.
+// startsLine reports whether the JSON text before a '/' ends, after white space,
+// at the start of a string, an escaped line break or any \u escape. Every
+// non-ASCII byte counts as white space, because unicode spaces such as U+00A0 may
+// come unescaped.
 func startsLine(before []byte) bool {
 	k := len(before)
 	for k > 0 {
 		switch {
-		case before[k-1] == ' ' || before[k-1] == '\t':
+		case before[k-1] == ' ' || before[k-1] == '\t' || before[k-1] >= 0x80:
 			k--
-		case k >= 2 && before[k-2] == '\\' && before[k-1] == 't':
+		case k >= 2 && before[k-2] == '\\' && (before[k-1] == 't' || before[k-1] == 'f'):
 			k -= 2
 		default:
 			goto done

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/promptgate/promptgate/internal/chatops"
 )
 
 // FuzzWanted checks the request-path filter never panics and never drops a
@@ -21,8 +23,20 @@ func FuzzWanted(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if cmd, _ := commandComment(ev.(*github.IssueCommentEvent)); cmd && !ok {
+		ic := ev.(*github.IssueCommentEvent)
+		if cmd, _ := commandComment(ic); cmd && !ok {
 			t.Fatalf("filter dropped a command delivery: %s", body)
+		}
+		// Whatever chatops would answer must get past both filters.
+		cmds, problems := chatops.Parse(ic.GetComment().GetBody())
+		person := !isBot(ic.GetComment().GetUser().GetType(), ic.GetComment().GetUser().GetLogin())
+		if len(cmds)+len(problems) > 0 && ic.GetAction() == "created" && ic.GetIssue().GetPullRequestLinks() != nil && person {
+			if !ok {
+				t.Fatalf("request-path filter dropped a comment chatops answers: %q", ic.GetComment().GetBody())
+			}
+			if !hasCommandLine(ic.GetComment().GetBody()) {
+				t.Fatalf("hasCommandLine misses a comment chatops answers: %q", ic.GetComment().GetBody())
+			}
 		}
 	})
 }

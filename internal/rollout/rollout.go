@@ -89,7 +89,7 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 		errs = append(errs, err)
 	}
 	if len(problems) > 0 {
-		outs = append(outs, outcome{text: "Usage:\n\n" + chatops.Usage()})
+		outs = append(outs, outcome{text: chatops.Usage()})
 	}
 	errs = append(errs, s.answer(ctx, gh, req, outs, log))
 	return errors.Join(errs...)
