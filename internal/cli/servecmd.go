@@ -1,7 +1,27 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
 
+	"github.com/promptgate/promptgate/internal/githubapp"
+)
+
+// runServe is `promptgate serve`: the GitHub App's webhook server.
 func runServe(ctx context.Context, args []string, env Env) error {
-	return usageError{msg: "serve: not wired yet"}
+	cfg, err := githubapp.ConfigFromEnv(env.Getenv, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(env.Stdout, githubapp.Usage())
+		return err
+	}
+	if err != nil {
+		return usageError{msg: "serve: " + err.Error()}
+	}
+	log := githubapp.NewLogger(env.Stderr, cfg.LogLevel)
+	if err := githubapp.Run(ctx, cfg, log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
 }
