@@ -96,20 +96,3 @@ func (n *node) value() any {
 		return nil
 	}
 }
-
-func (k kind) String() string {
-	switch k {
-	case kindBool:
-		return "boolean"
-	case kindNumber:
-		return "number"
-	case kindString:
-		return "string"
-	case kindArray:
-		return "array"
-	case kindObject:
-		return "object"
-	default:
-		return "null"
-	}
-}
