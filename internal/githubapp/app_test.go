@@ -202,6 +202,7 @@ func TestDeliveries(t *testing.T) {
 			return payload(t, "issue_comment.created.with-installation.json", onPullRequest, command, byUser("renovate[bot]", "Bot"))
 		}, testSecret, 200, 0, false},
 		{"ping", "ping", func(t *testing.T) []byte { return payload(t, "ping.with-app_id.json") }, testSecret, 200, 0, false},
+		{"check_run", "check_run", func(t *testing.T) []byte { return payload(t, "check_run.created.json") }, testSecret, 200, 0, false},
 		{"bad signature", "issue_comment", func(t *testing.T) []byte {
 			return payload(t, "issue_comment.created.with-installation.json", onPullRequest, command, byUser("alice", "User"))
 		}, "not-the-secret", 401, 0, false},
