@@ -6,7 +6,6 @@ package check
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -77,17 +76,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	out := &Outcome{}
 	var err error
-	if err = repo.EnsureCommit(ctx, o.Base); err != nil && isHex(o.Base) {
-		return nil, fmt.Errorf("fetch base commit: %w", err)
+	if out.BaseSHA, err = resolveRev(ctx, repo, o.Base); err != nil {
+		return nil, fmt.Errorf("base: %w", err)
 	}
-	if out.BaseSHA, err = repo.Resolve(ctx, o.Base); err != nil {
-		return nil, fmt.Errorf("resolve base %q: %w", o.Base, err)
-	}
-	if err = repo.EnsureCommit(ctx, head); err != nil && isHex(head) {
-		return nil, fmt.Errorf("fetch head commit: %w", err)
-	}
-	if out.HeadSHA, err = repo.Resolve(ctx, head); err != nil {
-		return nil, fmt.Errorf("resolve head %q: %w", head, err)
+	if out.HeadSHA, err = resolveRev(ctx, repo, head); err != nil {
+		return nil, fmt.Errorf("head: %w", err)
 	}
 	if out.Changes, err = repo.ChangedFiles(ctx, out.BaseSHA, out.HeadSHA); err != nil {
 		return nil, fmt.Errorf("list changed files: %w", err)
@@ -155,6 +148,33 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		FailOn:     o.FailOn,
 	})
 	return out, nil
+}
+
+// resolveRev turns a revision into a commit SHA that is present locally. With
+// actions/checkout at fetch-depth 1 neither the base commit nor a branch like
+// "main" is there: a SHA is fetched, and a branch name is looked up on the remote
+// and then fetched.
+func resolveRev(ctx context.Context, repo gitrepo.Repo, rev string) (string, error) {
+	if isHex(rev) {
+		if err := repo.EnsureCommit(ctx, rev); err != nil {
+			return "", fmt.Errorf("fetch commit %s: %w", rev, err)
+		}
+	}
+	sha, err := repo.Resolve(ctx, rev)
+	if err == nil {
+		return sha, nil
+	}
+	if isHex(rev) {
+		return "", fmt.Errorf("resolve %q: %w", rev, err)
+	}
+	remoteSHA, rerr := repo.RemoteBranch(ctx, rev)
+	if rerr != nil {
+		return "", fmt.Errorf("resolve %q locally (%v) or on the remote: %w", rev, err, rerr)
+	}
+	if err := repo.EnsureCommit(ctx, remoteSHA); err != nil {
+		return "", fmt.Errorf("fetch %s (%s): %w", rev, short(remoteSHA), err)
+	}
+	return remoteSHA, nil
 }
 
 // side is one loaded revision.
@@ -324,5 +344,3 @@ func short(sha string) string {
 	}
 	return sha
 }
-
-var errNoChanges = errors.New("no LLM changes")

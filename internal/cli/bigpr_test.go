@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bigRepo makes a base with nPrompts prompts of nCases cases each, and a head that
+// rewords every prompt so each one is affected. When breakAll is set, the head
+// wording makes the fake model answer "neutral", so every case regresses.
+func bigRepo(t testing.TB, nPrompts, nCases int, breakAll bool) (dir, base, head string) {
+	dir = t.TempDir()
+	git(t, dir, "init", "-q")
+	files := map[string]string{"promptgate.yaml": "traffic: {}\n"}
+	for p := range nPrompts {
+		var suite strings.Builder
+		fmt.Fprintf(&suite, "prompt: p%03d\nthreshold: 0.5\ntests:\n", p)
+		for c := range nCases {
+			fmt.Fprintf(&suite, "  - description: case %d\n    vars: {text: \"good p%d c%d\"}\n    assert: [{type: icontains, value: positive}]\n", c, p, c)
+		}
+		files[fmt.Sprintf("prompts/p%03d.prompt", p)] = fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment")
+		files[fmt.Sprintf("evals/p%03d.yaml", p)] = suite.String()
+	}
+	writeFiles(t, dir, files)
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "base")
+	base = git(t, dir, "rev-parse", "HEAD")
+	wording := "Classify the overall sentiment"
+	if breakAll {
+		wording = "Label the sentiment, lovely"
+	}
+	headFiles := map[string]string{}
+	for p := range nPrompts {
+		headFiles[fmt.Sprintf("prompts/p%03d.prompt", p)] = fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", wording)
+	}
+	writeFiles(t, dir, headFiles)
+	git(t, dir, "commit", "-qam", "head")
+	head = git(t, dir, "rev-parse", "HEAD")
+	return dir, base, head
+}
+
+func actionEnv(t testing.TB, dir, base, head, ghURL, modelURL string) map[string]string {
+	tmp := t.TempDir()
+	for _, f := range []string{"summary.md", "output"} {
+		os.WriteFile(filepath.Join(tmp, f), nil, 0o644)
+	}
+	return map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
+		"GITHUB_EVENT_PATH": pullRequestEvent(t, dir, base, head), "GITHUB_API_URL": ghURL,
+		"GITHUB_REPOSITORY": "Codertocat/Hello-World", "GITHUB_STEP_SUMMARY": filepath.Join(tmp, "summary.md"),
+		"GITHUB_OUTPUT": filepath.Join(tmp, "output"), "RUNNER_TEMP": tmp, "INPUT_GITHUB-TOKEN": "ghs_test",
+		"INPUT_WORKING-DIRECTORY": dir, "INPUT_CACHE-DIR": filepath.Join(tmp, "cache"),
+		"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": modelURL + "/v1",
+	}
+}
+
+// TestActionBigPRBatchesAnnotations: 120 changed prompts that all regress give one
+// check run carrying all 120 regression annotations (sent 50 at a time) and a
+// summary under GitHub's 65,535-character limit.
+func TestActionBigPRBatchesAnnotations(t *testing.T) {
+	t.Parallel()
+	dir, base, head := bigRepo(t, 120, 1, true)
+	gh, ghSrv := newFakeGitHub(t)
+	model, _ := fakeModel(t)
+	envs := actionEnv(t, dir, base, head, ghSrv.URL, model.URL)
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"check"}, func(k string) string { return envs[k] }, &stdout, &stderr); code != ExitGateFail {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	if gh.creates != 1 {
+		t.Fatalf("%d check runs, want 1", gh.creates)
+	}
+	regressions := 0
+	for _, a := range gh.annots[101] {
+		if strings.HasPrefix(a["title"].(string), "promptgate regression") {
+			regressions++
+		}
+	}
+	if regressions != 120 {
+		t.Errorf("%d regression annotations delivered, want 120", regressions)
+	}
+	if gh.updates < 3 {
+		t.Errorf("%d updates; 120+ annotations need at least 3 batches of 50", gh.updates)
+	}
+	summary := gh.checkRuns[101]["output"].(map[string]any)["summary"].(string)
+	if n := len([]rune(summary)); n > 65535 {
+		t.Errorf("summary is %d characters, over GitHub's limit", n)
+	}
+}
+
+// TestCheckWarmCacheSpeed: a 20-prompt × 20-case PR with a warm cache is checked
+// in under 2 seconds, with no model calls.
+func TestCheckWarmCacheSpeed(t *testing.T) {
+	t.Parallel()
+	dir, base, head := bigRepo(t, 20, 20, false)
+	model, calls := fakeModel(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+	env := map[string]string{"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": model.URL + "/v1"}
+	run := func() (time.Duration, string) {
+		var stdout, stderr bytes.Buffer
+		start := time.Now()
+		code := Main(context.Background(), []string{"check", "-C", dir, "--base", base, "--head", head, "--cache-dir", cache},
+			func(k string) string { return env[k] }, &stdout, &stderr)
+		d := time.Since(start)
+		if code != ExitOK {
+			t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+		return d, stdout.String()
+	}
+	cold, _ := run()
+	if *calls != 800 {
+		t.Fatalf("cold run made %d model calls, want 800 (20×20 at base and head)", *calls)
+	}
+	warm, out := run()
+	t.Logf("20 prompts × 20 cases: cold %v, warm %v", cold, warm)
+	if *calls != 800 {
+		t.Errorf("warm run made %d more model calls, want 0", *calls-800)
+	}
+	if warm > 2*time.Second {
+		t.Errorf("warm check took %v, want < 2s", warm)
+	}
+	if !strings.Contains(out, "p019") {
+		t.Errorf("report lacks the last prompt:\n%s", out)
+	}
+}
