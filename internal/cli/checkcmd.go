@@ -98,9 +98,9 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
 		Concurrency: o.concurrency, Logger: logger, Progress: env.Stderr,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error) {
-			dir := o.cacheDir
-			if dir == "" {
-				dir = filepath.Join(root, cfg.Paths.Cache)
+			dir := firstNonEmpty(o.cacheDir, cfg.Paths.Cache)
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(root, dir)
 			}
 			return NewClient(cfg, env.Getenv, dir, mode, o.concurrency, logger)
 		}}
