@@ -6,6 +6,10 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // Error is a problem in a user's input file. File is repo-relative where possible;
@@ -77,4 +81,21 @@ func Append(l List, err error) List {
 	default:
 		return append(l, &Error{Msg: err.Error()})
 	}
+}
+
+// DidYouMean suggests the closest known word when got is a plausible typo of it
+// (edit distance under 3, case-insensitive), as ` (did you mean "x"?)`, or "".
+func DidYouMean(got string, known []string) string {
+	best, bestDist := "", 3
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if d := levenshtein.ComputeDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }

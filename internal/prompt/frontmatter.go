@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/agnivade/levenshtein"
 	"github.com/google/dotprompt/go/dotprompt"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
@@ -72,7 +70,7 @@ func decodeFrontMatter(p *Prompt, src string, lineBase int) error {
 			f.errorf(k, "%s: tool calling is not supported by promptgate", k.Value)
 		default:
 			if !strings.Contains(k.Value, ".") && !slices.Contains(frontMatterKeys, k.Value) {
-				f.errorf(k, "unknown front matter key %q%s", k.Value, didYouMean(k.Value, frontMatterKeys))
+				f.errorf(k, "unknown front matter key %q%s", k.Value, diag.DidYouMean(k.Value, frontMatterKeys))
 			}
 		}
 	}
@@ -124,7 +122,7 @@ func (f *fm) config(p *Prompt, n *yaml.Node) {
 			p.Params.Stop = stop
 		default:
 			f.errorf(k, "unsupported config key %q%s (supported: %s)", k.Value,
-				didYouMean(k.Value, configKeys), strings.Join(configKeys, ", "))
+				diag.DidYouMean(k.Value, configKeys), strings.Join(configKeys, ", "))
 		}
 	}
 }
@@ -253,17 +251,3 @@ func yamlError(path string, lineBase int, err error) error {
 }
 
 // didYouMean suggests the closest known word when it is a plausible typo.
-func didYouMean(got string, known []string) string {
-	best, bestDist := "", 3
-	sorted := append([]string(nil), known...)
-	sort.Strings(sorted)
-	for _, k := range sorted {
-		if d := levenshtein.ComputeDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}

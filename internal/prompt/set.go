@@ -126,7 +126,7 @@ func (s *Set) link(p *Prompt) error {
 		for _, r := range refs {
 			pf, ok := s.partials[r.name]
 			if !ok {
-				errs = append(errs, diag.Errorf(from, r.line, "unknown partial %q%s", r.name, didYouMean(r.name, s.partialNames())))
+				errs = append(errs, diag.Errorf(from, r.line, "unknown partial %q%s", r.name, diag.DidYouMean(r.name, s.partialNames())))
 				continue
 			}
 			for _, onStack := range stack {

@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/agnivade/levenshtein"
 	"gopkg.in/yaml.v3"
 
 	"github.com/promptgate/promptgate/internal/diag"
@@ -63,26 +61,10 @@ func missingPrompt(s *Suite, set *prompt.Set) string {
 	if len(names) == 0 {
 		return fmt.Sprintf("unknown prompt %q: no prompts found under prompts/", s.Prompt)
 	}
-	return fmt.Sprintf("unknown prompt %q%s (available: %s)", s.Prompt, didYouMean(s.Prompt, names), strings.Join(names, ", "))
+	return fmt.Sprintf("unknown prompt %q%s (available: %s)", s.Prompt, diag.DidYouMean(s.Prompt, names), strings.Join(names, ", "))
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
-
-// didYouMean suggests the closest known word when it is a plausible typo.
-func didYouMean(got string, known []string) string {
-	best, bestDist := "", 3
-	sorted := append([]string(nil), known...)
-	sort.Strings(sorted)
-	for _, k := range sorted {
-		if d := levenshtein.ComputeDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
 
 // yamlError turns a yaml.v3 error into a diag error at the line it names.
 func yamlError(path string, err error) error {

@@ -337,7 +337,7 @@ func (p *parser) fields(n *yaml.Node, known []string, fn func(k, v *yaml.Node)) 
 		k, v := n.Content[i], n.Content[i+1]
 		switch {
 		case !contains(known, k.Value):
-			p.errorf(k, "unknown key %q%s", k.Value, didYouMean(k.Value, known))
+			p.errorf(k, "unknown key %q%s", k.Value, diag.DidYouMean(k.Value, known))
 		case seen[k.Value]:
 			p.errorf(k, "key %q is set twice", k.Value)
 		default:
