@@ -83,6 +83,9 @@ func writeBudget(b *strings.Builder, r diff.Result) {
 		}
 		fmt.Fprintf(b, " · %s alert %s reached", mark, strings.Join(alerts, ", "))
 	}
+	if n := len(r.UnknownCost); n > 0 {
+		fmt.Fprintf(b, " · %d %s with unknown cost not included", n, plural(n, "prompt", "prompts"))
+	}
 	b.WriteString(".\n\n")
 }
 
@@ -124,7 +127,9 @@ func promptRows(p diff.PromptDiff) [][4]string {
 		}
 		return f(s)
 	}
-	both := p.Base != nil && p.Head != nil
+	// A change is only meaningful when both sides graded something: a side whose
+	// runs were all skipped (no key, no recorded response) has no figures.
+	both := p.Base != nil && p.Head != nil && p.Base.Graded() > 0 && p.Head.Graded() > 0
 	change := func(f func() string) string {
 		if !both {
 			return ""
@@ -154,6 +159,10 @@ func promptRows(p diff.PromptDiff) [][4]string {
 		{"cost / 1k requests", side(p.Base, func(*eval.SuiteResult) string { return perK(p.BaseCostPerReq, p.BaseCostKnown) }),
 			side(p.Head, func(*eval.SuiteResult) string { return perK(p.HeadCostPerReq, p.HeadCostKnown) }),
 			costChange(p, p.BaseCostPerReq*1000, p.HeadCostPerReq*1000)},
+	}
+	if (p.Base != nil && p.Base.Skipped > 0) || (p.Head != nil && p.Head.Skipped > 0) {
+		skipped := func(s *eval.SuiteResult) string { return fmt.Sprint(s.Skipped) }
+		rows = append(rows, [4]string{"skipped (no key or no recorded response)", side(p.Base, skipped), side(p.Head, skipped), ""})
 	}
 	monthly := "monthly"
 	switch {
@@ -286,10 +295,16 @@ func codeSpan(s string) string {
 func errCount(s *eval.SuiteResult) string { return fmt.Sprint(s.Errored) }
 
 func tokens(s *eval.SuiteResult) string {
+	if s.Graded() == 0 {
+		return "—"
+	}
 	return fmt.Sprintf("%.0f / %.0f", s.MeanInputTokens, s.MeanOutputTokens)
 }
 
 func latency(s *eval.SuiteResult) string {
+	if s.Graded() == 0 {
+		return "—"
+	}
 	return Millis(s.LatencyP50) + " / " + Millis(s.LatencyP95)
 }
 
