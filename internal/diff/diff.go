@@ -257,9 +257,9 @@ func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) {
 	}
 	for _, k := range keys {
 		a := byKey[k]
-		// A side with no graded runs cannot be priced either, unless neither side
-		// ran (nothing to compare, nothing unknown).
-		if (a.baseN == 0 && a.headN > 0) || (a.headN == 0 && a.baseN > 0) || !a.baseKnown || !a.headKnown {
+		// A side with no graded runs cannot be priced either; when neither side
+		// ran (no key, no recorded usage) the cost is unknown too, never $0.
+		if a.baseN == 0 || a.headN == 0 || !a.baseKnown || !a.headKnown {
 			r.UnknownCost = append(r.UnknownCost, k)
 		}
 		if a.baseN > 0 {

@@ -169,7 +169,8 @@ func DiffTitle(r diff.Result) string {
 		parts = append(parts, plural(errs, "suite with new errors", "suites with new errors"))
 	}
 	switch {
-	case !r.Evaluated && len(r.Prompts) == 0:
+	case !r.Evaluated:
+		// Nothing graded: the title says so below; "cost unknown" would only repeat it.
 	case !r.CostComparable():
 		parts = append(parts, "cost unknown")
 	case r.MonthlyDelta() != 0 && (r.BaseMonthly != 0 || r.HeadMonthly != 0):
