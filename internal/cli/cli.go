@@ -121,24 +121,31 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 }
 
-// newFlagSet builds a flag set whose --help prints the command's teaching text.
+// newFlagSet builds a flag set for a subcommand. Its help text (the teaching
+// text, then the flags) is printed to stdout on -h/--help only; a mistyped flag
+// gets one line naming the mistake, not the whole help.
 func newFlagSet(name, help string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprint(env.Stdout, help)
 		fmt.Fprintln(env.Stdout, "\nFlags:")
 		fs.SetOutput(env.Stdout)
 		fs.PrintDefaults()
-		fs.SetOutput(env.Stderr)
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
 
 // parseFlags parses args, turning flag errors into usage errors (exit 2).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls Usage on errors too; print help only when asked
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
 		return usageError{msg: fmt.Sprintf("%s: %v (see promptgate %s --help)", fs.Name(), err, fs.Name())}
