@@ -192,8 +192,7 @@ func TestDeliveries(t *testing.T) {
 			return payload(t, "issue_comment.edited.json", onPullRequest, command, byUser("alice", "User"), addInstallation)
 		}, testSecret, 200, 0, false},
 		{"deleted comment", "issue_comment", func(t *testing.T) []byte {
-			return payload(t, "issue_comment.edited.json", onPullRequest, command, byUser("alice", "User"), addInstallation,
-				func(m map[string]any) { m["action"] = "deleted"; delete(m, "changes") })
+			return payload(t, "issue_comment.deleted.json", onPullRequest, command, byUser("alice", "User"), addInstallation)
 		}, testSecret, 200, 0, false},
 		{"bot comment", "issue_comment", func(t *testing.T) []byte {
 			return payload(t, "issue_comment.created.with-installation.json", onPullRequest, command, byUser("promptgate[bot]", "Bot"))
