@@ -62,6 +62,10 @@ func TestParseCommands(t *testing.T) {
 		{"unclosed fence runs to the end", "```sh\n/rollout a 1\n/rollback a", nil},
 		{"html comment is ignored", "<!--\n/rollout a 1\n-->\n<!-- /rollback a -->\n/rollout b 2",
 			[]Command{{Kind: Rollout, Flag: "b", Percent: 2, Line: 5, Raw: "/rollout b 2"}}},
+		{"indented code block is ignored", "Example:\n\n    /rollout summarize 25%\n\t/rollback summarize\n  \t/rollout a 1\n   /rollout b 2",
+			[]Command{{Kind: Rollout, Flag: "b", Percent: 2, Line: 6, Raw: "/rollout b 2"}}},
+		{"indented fence does not open a fence", "    ```\n/rollout a 1",
+			[]Command{{Kind: Rollout, Flag: "a", Percent: 1, Line: 2, Raw: "/rollout a 1"}}},
 		{"other bots' commands are ignored", "/lgtm\n/cc @alice\n/rollouts summarize 5\n/approve", nil},
 		{"empty body", "", nil},
 	}

@@ -28,11 +28,14 @@ func (s *skipper) ignore(line string) bool {
 		}
 		return true
 	}
-	if !indented {
-		if run := fenceRun(trimmed); run != "" {
-			s.fence = run
-			return true
-		}
+	// A line indented four columns or more is an indented code block, or the
+	// continuation of a paragraph that renders mid-line: never a command line.
+	if indentColumns(line) >= 4 {
+		return true
+	}
+	if run := fenceRun(trimmed); run != "" {
+		s.fence = run
+		return true
 	}
 	t := strings.TrimSpace(line)
 	switch {
@@ -60,4 +63,21 @@ func fenceRun(line string) string {
 		return ""
 	}
 	return line[:n]
+}
+
+// indentColumns is the width of line's leading spaces and tabs, with tab stops
+// every four columns as in CommonMark.
+func indentColumns(line string) int {
+	col := 0
+	for _, c := range line {
+		switch c {
+		case ' ':
+			col++
+		case '\t':
+			col += 4 - col%4
+		default:
+			return col
+		}
+	}
+	return col
 }
