@@ -20,8 +20,9 @@ type edit struct {
 // SetRollout sets a flag's split to pct percent on the rollout variant and
 // 100-pct on the stable one, returning the edited file and the split before
 // and after. Only the two weight numbers change. A flag with no targeting (or
-// an empty one) gets a new fractional rule, the one case where text is added;
-// a flag whose targeting has other rules is refused rather than rewritten.
+// an empty one) gets a new fractional rule, the one case where text is added,
+// except at 0%, which it already serves: then doc comes back unchanged. A flag
+// whose targeting has other rules is refused rather than rewritten.
 func SetRollout(doc []byte, f Format, flag string, pct int) (out []byte, before, after Split, err error) {
 	if pct < 0 || pct > 100 {
 		return nil, Split{}, Split{}, fmt.Errorf("rollout percentage %d is outside 0..100", pct)
@@ -35,6 +36,10 @@ func SetRollout(doc []byte, f Format, flag string, pct int) (out []byte, before,
 		return nil, Split{}, Split{}, err
 	}
 	before = m.split
+	if !before.HasFractional && pct == 0 {
+		// Every key already gets the stable variant: a 0% rule would only add text.
+		return doc, before, before, nil
+	}
 	var edits []edit
 	if m.split.HasFractional {
 		edits, err = d.weightEdits(m, pct)

@@ -292,3 +292,37 @@ func TestValidateFlagdSchemaSuite(t *testing.T) {
 		}
 	}
 }
+
+// TestRollbackWithoutSplitIsNoop: a flag with no fractional rule already sends
+// every key to the stable variant, so 0% must not add a rule (and a commit).
+func TestRollbackWithoutSplitIsNoop(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		doc  string
+		f    Format
+	}{
+		{"json no targeting", flagsJSON("f", `{"state": "ENABLED", "variants": {"a": 1, "b": 2}, "defaultVariant": "a"}`), JSON},
+		{"json empty targeting", flagsJSON("f", `{"state": "ENABLED", "variants": {"a": 1, "b": 2}, "defaultVariant": "a", "targeting": {}}`), JSON},
+		{"yaml no targeting", "flags:\n  f:\n    state: ENABLED\n    variants: {a: 1, b: 2}\n    defaultVariant: a\n", YAML},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out, before, after, err := SetRollout([]byte(tt.doc), tt.f, "f", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.doc, string(out)); diff != "" {
+				t.Errorf("document changed (-want +got):\n%s", diff)
+			}
+			want := Split{Flag: "f", Stable: "a", Rollout: "b"}
+			if diff := cmp.Diff(want, before); diff != "" {
+				t.Errorf("before (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, after); diff != "" {
+				t.Errorf("after (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package flagd
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -59,6 +60,13 @@ func FuzzSetRollout(f *testing.F) {
 		}
 		if gotBefore != before {
 			t.Fatalf("before = %+v, ReadSplit = %+v", gotBefore, before)
+		}
+		if pct == 0 && !before.HasFractional {
+			// Already at 0%: the document must come back as it was.
+			if !bytes.Equal(out, doc) || after != before {
+				t.Fatalf("0%% on a flag without a split changed it: after %+v\n%s", after, out)
+			}
+			return
 		}
 		if err := Validate(out, fm); err != nil {
 			t.Fatalf("edited document is invalid: %v\n%s", err, out)
