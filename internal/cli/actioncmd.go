@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,10 +47,16 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 			fmt.Fprintf(env.Stdout, "promptgate: %v\n", err)
 			return nil
 		}
+		// An annotation on the run, besides the log line exitCode prints.
+		gha.Errorf("%v", err)
 		return usageError{msg: "check: " + err.Error()}
 	}
+	headInput := input("head", "")
 	base := input("base", firstNonEmpty(ev.BaseSHA, ev.BaseRef))
-	head := input("head", firstNonEmpty(ev.HeadSHA, "HEAD"))
+	head := cmp.Or(headInput, ev.HeadSHA, ev.HeadRef, "HEAD")
+	if ev.Fork {
+		o.forkPR = true
+	}
 	if o.reportJSON == "" {
 		o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
 	}
@@ -58,18 +65,35 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if err != nil {
 		return usageError{msg: "check: " + err.Error()}
 	}
+	// The check run goes on the event's head commit, created in_progress before
+	// the evaluation. When only a branch is known (a workflow_dispatch head
+	// input) or the head input overrides the event, it goes on the resolved head
+	// once the comparison has run.
 	var checkRun *publish.CheckRun
-	if ev.HeadSHA != "" && token != "" {
-		checkRun = publish.NewCheckRun(client, ev.Owner, ev.Repo, ev.HeadSHA)
-		if s, r, id := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_REPOSITORY"), env.Getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
-			checkRun.DetailsURL = s + "/" + r + "/actions/runs/" + id
+	forbidden := false
+	startCheckRun := func(sha string) error {
+		if token == "" || sha == "" || forbidden {
+			return nil
 		}
-		if err := checkRun.Start(ctx); err != nil {
+		cr := publish.NewCheckRun(client, ev.Owner, ev.Repo, sha)
+		if s, r, id := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_REPOSITORY"), env.Getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
+			cr.DetailsURL = s + "/" + r + "/actions/runs/" + id
+		}
+		if err := cr.Start(ctx); err != nil {
 			if !errors.Is(err, publish.ErrForbidden) {
 				return fmt.Errorf("create check run: %w", err)
 			}
 			gha.Warningf("promptgate cannot create check runs with this token (%v); results go to the job summary and annotations instead", err)
-			checkRun = nil
+			forbidden = true
+			return nil
+		}
+		checkRun = cr
+		return nil
+	}
+	lateCheckRun := headInput != "" || ev.HeadSHA == ""
+	if !lateCheckRun {
+		if err := startCheckRun(ev.HeadSHA); err != nil {
+			return err
 		}
 	}
 
@@ -77,7 +101,15 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	res, err := compare(ctx, o, env, base, head)
 	gha.EndGroup()
 	if err != nil {
+		if checkRun != nil {
+			abandonCheckRun(ctx, checkRun, err, env)
+		}
 		return err
+	}
+	if lateCheckRun {
+		if err := startCheckRun(res.HeadSHA); err != nil {
+			return err
+		}
 	}
 	outcome, err := actionOutcome(res, ev, o.reportJSON)
 	if err != nil {
@@ -100,10 +132,26 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 			return fmt.Errorf("publish annotations: %w", err)
 		}
 	}
-	if err := publish.WriteOutputs(env.Getenv, publish.OutputsFor(res.Result, o.reportJSON)); err != nil {
+	outputs := publish.OutputsFor(res.Result, o.reportJSON)
+	outputs.Conclusion = outcome.Conclusion
+	if err := publish.WriteOutputs(env.Getenv, outputs); err != nil {
 		return err
 	}
 	return conclusionErr(res)
+}
+
+// abandonCheckRun completes a started check run when the comparison itself
+// failed (a base commit that cannot be fetched, an unreadable repository), so
+// it does not stay "in progress" on the PR forever.
+func abandonCheckRun(ctx context.Context, cr *publish.CheckRun, cause error, env Env) {
+	o := publish.Outcome{
+		Title:      "promptgate: could not compare base and head",
+		Summary:    "promptgate check stopped before it could compare base and head:\n\n" + report.CodeBlock(cause.Error()) + "\n\nSee the workflow run's log for details.\n",
+		Conclusion: diff.ConclusionFailure,
+	}
+	if err := cr.Publish(ctx, o); err != nil {
+		fmt.Fprintf(env.Stderr, "promptgate: complete check run after failure: %v\n", err)
+	}
 }
 
 // actionOutcome builds what the sinks publish: the same markdown as the local

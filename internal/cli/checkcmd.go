@@ -50,6 +50,9 @@ type checkOptions struct {
 	dir, configPath, base, head, failOn, reportJSON, cacheDir string
 	concurrency                                               int
 	offline, comment, verbose                                 bool
+	// forkPR is set in Action mode for a pull request from a fork, which gets
+	// no secrets: the report then says why the key is missing.
+	forkPR bool
 }
 
 func runCheck(ctx context.Context, args []string, env Env) error {
@@ -126,6 +129,9 @@ func liveCalls(_ context.Context, o checkOptions, env Env, root string) (bool, s
 	}
 	p, _ := cfg.Provider(cfg.DefaultProvider)
 	if env.Getenv(p.APIKeyEnv) == "" && strings.Contains(p.ResolveBaseURL(env.Getenv), "api.openai.com") {
+		if o.forkPR {
+			return false, "no API key: $" + p.APIKeyEnv + " is not set, because pull requests from forks get no secrets"
+		}
 		return false, "no API key: $" + p.APIKeyEnv + " is not set"
 	}
 	return true, ""

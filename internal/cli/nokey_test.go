@@ -19,6 +19,12 @@ func TestActionForkWithoutKeyFallsBack(t *testing.T) {
 	gh.forbid = true
 	model, calls := fakeModel(t)
 	envs := actionEnv(t, dir, base, head, ghSrv.URL, model.URL)
+	envs["GITHUB_EVENT_PATH"] = recordedEvent(t, "pull_request.opened.json", func(ev map[string]any) {
+		pr := ev["pull_request"].(map[string]any)
+		pr["base"].(map[string]any)["sha"] = base
+		pr["head"].(map[string]any)["sha"] = head
+		pr["head"].(map[string]any)["repo"].(map[string]any)["full_name"] = "forker/Hello-World"
+	})
 	delete(envs, "OPENAI_API_KEY")
 	delete(envs, "OPENAI_BASE_URL") // OpenAI's public API, which needs a key
 	var stdout, stderr bytes.Buffer
@@ -39,7 +45,7 @@ func TestActionForkWithoutKeyFallsBack(t *testing.T) {
 		t.Errorf("no workflow-command warning about the 403 fallback:\n%s", stdout.String())
 	}
 	summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
-	for _, want := range []string{"no API key", "is not set", "skipped (no key or no recorded response)", "unknown cost not included"} {
+	for _, want := range []string{"no API key", "is not set, because pull requests from forks get no secrets", "skipped (no key or no recorded response)", "unknown cost not included"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("job summary lacks %q:\n%s", want, summary)
 		}

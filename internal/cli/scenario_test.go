@@ -29,9 +29,14 @@ type fakeGitHub struct {
 }
 
 func newFakeGitHub(t testing.TB) (*fakeGitHub, *httptest.Server) {
+	return newFakeGitHubFor(t, "Codertocat/Hello-World")
+}
+
+// newFakeGitHubFor is newFakeGitHub for the repository fullName ("owner/repo").
+func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Server) {
 	f := &fakeGitHub{t: t, checkRuns: map[int64]map[string]any{}, annots: map[int64][]map[string]any{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /repos/Codertocat/Hello-World/check-runs", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /repos/"+fullName+"/check-runs", func(w http.ResponseWriter, r *http.Request) {
 		f.auth(r)
 		body := f.decode(r)
 		f.mu.Lock()
@@ -50,7 +55,7 @@ func newFakeGitHub(t testing.TB) (*fakeGitHub, *httptest.Server) {
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(map[string]any{"id": id, "name": body["name"], "head_sha": body["head_sha"], "status": body["status"]})
 	})
-	mux.HandleFunc("PATCH /repos/Codertocat/Hello-World/check-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("PATCH /repos/"+fullName+"/check-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
 		f.auth(r)
 		body := f.decode(r)
 		var id int64
