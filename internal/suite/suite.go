@@ -70,22 +70,62 @@ var (
 
 // Parse parses one suite file. It is pure: path is for error positions only.
 // Every problem found comes back together as a diag.List.
+//
+// A suite in the usual block layout is parsed one test case at a time (see
+// splitTests), so a file with thousands of cases never holds the YAML tree of
+// all of them at once; anything else, and any file with a problem, is parsed
+// whole, which gives the same result and the same messages.
 func Parse(path string, data []byte) (*Suite, error) {
+	if s := parseSplit(path, data); s != nil {
+		return s, nil
+	}
+	return parseWhole(path, data)
+}
+
+// parseWhole parses the file as one YAML tree.
+func parseWhole(path string, data []byte) (*Suite, error) {
 	p := &parser{path: path}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError(path, err)
 	}
+	s, def, root, testsNode, err := p.header(&doc)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case testsNode == nil || testsNode.Tag == "!!null" || testsNode.Kind == yaml.SequenceNode && len(testsNode.Content) == 0:
+		line := root.Line
+		if testsNode != nil {
+			line = testsNode.Line
+		}
+		p.errs = append(p.errs, diag.Errorf(path, line, "suite has no tests"))
+	case testsNode.Kind != yaml.SequenceNode:
+		p.errorf(testsNode, "tests must be a list")
+	default:
+		for i, item := range testsNode.Content {
+			if c, ok := p.testCase(i, item, def); ok {
+				s.Tests = append(s.Tests, c)
+			}
+		}
+	}
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// header reads every top-level key but the test cases, and returns the root
+// mapping and the `tests` value node (nil when absent) for the caller to read.
+func (p *parser) header(doc *yaml.Node) (s *Suite, def caseDefaults, root, testsNode *yaml.Node, err error) {
 	if len(doc.Content) == 0 {
-		return nil, diag.Errorf(path, 1, "suite is empty: it needs `prompt:` and `tests:`")
+		return nil, def, nil, nil, diag.Errorf(p.path, 1, "suite is empty: it needs `prompt:` and `tests:`")
 	}
-	root := doc.Content[0]
+	root = doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, diag.Errorf(path, root.Line, "suite must be a mapping with `prompt:` and `tests:`")
+		return nil, def, nil, nil, diag.Errorf(p.path, root.Line, "suite must be a mapping with `prompt:` and `tests:`")
 	}
-	s := &Suite{Path: path, Threshold: 1, Repeat: 1}
-	var def caseDefaults
-	var testsNode *yaml.Node
+	s = &Suite{Path: p.path, Threshold: 1, Repeat: 1}
 	p.fields(root, suiteKeys, func(k, v *yaml.Node) {
 		switch k.Value {
 		case "prompt":
@@ -120,28 +160,9 @@ func Parse(path string, data []byte) (*Suite, error) {
 		}
 	})
 	if s.Prompt == "" && s.PromptLine == 0 {
-		p.errs = append(diag.List{diag.Errorf(path, 1, "suite needs `prompt:` naming the prompt it tests")}, p.errs...)
+		p.errs = append(diag.List{diag.Errorf(p.path, 1, "suite needs `prompt:` naming the prompt it tests")}, p.errs...)
 	}
-	switch {
-	case testsNode == nil || testsNode.Tag == "!!null" || testsNode.Kind == yaml.SequenceNode && len(testsNode.Content) == 0:
-		line := root.Line
-		if testsNode != nil {
-			line = testsNode.Line
-		}
-		p.errs = append(p.errs, diag.Errorf(path, line, "suite has no tests"))
-	case testsNode.Kind != yaml.SequenceNode:
-		p.errorf(testsNode, "tests must be a list")
-	default:
-		for i, item := range testsNode.Content {
-			if c, ok := p.testCase(i, item, def); ok {
-				s.Tests = append(s.Tests, c)
-			}
-		}
-	}
-	if err := p.errs.Err(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s, def, root, testsNode, nil
 }
 
 // caseDefaults is defaultTest, merged into every case.
