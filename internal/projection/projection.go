@@ -28,11 +28,13 @@ func Encode(p Projection) string {
 	if p.Flags == nil {
 		p.Flags = map[string]FlagCost{}
 	}
-	// Marshal cannot fail for this type except on NaN/Inf, which a cost never is;
-	// zero them rather than emit an unreadable line.
+	// Marshal cannot fail for this type except on NaN/Inf. Such a cost is unknown:
+	// leave the flag out, so the App quotes no cost rather than a made-up $0.
 	clean := Projection{Flags: make(map[string]FlagCost, len(p.Flags))}
 	for k, v := range p.Flags {
-		clean.Flags[k] = FlagCost{finite(v.StableMonthlyUSD), finite(v.RolloutMonthlyUSD)}
+		if finite(v.StableMonthlyUSD) && finite(v.RolloutMonthlyUSD) {
+			clean.Flags[k] = v
+		}
 	}
 	b, _ := json.Marshal(clean)
 	// "-->" cannot appear: json.Marshal escapes '>' as \u003e.
@@ -66,9 +68,4 @@ func (f FlagCost) AtShare(pct int) float64 {
 	return f.StableMonthlyUSD*(1-share) + f.RolloutMonthlyUSD*share
 }
 
-func finite(v float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
-	}
-	return v
-}
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
