@@ -176,7 +176,8 @@ func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, 
 	var providers []llm.Provider
 	for _, p := range cfg.Providers {
 		lp := llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
-			APIKey: getenv(p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries}
+			APIKey: getenv(p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries,
+			Azure: p.Azure, APIVersion: p.APIVersion}
 		if concurrency > 0 {
 			lp.Concurrency = concurrency
 		}

@@ -37,7 +37,10 @@ const (
 	DefaultEvalsDir      = "evals"
 	DefaultCacheDir      = ".promptgate/cache"
 	DefaultJudgeModel    = "gpt-4.1-mini"
-	defaultProviderName  = "default"
+	// DefaultAzureAPIVersion is the api-version of an Azure OpenAI provider
+	// that names none (the current GA version of Azure's data-plane API).
+	DefaultAzureAPIVersion = "2024-10-21"
+	defaultProviderName    = "default"
 )
 
 // DefaultSteps are the rollout percentages allowed when rollout.steps is not set.
@@ -79,6 +82,13 @@ type Provider struct {
 	Concurrency int
 	Timeout     time.Duration
 	MaxRetries  int
+	// Azure selects Azure OpenAI's deployment API (`azure: true`): the model
+	// name is the deployment name and the key goes in the api-key header. A
+	// bare https://NAME.openai.azure.com base URL turns it on by itself.
+	Azure bool
+	// APIVersion is Azure's api-version query parameter; it is
+	// DefaultAzureAPIVersion when Azure is on and none is set, else "".
+	APIVersion string
 }
 
 // Price is USD per 1M input and output tokens.

@@ -98,6 +98,43 @@ func TestFirstProviderIsDefaultWithoutOneNamedDefault(t *testing.T) {
 	}
 }
 
+func TestParseAzureProviders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		want     Provider
+	}{
+		{name: "explicit with version", in: "base_url: https://corp.example.com/azure\n    azure: true\n    api_version: 2025-01-01-preview",
+			want: Provider{BaseURL: "https://corp.example.com/azure", Azure: true, APIVersion: "2025-01-01-preview"}},
+		{name: "explicit, default version", in: "base_url: https://gw.example.com\n    azure: true",
+			want: Provider{BaseURL: "https://gw.example.com", Azure: true, APIVersion: DefaultAzureAPIVersion}},
+		{name: "detected from a bare resource URL", in: "base_url: https://acme.openai.azure.com/",
+			want: Provider{BaseURL: "https://acme.openai.azure.com", Azure: true, APIVersion: DefaultAzureAPIVersion}},
+		{name: "detected, with version", in: "base_url: https://acme.openai.azure.com\n    api_version: 2024-06-01",
+			want: Provider{BaseURL: "https://acme.openai.azure.com", Azure: true, APIVersion: "2024-06-01"}},
+		{name: "Azure's OpenAI-compatible v1 path needs no mode", in: "base_url: https://acme.openai.azure.com/openai/v1",
+			want: Provider{BaseURL: "https://acme.openai.azure.com/openai/v1"}},
+		{name: "explicitly off", in: "base_url: https://acme.openai.azure.com/openai/v1\n    azure: false",
+			want: Provider{BaseURL: "https://acme.openai.azure.com/openai/v1"}},
+		{name: "not Azure", in: "base_url: http://127.0.0.1:11434/v1",
+			want: Provider{BaseURL: "http://127.0.0.1:11434/v1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Parse([]byte("providers:\n  az:\n    "+tt.in+"\n"), "promptgate.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.want
+			want.Name, want.APIKeyEnv, want.Concurrency, want.Timeout, want.MaxRetries = "az", DefaultAPIKeyEnv, DefaultConcurrency, DefaultTimeout, DefaultMaxRetries
+			if diff := cmp.Diff([]Provider{want}, c.Providers); diff != "" {
+				t.Errorf("providers (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestParseErrorsNameFileAndLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -114,6 +151,13 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad permission", "rollout:\n  min_permission: god\n", "promptgate.yaml:2: rollout.min_permission \"god\""},
 		{"bad flags file", "rollout:\n  flags_file: flags.txt\n", "promptgate.yaml:2: rollout.flags_file"},
 		{"provider with slash", "providers:\n  a/b: {}\n", "promptgate.yaml:2: provider name"},
+		{"azure without base_url", "providers:\n  az:\n    azure: true\n", "promptgate.yaml:3: providers.az.azure needs base_url"},
+		{"api_version without azure", "providers:\n  default:\n    base_url: http://127.0.0.1:4000/v1\n    api_version: 2024-10-21\n", "promptgate.yaml:4: providers.default.api_version is only sent to Azure OpenAI"},
+		{"api_version with azure off", "providers:\n  az:\n    base_url: https://x.example.com\n    azure: false\n    api_version: 2024-10-21\n", "promptgate.yaml:5: providers.az.api_version is only sent"},
+		{"azure off on a resource URL", "providers:\n  az:\n    base_url: https://x.openai.azure.com\n    azure: false\n", "promptgate.yaml:4: providers.az.azure cannot be false"},
+		{"bad api_version", "providers:\n  az:\n    base_url: https://x.openai.azure.com\n    api_version: 2024-10-21&x=1\n", "promptgate.yaml:4: providers.az.api_version \"2024-10-21&x=1\" is not an api-version"},
+		{"azure not a bool", "providers:\n  az:\n    azure: maybe\n", "promptgate.yaml:3: cannot unmarshal"},
+		{"azure key misspelt", "providers:\n  az:\n    azur: true\n", "promptgate.yaml:3: field azur not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,6 +223,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("providers: {a: {timeout: 1s}}\n"))
 	f.Add([]byte("rollout: {steps: []}\n"))
 	f.Add([]byte("- a\n- b\n"))
+	f.Add([]byte("providers:\n  az: {base_url: https://x.openai.azure.com, azure: true, api_version: 2024-10-21}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, "f.yaml")
 		if err != nil {
@@ -192,6 +237,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if _, ok := c.Provider(c.DefaultProvider); !ok {
 			t.Fatalf("default provider %q not among providers", c.DefaultProvider)
+		}
+		for _, p := range c.Providers {
+			if p.Azure != (p.APIVersion != "") {
+				t.Fatalf("provider %q: azure %v with api_version %q", p.Name, p.Azure, p.APIVersion)
+			}
 		}
 	})
 }

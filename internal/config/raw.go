@@ -20,6 +20,8 @@ type rawProvider struct {
 	Concurrency *int    `yaml:"concurrency"`
 	Timeout     *string `yaml:"timeout"`
 	MaxRetries  *int    `yaml:"max_retries"`
+	Azure       *bool   `yaml:"azure"`
+	APIVersion  string  `yaml:"api_version"`
 }
 
 type rawPrice struct {

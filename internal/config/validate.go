@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -72,12 +73,49 @@ func (v *validator) providers(c *Config, raw map[string]rawProvider, root *yaml.
 			}
 			p.MaxRetries = *rp.MaxRetries
 		}
+		v.azure(&p, key, rp)
 		c.Providers = append(c.Providers, p)
 	}
 	c.DefaultProvider = c.Providers[0].Name
 	if _, ok := raw[defaultProviderName]; ok {
 		c.DefaultProvider = defaultProviderName
 	}
+}
+
+// azure validates a provider's azure and api_version keys. Azure mode is on
+// when asked for, or when the base URL is a bare Azure OpenAI resource, which
+// the model client detects the same way.
+func (v *validator) azure(p *Provider, key string, rp rawProvider) {
+	p.Azure = isAzureResource(p.BaseURL)
+	if rp.Azure != nil {
+		switch {
+		case *rp.Azure && rp.BaseURL == "":
+			v.errorf(key+".azure", "providers.%s.azure needs base_url, the resource endpoint (https://NAME.openai.azure.com)", p.Name)
+		case !*rp.Azure && p.Azure:
+			v.errorf(key+".azure", "providers.%s.azure cannot be false for a bare Azure resource URL, which only serves the deployment API; "+
+				"use %s/openai/v1 for Azure's OpenAI-compatible API", p.Name, p.BaseURL)
+		}
+		p.Azure = *rp.Azure
+	}
+	if rp.APIVersion != "" {
+		if !p.Azure {
+			v.errorf(key+".api_version", "providers.%s.api_version is only sent to Azure OpenAI: set azure: true, or remove it", p.Name)
+		}
+		if strings.ContainsAny(rp.APIVersion, " \t/?&#") {
+			v.errorf(key+".api_version", "providers.%s.api_version %q is not an api-version like %s", p.Name, rp.APIVersion, DefaultAzureAPIVersion)
+		}
+	}
+	if p.Azure {
+		p.APIVersion = firstNonEmpty(rp.APIVersion, DefaultAzureAPIVersion)
+	}
+}
+
+// isAzureResource reports whether a base URL is an Azure OpenAI resource
+// endpoint with no path (https://NAME.openai.azure.com), the form that needs
+// the deployment API. Azure's OpenAI-compatible /openai/v1 path does not.
+func isAzureResource(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	return err == nil && strings.HasSuffix(u.Hostname(), ".openai.azure.com") && strings.Trim(u.Path, "/") == ""
 }
 
 func providerOrder(root *yaml.Node) []string {
