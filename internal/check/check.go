@@ -106,7 +106,10 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			Head: diff.Side{Config: headProj.Config, Prices: cost.ForConfig(headProj.Config)}, FailOn: o.FailOn})
 		return out, nil
 	}
-	shares := flagShares(headSnap.snap.Flags, headSnap.snap.FlagsFile)
+	shares, flagNotes := flagShares(headSnap.snap.Flags, headSnap.snap.FlagsFile)
+	for _, n := range flagNotes {
+		log.Warn("flag split not read", "note", n)
+	}
 	reeval, reproject := keysToRun(out.Affected, shares)
 	// Validate head suites that will run before any call: bad vars are input errors.
 	headSuites := pick(headProj.Suites, reeval, reproject)
@@ -119,6 +122,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if !o.Live {
 		skipped = append(skipped, fmt.Sprintf("model calls (%s): cases without a recorded response were skipped; cost is projected from recorded usage", o.LiveReason))
 	}
+	skipped = append(skipped, flagNotes...)
 	baseRep, err := evaluate(ctx, o, baseSnap.proj, reeval, reproject, "base")
 	if err != nil {
 		return nil, err
@@ -238,7 +242,7 @@ func keysToRun(a change.Affected, shares map[string]diff.FlagShare) (reeval, rep
 	for k := range mergeKeys(reeval, reproject) {
 		if fs, ok := shares[k]; ok {
 			for _, other := range []string{fs.Stable, fs.Rollout} {
-				if !reeval[other] {
+				if other != "" && !reeval[other] {
 					reproject[other] = true
 				}
 			}

@@ -2,106 +2,82 @@ package check
 
 import (
 	"encoding/json"
-	"path"
-	"strings"
+	"fmt"
+	"maps"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/flagd"
 )
 
-// flagFile is the part of a flagd document the check reads: each flag's variants
-// (whose values name prompt variants, "name" or "name.variant") and its split.
-type flagFile struct {
+// flagVariants is the part of a flagd document the check reads itself: each
+// flag's variants, whose string values name prompt variants ("name" or
+// "name.variant"). Which variant is stable, which is rolled out and at what
+// share is read by flagd.ReadSplit, the same reader the GitHub App edits with,
+// so the check projects exactly the split a /rollout wrote.
+type flagVariants struct {
 	Flags map[string]struct {
 		Variants       map[string]any `json:"variants" yaml:"variants"`
 		DefaultVariant string         `json:"defaultVariant" yaml:"defaultVariant"`
-		Targeting      map[string]any `json:"targeting" yaml:"targeting"`
-		Metadata       map[string]any `json:"metadata" yaml:"metadata"`
 	} `json:"flags" yaml:"flags"`
 }
 
-// flagShares reads which prompt variants each flag splits traffic between, and the
-// rollout share, keyed by both prompt keys. A document it cannot read yields none:
-// the rollout editor and flagd itself validate the file.
-func flagShares(doc []byte, file string) map[string]diff.FlagShare {
-	var ff flagFile
+// flagShares reads which prompt variants each flag splits traffic between, and
+// the rollout share, keyed by both prompt keys. Flags whose variants are not
+// prompt keys (booleans, numbers, objects) are left out. A flag promptgate
+// cannot read a split from (targeting other than one fractional rule) is
+// projected with all its traffic on its default variant, and a note says so. A
+// document that does not decode yields nothing: flagd itself and the rollout
+// editor report why.
+func flagShares(doc []byte, file string) (map[string]diff.FlagShare, []string) {
+	if len(doc) == 0 {
+		return nil, nil
+	}
+	format := flagd.FormatForPath(file)
+	var ff flagVariants
 	var err error
-	if ext := path.Ext(file); ext == ".yaml" || ext == ".yml" {
+	if format == flagd.YAML {
 		err = yaml.Unmarshal(doc, &ff)
 	} else {
 		err = json.Unmarshal(doc, &ff)
 	}
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	out := map[string]diff.FlagShare{}
-	for name, f := range ff.Flags {
-		stableRef, _ := f.Variants[f.DefaultVariant].(string)
-		rolloutVariant, _ := f.Metadata["rolloutVariant"].(string)
-		if rolloutVariant == "" {
-			for v := range f.Variants {
-				if v != f.DefaultVariant {
-					if rolloutVariant != "" { // several candidates and none named: ambiguous
-						rolloutVariant = ""
-						break
-					}
-					rolloutVariant = v
-				}
+	var notes []string
+	for _, name := range slices.Sorted(maps.Keys(ff.Flags)) {
+		f := ff.Flags[name]
+		refs := map[string]string{} // variant → prompt key
+		for v, val := range f.Variants {
+			if s, ok := val.(string); ok && s != "" {
+				refs[v] = s
 			}
 		}
-		rolloutRef, _ := f.Variants[rolloutVariant].(string)
-		if stableRef == "" || rolloutRef == "" {
+		stableRef := refs[f.DefaultVariant]
+		if stableRef == "" || len(refs) < 2 {
 			continue
 		}
-		fs := diff.FlagShare{Flag: name, Stable: stableRef, Rollout: rolloutRef,
-			Pct: fractionalPct(f.Targeting, f.DefaultVariant, rolloutVariant)}
-		out[stableRef] = fs
-		out[rolloutRef] = fs
-	}
-	return out
-}
-
-// fractionalPct is the rollout variant's share of a flagd `fractional` split, in
-// percent; 0 when the flag has no split.
-func fractionalPct(targeting map[string]any, stable, rollout string) float64 {
-	args, _ := targeting["fractional"].([]any)
-	var total, share float64
-	for _, a := range args {
-		pair, ok := a.([]any)
-		if !ok || len(pair) != 2 {
+		split, err := flagd.ReadSplit(doc, format, name)
+		if err != nil || refs[split.Rollout] == "" {
+			why := "its rollout variant is not a prompt"
+			if err != nil {
+				why = flagd.InFile(err, file).Error()
+			}
+			notes = append(notes, fmt.Sprintf("rollout share of flag %s (%s): projected with all its traffic on the default variant %s", name, why, f.DefaultVariant))
+			for v, ref := range refs {
+				if v != f.DefaultVariant {
+					out[ref] = diff.FlagShare{Flag: name, Stable: stableRef, Rollout: ref}
+				}
+			}
+			out[stableRef] = diff.FlagShare{Flag: name, Stable: stableRef}
 			continue
 		}
-		name, _ := pair[0].(string)
-		w := number(pair[1])
-		total += w
-		if name == rollout {
-			share += w
-		}
+		fs := diff.FlagShare{Flag: name, Stable: stableRef, Rollout: refs[split.Rollout], Pct: float64(split.RolloutPct)}
+		out[fs.Stable] = fs
+		out[fs.Rollout] = fs
 	}
-	if total <= 0 {
-		return 0
-	}
-	return share / total * 100
-}
-
-func number(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int:
-		return float64(n)
-	case int64:
-		return float64(n)
-	}
-	return 0
-}
-
-// splitRef turns a prompt ref "support/summarize.concise" into name and variant.
-func splitRef(ref string) (string, string) {
-	dir, base := path.Split(ref)
-	if i := strings.Index(base, "."); i >= 0 {
-		return dir + base[:i], base[i+1:]
-	}
-	return ref, ""
+	return out, notes
 }
