@@ -124,7 +124,10 @@ type Result struct {
 	// UnknownCost lists prompt keys whose cost per request is unknown on a side,
 	// which makes the totals incomparable.
 	UnknownCost []string
-	Budget      cost.BudgetPosition
+	// HeadUnknownCost lists the prompt keys whose head cost is unknown (no price,
+	// or no graded run): HeadMonthly and the budget position leave them out.
+	HeadUnknownCost []string
+	Budget          cost.BudgetPosition
 	// Gates holds every gate verdict, fired or not, in GateNames order.
 	Gates      []Gate
 	Conclusion string
@@ -262,6 +265,9 @@ func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) {
 		if a.baseN == 0 || a.headN == 0 || !a.baseKnown || !a.headKnown {
 			r.UnknownCost = append(r.UnknownCost, k)
 		}
+		if a.headN == 0 || !a.headKnown {
+			r.HeadUnknownCost = append(r.HeadUnknownCost, k)
+		}
 		if a.baseN > 0 {
 			rpd, _ := trafficFor(baseCfg, k, a.prompt, a.flag)
 			r.BaseMonthly += cost.MonthlyCost(a.baseCost/float64(a.baseN), rpd*a.share)
@@ -272,6 +278,7 @@ func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) {
 		}
 	}
 	slices.Sort(r.UnknownCost)
+	slices.Sort(r.HeadUnknownCost)
 }
 
 // costPerRequest prices a suite's mean call with the side's price table, so a

@@ -167,10 +167,14 @@ func TestComputeCostProjection(t *testing.T) {
 		wantBase       float64
 		wantHead       float64
 		wantUnknown    []string
+		wantHeadUnk    []string
 		wantProjection map[string][2]float64
 	}{
-		{"plain", "cheap", "dear", nil, 0.002 * 1000 * cost.DaysPerMonth, 0.02 * 1000 * cost.DaysPerMonth, nil, nil},
-		{"unknown price is unknown, not zero", "cheap", "mystery-model", nil, 0.002 * 1000 * cost.DaysPerMonth, 0, []string{"summarize"}, nil},
+		{"plain", "cheap", "dear", nil, 0.002 * 1000 * cost.DaysPerMonth, 0.02 * 1000 * cost.DaysPerMonth, nil, nil, nil},
+		{"unknown price is unknown, not zero", "cheap", "mystery-model", nil, 0.002 * 1000 * cost.DaysPerMonth, 0, []string{"summarize"}, []string{"summarize"}, nil},
+		// A base without a price makes the delta unknown, but the head
+		// projection, and so the budget position, is complete.
+		{"unknown at base only", "mystery-model", "dear", nil, 0, 0.02 * 1000 * cost.DaysPerMonth, []string{"summarize"}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,7 +189,10 @@ func TestComputeCostProjection(t *testing.T) {
 			if diff := cmp.Diff(tt.wantUnknown, r.UnknownCost); diff != "" {
 				t.Errorf("UnknownCost (-want +got):\n%s", diff)
 			}
-			if p := r.Prompts[0]; p.HeadCostKnown != (tt.wantUnknown == nil) {
+			if diff := cmp.Diff(tt.wantHeadUnk, r.HeadUnknownCost); diff != "" {
+				t.Errorf("HeadUnknownCost (-want +got):\n%s", diff)
+			}
+			if p := r.Prompts[0]; p.HeadCostKnown != (tt.wantHeadUnk == nil) {
 				t.Errorf("HeadCostKnown = %v", p.HeadCostKnown)
 			}
 			if g := gateNamed(r, GateCost); tt.wantUnknown != nil && (g.Fired || g.Detail == "" || g.Detail[:17] != "could not compare") {

@@ -67,8 +67,12 @@ func writeGates(b *strings.Builder, r diff.Result) {
 
 func writeBudget(b *strings.Builder, r diff.Result) {
 	p := r.Budget
+	unknown := ""
+	if n := len(r.HeadUnknownCost); n > 0 {
+		unknown = fmt.Sprintf(" · %s with unknown cost not included", plural(n, "prompt", "prompts"))
+	}
 	if p.MonthlyUSD <= 0 {
-		fmt.Fprintf(b, "**Budget:** none set (`budget.monthly_usd`); projected %s/month for the compared prompts.\n\n", USD(r.HeadMonthly, true))
+		fmt.Fprintf(b, "**Budget:** none set (`budget.monthly_usd`); projected %s/month for the compared prompts%s.\n\n", USD(r.HeadMonthly, true), unknown)
 		return
 	}
 	fmt.Fprintf(b, "**Budget:** projected %s/month of %s (%s) for the compared prompts", USD(p.ProjectedUSD, true), USD(p.MonthlyUSD, true), Percent(p.Fraction))
@@ -83,10 +87,7 @@ func writeBudget(b *strings.Builder, r diff.Result) {
 		}
 		fmt.Fprintf(b, " · %s alert %s reached", mark, strings.Join(alerts, ", "))
 	}
-	if n := len(r.UnknownCost); n > 0 {
-		fmt.Fprintf(b, " · %d %s with unknown cost not included", n, plural(n, "prompt", "prompts"))
-	}
-	b.WriteString(".\n\n")
+	b.WriteString(unknown + ".\n\n")
 }
 
 // promptTables renders a base/head/change table for each compared suite.

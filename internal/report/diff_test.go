@@ -332,3 +332,31 @@ func TestDiffTitle(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetLineUnknownCost: the budget line counts the prompts left out of
+// the head projection, once, and only those: a prompt priced at head but not at
+// base (a new prompt) is in the projection.
+func TestBudgetLineUnknownCost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		headUnknown []string
+		want        string
+	}{
+		{"none", nil, "for the compared prompts.\n"},
+		{"one", []string{"a"}, "for the compared prompts · 1 prompt with unknown cost not included.\n"},
+		{"two", []string{"a", "b"}, "for the compared prompts · 2 prompts with unknown cost not included.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := diff.Result{UnknownCost: []string{"a", "b", "c"}, HeadUnknownCost: tt.headUnknown,
+				Budget: cost.BudgetPosition{MonthlyUSD: 100, ProjectedUSD: 10, Fraction: 0.1}}
+			var b strings.Builder
+			writeBudget(&b, r)
+			if !strings.HasSuffix(b.String(), tt.want+"\n") {
+				t.Errorf("budget line = %q, want it to end in %q", b.String(), tt.want)
+			}
+		})
+	}
+}
