@@ -112,6 +112,9 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			return outcome{text: failureText(c, err)}, err
 		}
 		if gate.refusal != nil {
+			if gate.refusal.Rule == RuleSteps && pct == 0 {
+				gate.refusal.Reason += fmt.Sprintf(" To send every key back to the stable variant, use `/rollback %s`.", c.Flag)
+			}
 			log.Info("command refused", "rule", gate.refusal.Rule, "reason", gate.refusal.Reason)
 			return outcome{text: gate.refusal.text(c)}, nil
 		}

@@ -119,6 +119,8 @@ func TestHandle(t *testing.T) {
 			reactions: []string{"eyes", "rocket"}, golden: "rollback_failed_check.md"},
 		{name: "disallowed step refused", user: "alice", body: "/rollout prompt-01 30%", setPct: -1,
 			reactions: []string{"eyes", "confused"}, golden: "refused_step.md"},
+		{name: "0% points at /rollback", user: "alice", body: "/rollout prompt-01 0%", setPct: -1,
+			reactions: []string{"eyes", "confused"}, golden: "refused_step_zero.md"},
 		{name: "unknown flag refused", user: "alice", body: "/rollout nope 25%", setPct: -1,
 			reactions: []string{"eyes", "confused"}, golden: "refused_flag.md"},
 		{name: "team allow-list refuses", yaml: baseYAML + "  teams: [release-managers]\n", user: "alice", body: "/rollout prompt-01 25", setPct: -1,
