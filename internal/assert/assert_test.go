@@ -164,11 +164,11 @@ func TestScoring(t *testing.T) {
 	}{
 		{"no assertions", nil, nil, Grade{Pass: true, Score: 1, Reason: "no assertions"}},
 		{"all pass", []Spec{pass, pass}, nil, Grade{Pass: true, Score: 1, Reason: "all assertions passed"}},
-		{"one fails", []Spec{pass, fail}, nil, Grade{Pass: false, Score: 0.5, Reason: `output contains "z"`}},
-		{"weights", []Spec{weighted(pass, 3), fail}, nil, Grade{Pass: false, Score: 0.75, Reason: `output contains "z"`}},
+		{"one fails", []Spec{pass, fail}, nil, Grade{Pass: false, Score: 0.5, Reason: `Expected output "abc" to contain "z"`}},
+		{"weights", []Spec{weighted(pass, 3), fail}, nil, Grade{Pass: false, Score: 0.75, Reason: `Expected output "abc" to contain "z"`}},
 		{"threshold met", []Spec{weighted(pass, 3), fail}, f(0.75), Grade{Pass: true, Score: 0.75, Reason: "score 0.75 ≥ threshold 0.75"}},
 		{"threshold missed", []Spec{pass, fail}, f(0.6), Grade{Pass: false, Score: 0.5, Reason: "score 0.50 < threshold 0.6"}},
-		{"zero weight still gates without threshold", []Spec{pass, weighted(fail, 0)}, nil, Grade{Pass: false, Score: 1, Reason: `output contains "z"`}},
+		{"zero weight still gates without threshold", []Spec{pass, weighted(fail, 0)}, nil, Grade{Pass: false, Score: 1, Reason: `Expected output "abc" to contain "z"`}},
 		{"zero weight ignored by threshold", []Spec{pass, weighted(fail, 0)}, f(1), Grade{Pass: true, Score: 1, Reason: "score 1.00 ≥ threshold 1"}},
 	}
 	for _, tt := range tests {
@@ -185,6 +185,59 @@ func TestScoring(t *testing.T) {
 			g.Results = nil
 			if diff := cmp.Diff(tt.want, g); diff != "" {
 				t.Errorf("grade mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFailureReasons checks that every failing assertion says what it expected
+// and what it got, promptfoo style, with "not to" for a negated one.
+func TestFailureReasons(t *testing.T) {
+	t.Parallel()
+	schema := map[string]any{"type": "object", "required": []any{"ok"}}
+	long := strings.Repeat("ab", 100)
+	tests := []struct {
+		name string
+		spec Spec
+		out  Output
+		want string
+	}{
+		{"equals", Spec{Type: "equals", Value: "positive"}, Output{Text: "negative"}, `Expected output "negative" to equal "positive"`},
+		{"not-equals", Spec{Type: "not-equals", Value: "positive"}, Output{Text: "positive"}, `Expected output "positive" not to equal "positive"`},
+		{"equals object, not JSON", Spec{Type: "equals", Value: map[string]any{"a": 1}}, Output{Text: "a=1"}, `Expected output "a=1" to equal {"a":1} (it is not JSON)`},
+		{"equals object", Spec{Type: "equals", Value: map[string]any{"a": 1}}, Output{Text: `{"a":2}`}, `Expected output "{\"a\":2}" to equal {"a":1}`},
+		{"long output is cut", Spec{Type: "equals", Value: "x"}, Output{Text: long}, `Expected output "` + long[:80] + `"… to equal "x"`},
+		{"contains", Spec{Type: "contains", Value: "refund"}, Output{Text: "no"}, `Expected output "no" to contain "refund"`},
+		{"not-contains", Spec{Type: "not-contains", Value: "sorry"}, Output{Text: "so sorry"}, `Expected output "so sorry" not to contain "sorry"`},
+		{"icontains", Spec{Type: "icontains", Value: "Refund"}, Output{Text: "no"}, `Expected output "no" to contain "Refund" (ignoring case)`},
+		{"starts-with", Spec{Type: "starts-with", Value: "Dear"}, Output{Text: "Hi"}, `Expected output "Hi" to start with "Dear"`},
+		{"contains-any", Spec{Type: "contains-any", Value: []any{"x", "y"}}, Output{Text: "z"}, `Expected output "z" to contain any of ["x" "y"]`},
+		{"not-contains-any", Spec{Type: "not-contains-any", Value: []any{"x", "y"}}, Output{Text: "y"}, `Expected output "y" not to contain any of ["x" "y"] (found ["y"])`},
+		{"contains-all", Spec{Type: "contains-all", Value: []any{"a", "c"}}, Output{Text: "a b"}, `Expected output "a b" to contain all of ["a" "c"] (missing ["c"])`},
+		{"icontains-all", Spec{Type: "icontains-all", Value: []any{"A", "C"}}, Output{Text: "a b"}, `Expected output "a b" to contain all of ["A" "C"] (ignoring case) (missing ["C"])`},
+		{"regex", Spec{Type: "regex", Value: `^\d+$`}, Output{Text: "abc"}, `Expected output "abc" to match /^\d+$/`},
+		{"not-regex", Spec{Type: "not-regex", Value: `\d`}, Output{Text: "a1"}, `Expected output "a1" not to match /\d/`},
+		{"is-json", Spec{Type: "is-json"}, Output{Text: "{"}, `Expected output "{" to be valid JSON (unexpected end of JSON input)`},
+		{"not-is-json", Spec{Type: "not-is-json"}, Output{Text: "{}"}, `Expected output "{}" not to be valid JSON`},
+		{"json-schema", Spec{Type: "json-schema", Value: schema}, Output{Text: "{}"}, `Expected output "{}" to be JSON matching the schema (at '': missing property 'ok')`},
+		{"contains-json", Spec{Type: "contains-json"}, Output{Text: "none"}, `Expected output "none" to contain JSON (no JSON object or array found)`},
+		{"levenshtein", Spec{Type: "levenshtein", Value: "kitten", Threshold: f(2)}, Output{Text: "sitting"}, `Expected output "sitting" to be within edit distance 2 of "kitten" (distance 3)`},
+		{"cost", Spec{Type: "cost", Threshold: f(0.001)}, Output{CostUSD: 0.002, CostKnown: true}, `Expected cost $0.002000 to be at most $0.001`},
+		{"latency", Spec{Type: "latency", Threshold: f(500)}, Output{Latency: 900 * time.Millisecond}, `Expected latency 900 ms to be at most 500 ms`},
+		{"not-latency", Spec{Type: "not-latency", Threshold: f(500)}, Output{Latency: 100 * time.Millisecond}, `Expected latency 100 ms not to be at most 500 ms`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g, err := Evaluate(context.Background(), []Assertion{mustCompile(t, tt.spec)}, nil, tt.out, Env{})
+			if err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+			if g.Pass {
+				t.Fatalf("assertion passed; this table holds failures")
+			}
+			if diff := cmp.Diff(tt.want, g.Results[0].Reason); diff != "" {
+				t.Errorf("reason (-want +got):\n%s", diff)
 			}
 		})
 	}

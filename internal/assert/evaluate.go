@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,17 +99,15 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 	if a.Type == "llm-rubric" {
 		return a.rubric(ctx, out, env)
 	}
-	holds, score, why := a.check(out)
-	pass := holds != a.Negate
-	if a.Negate {
-		score = 1 - score
+	v := a.check(out)
+	pass := v.holds != a.Negate
+	score := 0.0
+	if pass {
+		score = 1
 	}
 	r := Result{Type: a.Name(), Pass: pass, Score: score, Reason: "assertion passed"}
 	if !pass {
-		r.Reason = why
-		if a.Negate {
-			r.Reason = "expected the opposite: " + why
-		}
+		r.Reason = v.reason(a.Negate)
 	}
 	if a.Type == "cost" && !out.CostKnown {
 		// Negation cannot make an unknown cost pass.
@@ -117,61 +116,89 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 	return r, nil
 }
 
-// check reports whether the assertion's condition holds, a score in [0, 1] and
-// a description of the condition for failure messages.
-func (a Assertion) check(out Output) (holds bool, score float64, why string) {
-	text := out.Text
-	boolean := func(ok bool, format string, args ...any) (bool, float64, string) {
-		if ok {
-			return true, 1, fmt.Sprintf(format, args...)
-		}
-		return false, 0, fmt.Sprintf(format, args...)
+// verdict is what one check found, worded for a failure message in
+// promptfoo's style: "Expected <subject> to <predicate> <detail>", with "not
+// to" when the assertion is negated. The subject shows what was got (the
+// output, the cost, the latency), the predicate what was expected.
+type verdict struct {
+	holds              bool
+	subject, predicate string
+	// detail is an optional note on what was found, such as missing items.
+	detail string
+}
+
+func (v verdict) reason(negated bool) string {
+	to := "to"
+	if negated {
+		to = "not to"
 	}
+	msg := "Expected " + v.subject + " " + to + " " + v.predicate
+	if v.detail != "" {
+		msg += " " + v.detail
+	}
+	return msg
+}
+
+// maxShownOutput bounds how much of the output a failure message quotes.
+const maxShownOutput = 80
+
+// check reports whether the assertion's condition holds, described for a
+// failure message.
+func (a Assertion) check(out Output) verdict {
+	text := out.Text
+	got := "output " + quoteClipped(text, maxShownOutput)
+	v := verdict{subject: got}
 	switch a.Type {
 	case "equals":
 		if want, ok := a.Value.(string); ok {
 			want = substitute(want, out.Vars)
-			return boolean(text == want, "output equals %q", clip(want))
+			v.holds, v.predicate = text == want, "equal "+quoteClipped(want, clipLimit)
+			return v
 		}
-		var got any
-		if err := json.Unmarshal([]byte(text), &got); err != nil {
-			return boolean(false, "output equals %s (output is not JSON)", jsonText(a.Value))
+		v.predicate = "equal " + jsonText(a.Value)
+		var parsed any
+		if err := json.Unmarshal([]byte(text), &parsed); err != nil {
+			v.detail = "(it is not JSON)"
+			return v
 		}
-		return boolean(reflect.DeepEqual(normalize(a.Value), got), "output equals %s", jsonText(a.Value))
+		v.holds = reflect.DeepEqual(normalize(a.Value), parsed)
+		return v
 	case "contains":
 		want := a.scalar(out.Vars)
-		return boolean(strings.Contains(text, want), "output contains %q", want)
+		v.holds, v.predicate = strings.Contains(text, want), "contain "+quoteClipped(want, clipLimit)
 	case "icontains":
 		want := a.scalar(out.Vars)
-		return boolean(strings.Contains(strings.ToLower(text), strings.ToLower(want)), "output contains %q (any case)", want)
+		v.holds = strings.Contains(strings.ToLower(text), strings.ToLower(want))
+		v.predicate = "contain " + quoteClipped(want, clipLimit) + " (ignoring case)"
 	case "starts-with":
 		want := a.scalar(out.Vars)
-		return boolean(strings.HasPrefix(text, want), "output starts with %q", want)
+		v.holds, v.predicate = strings.HasPrefix(text, want), "start with "+quoteClipped(want, clipLimit)
 	case "contains-any", "icontains-any", "contains-all", "icontains-all":
-		return a.containsList(text, out.Vars)
+		return a.containsList(v, text, out.Vars)
 	case "regex":
 		re := a.re
 		if re == nil {
 			var err error
 			if re, err = regexp.Compile(substitute(a.Value.(string), out.Vars)); err != nil {
-				return false, 0, fmt.Sprintf("invalid regular expression after {{var}} substitution: %v", err)
+				v.predicate = "match " + quoteClipped(substitute(a.Value.(string), out.Vars), clipLimit)
+				v.detail = fmt.Sprintf("(invalid regular expression after {{var}} substitution: %v)", err)
+				return v
 			}
 		}
-		return boolean(re.MatchString(text), "output matches /%s/", re)
-	case "is-json":
-		var v any
-		if err := json.Unmarshal([]byte(strings.TrimSpace(text)), &v); err != nil {
-			return false, 0, fmt.Sprintf("output is valid JSON (%v)", err)
+		v.holds, v.predicate = re.MatchString(text), "match /"+clip(re.String())+"/"
+	case "is-json", "json-schema":
+		v.predicate = "be valid JSON"
+		if a.schema != nil {
+			v.predicate = "be JSON matching the schema"
 		}
-		return a.matchesSchema(v, "output is valid JSON")
-	case "json-schema":
-		var v any
-		if err := json.Unmarshal([]byte(strings.TrimSpace(text)), &v); err != nil {
-			return false, 0, fmt.Sprintf("output is JSON matching the schema (%v)", err)
+		var parsed any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(text)), &parsed); err != nil {
+			v.detail = "(" + oneLine(err.Error()) + ")"
+			return v
 		}
-		return a.matchesSchema(v, "output is JSON matching the schema")
+		v.holds, v.detail = a.matchesSchema(parsed)
 	case "contains-json":
-		return a.containsJSON(text)
+		return a.containsJSON(v, text)
 	case "levenshtein":
 		want := substitute(a.Value.(string), out.Vars)
 		limit := float64(DefaultLevenshteinThreshold)
@@ -179,14 +206,20 @@ func (a Assertion) check(out Output) (holds bool, score float64, why string) {
 			limit = *a.Threshold
 		}
 		d := levenshtein.ComputeDistance(text, want)
-		return boolean(float64(d) <= limit, "edit distance %d to %q is at most %g", d, clip(want), limit)
+		v.holds = float64(d) <= limit
+		v.predicate = fmt.Sprintf("be within edit distance %g of %s", limit, quoteClipped(want, clipLimit))
+		v.detail = fmt.Sprintf("(distance %d)", d)
 	case "cost":
-		return boolean(out.CostUSD <= *a.Threshold, "cost $%.6f is at most $%g", out.CostUSD, *a.Threshold)
+		v.subject = fmt.Sprintf("cost $%.6f", out.CostUSD)
+		v.holds, v.predicate = out.CostUSD <= *a.Threshold, fmt.Sprintf("be at most $%g", *a.Threshold)
 	case "latency":
 		ms := float64(out.Latency) / float64(time.Millisecond)
-		return boolean(ms <= *a.Threshold, "latency %.0f ms is at most %g ms", ms, *a.Threshold)
+		v.subject = fmt.Sprintf("latency %.0f ms", ms)
+		v.holds, v.predicate = ms <= *a.Threshold, fmt.Sprintf("be at most %g ms", *a.Threshold)
+	default:
+		v.predicate = "be graded by a known assertion type, not " + a.Type
 	}
-	return false, 0, "unsupported assertion type " + a.Type
+	return v
 }
 
 func (a Assertion) scalar(vars map[string]any) string {
@@ -196,15 +229,16 @@ func (a Assertion) scalar(vars map[string]any) string {
 	return fmt.Sprint(a.Value)
 }
 
-func (a Assertion) containsList(text string, vars map[string]any) (bool, float64, string) {
+func (a Assertion) containsList(v verdict, text string, vars map[string]any) verdict {
 	fold := strings.HasPrefix(a.Type, "i")
 	hay := text
 	if fold {
 		hay = strings.ToLower(text)
 	}
-	var found, missing []string
+	var found, missing, want []string
 	for _, s := range a.strs {
 		s = substitute(s, vars)
+		want = append(want, s)
 		needle := s
 		if fold {
 			needle = strings.ToLower(s)
@@ -215,44 +249,62 @@ func (a Assertion) containsList(text string, vars map[string]any) (bool, float64
 			missing = append(missing, s)
 		}
 	}
+	list := clip(fmt.Sprintf("%q", want))
 	if strings.HasSuffix(a.Type, "-any") {
-		if len(found) > 0 {
-			return true, 1, fmt.Sprintf("output contains one of %q (found %q)", a.strs, found)
+		v.holds, v.predicate = len(found) > 0, "contain any of "+list
+		if v.holds {
+			v.detail = clip(fmt.Sprintf("(found %q)", found))
 		}
-		return false, 0, fmt.Sprintf("output contains one of %q", a.strs)
+	} else {
+		v.holds, v.predicate = len(missing) == 0, "contain all of "+list
+		if !v.holds {
+			v.detail = clip(fmt.Sprintf("(missing %q)", missing))
+		}
 	}
-	if len(missing) == 0 {
-		return true, 1, fmt.Sprintf("output contains all of %q", a.strs)
+	if fold {
+		v.predicate += " (ignoring case)"
 	}
-	return false, 0, fmt.Sprintf("output contains all of %q (missing %q)", a.strs, missing)
+	return v
 }
 
-func (a Assertion) matchesSchema(v any, what string) (bool, float64, string) {
+// matchesSchema validates a parsed value against the assertion's schema, if
+// any, and says why it does not match.
+func (a Assertion) matchesSchema(parsed any) (bool, string) {
 	if a.schema == nil {
-		return true, 1, what
+		return true, ""
 	}
-	if err := a.schema.Validate(v); err != nil {
-		return false, 0, fmt.Sprintf("%s (%s)", what, oneLine(err.Error()))
+	if err := a.schema.Validate(parsed); err != nil {
+		// The library names the schema by a file URL under the working
+		// directory; the suite's line already says which schema it is.
+		msg := schemaErrPrefix.ReplaceAllString(oneLine(err.Error()), "")
+		return false, "(" + clip(msg) + ")"
 	}
-	return true, 1, what + " matching the schema"
+	return true, ""
 }
 
-// containsJSON passes when some JSON object or array embedded in the output
+var schemaErrPrefix = regexp.MustCompile(`^jsonschema validation failed with '[^']*'( - )?`)
+
+// containsJSON holds when some JSON object or array embedded in the output
 // parses (and, with a schema, validates), like promptfoo's extraction.
-func (a Assertion) containsJSON(text string) (bool, float64, string) {
-	const what = "output contains JSON"
-	var lastErr string
-	for _, v := range extractJSON(text) {
-		ok, _, why := a.matchesSchema(v, what)
+func (a Assertion) containsJSON(v verdict, text string) verdict {
+	v.predicate = "contain JSON"
+	if a.schema != nil {
+		v.predicate = "contain JSON matching the schema"
+	}
+	found := extractJSON(text)
+	if len(found) == 0 {
+		v.detail = "(no JSON object or array found)"
+		return v
+	}
+	for _, parsed := range found {
+		ok, why := a.matchesSchema(parsed)
 		if ok {
-			return true, 1, why
+			v.holds, v.detail = true, ""
+			return v
 		}
-		lastErr = why
+		v.detail = why
 	}
-	if lastErr != "" {
-		return false, 0, lastErr
-	}
-	return false, 0, what
+	return v
 }
 
 // maxJSONStarts bounds the candidate starts extractJSON tries, so a long
@@ -330,8 +382,12 @@ func jsonText(v any) string {
 	return clip(string(raw))
 }
 
-func clip(s string) string {
-	const limit = 200
+// clipLimit bounds expected values and lists quoted in messages.
+const clipLimit = 200
+
+func clip(s string) string { return clipN(s, clipLimit) }
+
+func clipN(s string, limit int) string {
 	if len(s) <= limit {
 		return s
 	}
@@ -340,6 +396,15 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// quoteClipped quotes s, cut to about limit bytes, for a message.
+func quoteClipped(s string, limit int) string {
+	short := clipN(s, limit)
+	if len(short) == len(s) {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(strings.TrimSuffix(short, "…")) + "…"
 }
 
 func oneLine(s string) string {

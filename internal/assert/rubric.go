@@ -68,16 +68,25 @@ func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, err
 	case pass:
 		score = 1
 	}
+	why := strings.TrimSpace(v.Reason)
+	if why == "" {
+		why = "judge gave no reason"
+	}
 	if a.Threshold != nil && score < *a.Threshold {
 		pass = false
-		v.Reason = fmt.Sprintf("score %.2f below threshold %g: %s", score, *a.Threshold, v.Reason)
+		why = fmt.Sprintf("score %.2f below threshold %g: %s", score, *a.Threshold, why)
 	}
 	if a.Negate {
 		pass, score = !pass, 1-score
 	}
-	r := Result{Type: a.Name(), Pass: pass, Score: score, Reason: strings.TrimSpace(v.Reason)}
-	if r.Reason == "" {
-		r.Reason = "judge gave no reason"
+	r := Result{Type: a.Name(), Pass: pass, Score: score, Reason: why}
+	if !pass {
+		to := "to"
+		if a.Negate {
+			to = "not to"
+		}
+		r.Reason = fmt.Sprintf("Expected output %s %s satisfy the rubric %s (judge: %s)",
+			quoteClipped(out.Text, maxShownOutput), to, quoteClipped(rubric, maxShownOutput), why)
 	}
 	return r, nil
 }
