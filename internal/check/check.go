@@ -75,7 +75,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		head = "HEAD"
 	}
 	out := &Outcome{}
-	var err error
+	// Snapshots and diffs name files from the top of the work tree; a directory
+	// below it would silently read another promptgate.yaml, or none.
+	prefix, err := repo.Prefix(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if prefix != "" {
+		return nil, fmt.Errorf("%s is the subdirectory %s of a git work tree: run promptgate check from the top of the work tree "+
+			"(the Action's working-directory is the checkout's root; config and cache-dir are relative to it)", o.Dir, prefix)
+	}
 	if out.BaseSHA, err = resolveRev(ctx, repo, o.Base); err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}

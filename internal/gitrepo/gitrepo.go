@@ -126,6 +126,17 @@ func (r Repo) ChangedFiles(ctx context.Context, base, head string) ([]FileChange
 	return changes, nil
 }
 
+// Prefix returns Dir's path below the top of its work tree ("" at the top,
+// "services/api/" below it), as `git rev-parse --show-prefix` prints it. FS and
+// ChangedFiles name files from the top, so a caller rooted below it must know.
+func (r Repo) Prefix(ctx context.Context) (string, error) {
+	out, err := r.git(ctx, nil, "rev-parse", "--show-prefix")
+	if err != nil {
+		return "", fmt.Errorf("find %s in its work tree: %w", r.dirName(), err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 // hasCommit reports whether sha names a commit present in the object store.
 func (r Repo) hasCommit(ctx context.Context, sha string) bool {
 	_, err := r.git(ctx, nil, "cat-file", "-e", sha+"^{commit}")

@@ -278,3 +278,25 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Fatalf("error %q does not contain %q", err, want)
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	t.Parallel()
+	tr := newTestRepo(t)
+	tr.commit("root", map[string]string{"sub/dir/a.txt": "a\n"})
+	tests := []struct{ dir, want string }{
+		{tr.dir, ""},
+		{filepath.Join(tr.dir, "sub", "dir"), "sub/dir/"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			t.Parallel()
+			got, err := Repo{Dir: tc.dir}.Prefix(context.Background())
+			if err != nil || got != tc.want {
+				t.Errorf("Prefix(%s) = %q, %v; want %q", tc.dir, got, err, tc.want)
+			}
+		})
+	}
+	if _, err := (Repo{Dir: t.TempDir()}).Prefix(context.Background()); err == nil {
+		t.Errorf("Prefix outside a repository: no error")
+	}
+}
