@@ -53,10 +53,15 @@ type SuiteResult struct {
 	Errored int `json:"errored"`
 	Skipped int `json:"skipped"`
 
-	MeanInputTokens  float64       `json:"mean_input_tokens"`
-	MeanOutputTokens float64       `json:"mean_output_tokens"`
-	LatencyP50       time.Duration `json:"latency_p50_ns"`
-	LatencyP95       time.Duration `json:"latency_p95_ns"`
+	MeanInputTokens  float64 `json:"mean_input_tokens"`
+	MeanOutputTokens float64 `json:"mean_output_tokens"`
+	// MeanEstimatedInputTokens is the mean of the skipped runs'
+	// EstimatedInputTokens, 0 when no run was skipped. It stands in for
+	// MeanInputTokens when nothing could be graded, and must be shown as an
+	// estimate.
+	MeanEstimatedInputTokens float64       `json:"mean_estimated_input_tokens,omitempty"`
+	LatencyP50               time.Duration `json:"latency_p50_ns"`
+	LatencyP95               time.Duration `json:"latency_p95_ns"`
 	// CostUSD is the total cost of the suite's calls; CostKnown is false when any
 	// call's model has no price, and then CostUSD must be shown as unknown.
 	CostUSD   float64 `json:"cost_usd"`
@@ -77,11 +82,16 @@ type CaseResult struct {
 	Error        string         `json:"error,omitempty"`
 	InputTokens  int            `json:"input_tokens"`
 	OutputTokens int            `json:"output_tokens"`
-	Latency      time.Duration  `json:"latency_ns"`
-	CostUSD      float64        `json:"cost_usd"`
-	CostKnown    bool           `json:"cost_known"`
-	CacheHit     bool           `json:"cache_hit"`
-	Retries      int            `json:"retries"`
+	// EstimatedInputTokens is set on skipped runs only: the input tokens the
+	// call would have used, estimated from the rendered messages (see
+	// EstimateInputTokens), since no endpoint reported any. It is an estimate,
+	// never counted in InputTokens or the suite's means of graded runs.
+	EstimatedInputTokens int           `json:"estimated_input_tokens,omitempty"`
+	Latency              time.Duration `json:"latency_ns"`
+	CostUSD              float64       `json:"cost_usd"`
+	CostKnown            bool          `json:"cost_known"`
+	CacheHit             bool          `json:"cache_hit"`
+	Retries              int           `json:"retries"`
 }
 
 // Key identifies a case run across two evaluations of the same suite (base and head).
@@ -151,7 +161,7 @@ func (s *SuiteResult) finish() {
 		return a.Repeat - b.Repeat
 	})
 	s.Passed, s.Failed, s.Errored, s.Skipped = 0, 0, 0, 0
-	var in, out, n int
+	var in, out, n, est int
 	var lat []time.Duration
 	s.CostUSD, s.CostKnown = 0, true
 	for _, c := range s.Cases {
@@ -165,6 +175,7 @@ func (s *SuiteResult) finish() {
 			continue
 		case StatusSkipped:
 			s.Skipped++
+			est += c.EstimatedInputTokens
 			continue
 		}
 		n++
@@ -181,6 +192,10 @@ func (s *SuiteResult) finish() {
 		s.MeanOutputTokens = float64(out) / float64(n)
 	} else {
 		s.CostKnown = false
+	}
+	s.MeanEstimatedInputTokens = 0
+	if s.Skipped > 0 {
+		s.MeanEstimatedInputTokens = float64(est) / float64(s.Skipped)
 	}
 	s.LatencyP50 = Percentile(lat, 50)
 	s.LatencyP95 = Percentile(lat, 95)

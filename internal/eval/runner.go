@@ -210,6 +210,7 @@ func (r *Runner) runCase(ctx context.Context, j job) done {
 		res.Status, res.Error = StatusError, err.Error()
 		if unavailable(err) {
 			res.Status = StatusSkipped
+			res.EstimatedInputTokens = EstimateInputTokens(msgs)
 		}
 		res.Retries = resp.Retries
 		return done{suite: j.suite, res: res, err: err}

@@ -24,7 +24,10 @@ type TraceRecord struct {
 	Response      string        `json:"response"`
 	InputTokens   int           `json:"input_tokens"`
 	OutputTokens  int           `json:"output_tokens"`
-	LatencyMS     float64       `json:"latency_ms"`
+	// EstimatedInputTokens is set when the call could not be made (offline
+	// miss, no API key): an estimate from the messages, see EstimateInputTokens.
+	EstimatedInputTokens int     `json:"estimated_input_tokens,omitempty"`
+	LatencyMS            float64 `json:"latency_ms"`
 	// CostUSD is null when the model has no price.
 	CostUSD  *float64 `json:"cost_usd"`
 	CacheHit bool     `json:"cache_hit"`
@@ -44,6 +47,9 @@ func newTraceRecord(j job, req llm.Request, resp llm.Response, err error, pc pri
 	}
 	if err != nil {
 		rec.Error = err.Error()
+		if unavailable(err) {
+			rec.EstimatedInputTokens = EstimateInputTokens(req.Messages)
+		}
 	}
 	return rec
 }
