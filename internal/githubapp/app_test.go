@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -329,5 +330,43 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve = %v, want nil after cancel", err)
+	}
+}
+
+// TestRedeliveryAfterFailureRuns: when GitHub failed the job (here the PR could
+// not be read), a manual redelivery, which keeps the delivery ID, must run the
+// command instead of being dropped as a duplicate.
+func TestRedeliveryAfterFailureRuns(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	delete(r.gh.PullHeads, 1) // GET /pulls/1 answers 404
+	body := payload(t, "issue_comment.created.with-installation.json", onPullRequest,
+		commentBody("/rollout prompt-01 25%"), byUser("alice", "User"))
+	if got := r.deliver(t, "redo-1", "issue_comment", body, testSecret); got != 202 {
+		t.Fatalf("first delivery status = %d, want 202", got)
+	}
+	// The job has finished once it logs its failure.
+	waitUntil(t, func() bool { return strings.Contains(r.logs.String(), `"msg":"handle comment`) })
+	if n := len(r.gh.Commits()); n != 0 {
+		t.Fatalf("commits after the failed job = %d, want 0", n)
+	}
+	r.gh.SetPullHead(1, headSHA)
+	if got := r.deliver(t, "redo-1", "issue_comment", body, testSecret); got != 202 {
+		t.Errorf("redelivery status = %d, want 202 (processed again)", got)
+	}
+	r.drain(t)
+	if n := len(r.gh.Commits()); n != 1 {
+		t.Errorf("commits after the redelivery = %d, want 1", n)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

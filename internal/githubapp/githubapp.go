@@ -127,7 +127,8 @@ func (s *Server) process(ctx context.Context, d webhook.Delivery) {
 	}
 	gh, err := s.clients.forInstallation(ic.GetInstallation().GetID())
 	if err != nil {
-		log.Error("authenticate as installation", "error", err)
+		s.hooks.Forget(d.ID)
+		log.Error("authenticate as installation; a redelivery will run it again", "error", err)
 		return
 	}
 	req := rollout.Request{
@@ -138,7 +139,10 @@ func (s *Server) process(ctx context.Context, d webhook.Delivery) {
 	}
 	log.Info("running commands", "commenter", req.Commenter)
 	if err := s.rollout.Handle(ctx, gh, req, log); err != nil {
-		log.Error("handle comment", "error", err)
+		// Talking to GitHub failed. Redoing the comment is safe (a rollout already
+		// applied reads back as "already at N%"), so let GitHub's redelivery in.
+		s.hooks.Forget(d.ID)
+		log.Error("handle comment; a redelivery will run it again", "error", err)
 	}
 }
 

@@ -283,6 +283,11 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 }
 
+// Forget drops a delivery ID from the de-duplication memory, so that a
+// redelivery of it is processed again. A Processor calls it when its work failed
+// in a way that is safe to redo, because GitHub redelivers with the same ID.
+func (h *Handler) Forget(id string) { h.seen.release(id) }
+
 // parseSignature decodes "sha256=<64 hex digits>".
 func parseSignature(header string) (sig [sha256.Size]byte, ok bool) {
 	const prefix = "sha256="

@@ -124,6 +124,26 @@ func TestDuplicateDeliveryHandledOnce(t *testing.T) {
 	}
 }
 
+func TestForgottenDeliveryIsProcessedAgain(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h := New(rec, Options{Secret: secret})
+	body := `{"n":1}`
+	sig := Sign(secret, []byte(body))
+	codes := []int{post(t, h, "redo", "issue_comment", body, sig)}
+	h.Forget("redo")
+	codes = append(codes, post(t, h, "redo", "issue_comment", body, sig), post(t, h, "redo", "issue_comment", body, sig))
+	if err := h.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{202, 202, 200}, codes); diff != "" {
+		t.Errorf("status codes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"redo", "redo"}, rec.ids()); diff != "" {
+		t.Errorf("processed (-want +got):\n%s", diff)
+	}
+}
+
 func TestQueueFullAnswers503AndAcceptsRedelivery(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{gate: make(chan struct{})}

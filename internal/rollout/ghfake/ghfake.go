@@ -129,6 +129,14 @@ func (s *Server) SetFile(branch, path string, content []byte) {
 	s.files[branch+":"+path] = content
 }
 
+// SetPullHead sets PR n's head SHA; unlike writing PullHeads, it is safe while
+// requests are in flight.
+func (s *Server) SetPullHead(n int, sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.PullHeads[n] = sha
+}
+
 // File returns the content at path on branch.
 func (s *Server) File(branch, path string) []byte {
 	s.mu.Lock()
