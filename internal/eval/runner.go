@@ -21,7 +21,8 @@ import (
 	"github.com/promptgate/promptgate/internal/suite"
 )
 
-// Runner evaluates suites. Fields left zero get sensible defaults.
+// Runner evaluates suites. Fields left zero get sensible defaults. A Runner
+// may be used for several Runs, one after another or at once.
 type Runner struct {
 	Prompts *prompt.Set
 	Client  llm.Completer
@@ -38,9 +39,11 @@ type Runner struct {
 	// Trace, when set, receives one record per model call.
 	Trace  *TraceWriter
 	Logger *slog.Logger
+}
 
-	// calls and hits count network calls and cache hits of the current Run,
-	// llm-rubric judge calls included.
+// counters count one Run's network calls and cache hits, llm-rubric judge
+// calls included. They live per Run, so two Runs of one Runner never mix.
+type counters struct {
 	calls, hits atomic.Int64
 }
 
@@ -51,6 +54,7 @@ type job struct {
 	p      *prompt.Prompt
 	c      *suite.Case
 	repeat int
+	count  *counters
 }
 
 type done struct {
@@ -111,8 +115,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 			Cases: make([]CaseResult, 0, len(s.Tests)*max(1, s.Repeat))}
 	}
 
-	r.calls.Store(0)
-	r.hits.Store(0)
+	count := &counters{}
 	jobs := make(chan job)
 	results := make(chan done, conc)
 	go func() {
@@ -122,7 +125,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 			for ci := range s.Tests {
 				for rep := 0; rep < max(1, s.Repeat); rep++ {
 					select {
-					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rep}:
+					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rep, count: count}:
 					case <-ctx.Done():
 						return
 					}
@@ -170,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	for _, m := range sortedSet(unpriced) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("model %q is not in the price table: its cost shows as unknown (add it under `pricing:` in promptgate.yaml)", m))
 	}
-	rep.Calls, rep.CacheHits = int(r.calls.Load()), int(r.hits.Load())
+	rep.Calls, rep.CacheHits = int(count.calls.Load()), int(count.hits.Load())
 	rep.Duration = time.Since(start)
 	log.Debug("eval finished", "runs", n, "network_calls", rep.Calls, "cache_hits", rep.CacheHits, "duration", rep.Duration)
 	if err := ctx.Err(); err != nil {
@@ -246,9 +249,9 @@ type priced struct {
 func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string) priced {
 	var pc priced
 	if err == nil && resp.CacheHit {
-		r.hits.Add(1)
+		j.count.hits.Add(1)
 	} else if err == nil || !unavailable(err) {
-		r.calls.Add(1)
+		j.count.calls.Add(1)
 	}
 	if err == nil && r.Prices != nil {
 		if p, ok := r.Prices.Lookup(req.Model); ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/suite"
 )
 
 func openCache(t testing.TB, dir string) *cache.Store {
@@ -182,5 +183,32 @@ func TestCheckReportsBadVarsAtSuiteLine(t *testing.T) {
 	var l diag.List
 	if !errors.As(err, &l) || len(l) != 1 || l[0].File != "evals/echo.yaml" || l[0].Line == 0 {
 		t.Fatalf("Check = %v, want one diag at evals/echo.yaml with a line", err)
+	}
+}
+
+// TestConcurrentRunsCountApart runs two evaluations on one Runner at once: each
+// report counts its own calls and cache hits.
+func TestConcurrentRunsCountApart(t *testing.T) {
+	t.Parallel()
+	fake := newFakeChat(t, 5*time.Millisecond, nil)
+	set, small := fixture(t, map[string]string{"prompts/echo.prompt": echoPrompt, "evals/echo.yaml": echoSuite(5, "")})
+	_, large := fixture(t, map[string]string{"prompts/echo.prompt": echoPrompt, "evals/echo.yaml": echoSuite(30, "")})
+	r := &Runner{Prompts: set, Client: newClient(t, fake.URL, 4, 0, "", llm.CacheOff), Concurrency: 4}
+	reps := make([]*Report, 2)
+	errs := make(chan error, 2)
+	for i, suites := range [][]*suite.Suite{small, large} {
+		go func() {
+			var err error
+			reps[i], err = r.Run(context.Background(), suites)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := []int{reps[0].Calls, reps[1].Calls}; got[0] != 5 || got[1] != 30 {
+		t.Errorf("calls per run = %v, want [5 30]", got)
 	}
 }
