@@ -19,6 +19,7 @@ func EscapeCell(s string) string {
 }
 
 var inlineReplacer = strings.NewReplacer(
+	"\\", "\\\\", // first, so a backslash in the text cannot escape the escapes below
 	"&", "&amp;",
 	"<", "&lt;",
 	">", "&gt;",
