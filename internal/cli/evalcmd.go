@@ -39,8 +39,12 @@ Examples:
   OPENAI_BASE_URL=http://127.0.0.1:11434/v1 promptgate eval   # Ollama, vLLM, LiteLLM…
 
 A case whose model call still fails after retries counts as an error, not a failure; errors
-are shown apart. Exit status: 0 all suites met their thresholds with no errors, 1 otherwise,
-2 bad input (each message names the file and line).
+are shown apart. A case that cannot be called here at all (--offline with no recorded
+response, or no API key) is skipped and still gets an input-token estimate.
+
+Exit status: 0 all suites met their thresholds with no errors; 1 a suite missed its
+threshold or a case errored; 2 bad input or configuration (each message names the file and
+line), or case runs that could not be made.
 `
 
 type evalOptions struct {
@@ -151,7 +155,8 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		return runErr
 	}
 	if n := rep.Skipped(); n > 0 {
-		return fmt.Errorf("%d case runs could not be made (%s); with --offline every case needs a recorded response: run once with an API key (without --offline) to record them", n, firstSkipReason(rep))
+		// The first reason says what to do: record the calls, or set the key.
+		return fmt.Errorf("eval: %d of %d case runs could not be made (%s)", n, eval.Total(suites), firstSkipReason(rep))
 	}
 	if !rep.OK() {
 		return errGate
