@@ -85,8 +85,10 @@ func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, err
 		if a.Negate {
 			to = "not to"
 		}
-		r.Reason = fmt.Sprintf("Expected output %s %s satisfy the rubric %s (judge: %s)",
-			quoteClipped(out.Text, maxShownOutput), to, quoteClipped(rubric, maxShownOutput), why)
+		// The judge's reason says what the output got wrong; quoting the
+		// output as well would only make the message long.
+		r.Reason = fmt.Sprintf("Expected output %s satisfy the rubric %s (judge: %s)",
+			to, quoteClipped(rubric, maxShownOutput), why)
 	}
 	return r, nil
 }

@@ -75,9 +75,9 @@ func TestRubricVerdicts(t *testing.T) {
 		want  Result
 	}{
 		{"fail", Spec{Type: "llm-rubric", Value: "r"}, `{"reason":"rude","pass":false,"score":0.1}`,
-			Result{Type: "llm-rubric", Pass: false, Score: 0.1, Reason: `Expected output "out" to satisfy the rubric "r" (judge: rude)`}},
+			Result{Type: "llm-rubric", Pass: false, Score: 0.1, Reason: `Expected output to satisfy the rubric "r" (judge: rude)`}},
 		{"threshold raises the bar", Spec{Type: "llm-rubric", Value: "r", Threshold: f(0.8)}, `{"reason":"ok","pass":true,"score":0.7}`,
-			Result{Type: "llm-rubric", Pass: false, Score: 0.7, Reason: `Expected output "out" to satisfy the rubric "r" (judge: score 0.70 below threshold 0.8: ok)`}},
+			Result{Type: "llm-rubric", Pass: false, Score: 0.7, Reason: `Expected output to satisfy the rubric "r" (judge: score 0.70 below threshold 0.8: ok)`}},
 		{"pass without score", Spec{Type: "llm-rubric", Value: "r"}, `{"reason":"fine","pass":true}`,
 			Result{Type: "llm-rubric", Pass: true, Score: 1, Reason: "fine"}},
 		{"fenced reply", Spec{Type: "llm-rubric", Value: "r"}, "Sure:\n```json\n{\"reason\":\"x\",\"pass\":true,\"score\":1}\n```",
@@ -87,7 +87,7 @@ func TestRubricVerdicts(t *testing.T) {
 		{"negated", Spec{Type: "not-llm-rubric", Value: "mentions competitors"}, `{"reason":"no","pass":false,"score":0.2}`,
 			Result{Type: "not-llm-rubric", Pass: true, Score: 0.8, Reason: "no"}},
 		{"negated fails", Spec{Type: "not-llm-rubric", Value: "mentions competitors"}, `{"reason":"names Acme","pass":true,"score":0.75}`,
-			Result{Type: "not-llm-rubric", Pass: false, Score: 0.25, Reason: `Expected output "out" not to satisfy the rubric "mentions competitors" (judge: names Acme)`}},
+			Result{Type: "not-llm-rubric", Pass: false, Score: 0.25, Reason: `Expected output not to satisfy the rubric "mentions competitors" (judge: names Acme)`}},
 		{"provider overrides judge", Spec{Type: "llm-rubric", Value: "r", Provider: "local/judge"}, `{"pass":true,"score":1}`,
 			Result{Type: "llm-rubric", Pass: true, Score: 1, Reason: "judge gave no reason"}},
 	}
