@@ -45,7 +45,7 @@ func TestActionForkWithoutKeyFallsBack(t *testing.T) {
 		t.Errorf("no workflow-command warning about the 403 fallback:\n%s", stdout.String())
 	}
 	summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
-	for _, want := range []string{"no API key", "is not set, because pull requests from forks get no secrets", "skipped (no key or no recorded response)", "unknown cost not included"} {
+	for _, want := range []string{"no API key", "is not set, because pull requests from forks get no secrets", "skipped (no key or no recorded response)", "unknown cost not included", "est. / —"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("job summary lacks %q:\n%s", want, summary)
 		}

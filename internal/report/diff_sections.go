@@ -297,6 +297,11 @@ func errCount(s *eval.SuiteResult) string { return fmt.Sprint(s.Errored) }
 
 func tokens(s *eval.SuiteResult) string {
 	if s.Graded() == 0 {
+		// Nothing graded (no key, no recorded response): show the input estimate
+		// from the rendered prompts, marked as such; output tokens are unknown.
+		if s.MeanEstimatedInputTokens > 0 {
+			return fmt.Sprintf("~%.0f est. / —", s.MeanEstimatedInputTokens)
+		}
 		return "—"
 	}
 	return fmt.Sprintf("%.0f / %.0f", s.MeanInputTokens, s.MeanOutputTokens)
