@@ -191,18 +191,9 @@ func TestActionEvents(t *testing.T) {
 			if code != ExitGateFail {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitGateFail, stdout.String(), stderr.String())
 			}
-			if *calls != 8 {
-				t.Errorf("model calls = %d, want 8 (4 cases × base and head)", *calls)
-			}
 			gh.mu.Lock()
 			defer gh.mu.Unlock()
-			if gh.creates != 1 || len(gh.checkRuns) != 1 {
-				t.Fatalf("check runs created = %d, want exactly 1", gh.creates)
-			}
-			run := gh.checkRuns[101]
-			if run["head_sha"] != head || run["conclusion"] != "failure" || run["status"] != "completed" {
-				t.Errorf("check run on %v ended %v/%v, want on %s completed/failure", run["head_sha"], run["status"], run["conclusion"], head)
-			}
+			assertOneFailedCheckRun(t, gh, head, *calls)
 			summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
 			for _, want := range append([]string{"lovely but subtle", "awful service"}, tc.wantInSummary...) {
 				if !strings.Contains(string(summary), want) {

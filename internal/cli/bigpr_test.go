@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,18 +45,7 @@ func bigRepo(t testing.TB, nPrompts, nCases int, breakAll bool) (dir, base, head
 }
 
 func actionEnv(t testing.TB, dir, base, head, ghURL, modelURL string) map[string]string {
-	tmp := t.TempDir()
-	for _, f := range []string{"summary.md", "output"} {
-		os.WriteFile(filepath.Join(tmp, f), nil, 0o644)
-	}
-	return map[string]string{
-		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
-		"GITHUB_EVENT_PATH": pullRequestEvent(t, dir, base, head), "GITHUB_API_URL": ghURL,
-		"GITHUB_REPOSITORY": "Codertocat/Hello-World", "GITHUB_STEP_SUMMARY": filepath.Join(tmp, "summary.md"),
-		"GITHUB_OUTPUT": filepath.Join(tmp, "output"), "RUNNER_TEMP": tmp, "INPUT_GITHUB-TOKEN": "ghs_test",
-		"INPUT_WORKING-DIRECTORY": dir, "INPUT_CACHE-DIR": filepath.Join(tmp, "cache"),
-		"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": modelURL + "/v1",
-	}
+	return actionEnvFor(t, dir, "pull_request", pullRequestEvent(t, dir, base, head), "Codertocat/Hello-World", ghURL, modelURL)
 }
 
 // TestActionBigPRBatchesAnnotations: 120 changed prompts that all regress give one

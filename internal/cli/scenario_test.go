@@ -249,45 +249,15 @@ func TestActionScenarioRegressionAndDearerModel(t *testing.T) {
 	dir, base, head := scenarioRepo(t)
 	gh, ghSrv := newFakeGitHub(t)
 	model, calls := fakeModel(t)
-	tmp := t.TempDir()
-	envs := map[string]string{
-		"GITHUB_ACTIONS":          "true",
-		"GITHUB_EVENT_NAME":       "pull_request",
-		"GITHUB_EVENT_PATH":       pullRequestEvent(t, dir, base, head),
-		"GITHUB_API_URL":          ghSrv.URL,
-		"GITHUB_REPOSITORY":       "Codertocat/Hello-World",
-		"GITHUB_STEP_SUMMARY":     filepath.Join(tmp, "summary.md"),
-		"GITHUB_OUTPUT":           filepath.Join(tmp, "output"),
-		"RUNNER_TEMP":             tmp,
-		"INPUT_GITHUB-TOKEN":      "ghs_test",
-		"INPUT_WORKING-DIRECTORY": dir,
-		"INPUT_CACHE-DIR":         filepath.Join(tmp, "cache"),
-		"OPENAI_API_KEY":          "test-key",
-		"OPENAI_BASE_URL":         model.URL + "/v1",
-	}
-	for _, f := range []string{"summary.md", "output"} {
-		os.WriteFile(filepath.Join(tmp, f), nil, 0o644)
-	}
+	envs := actionEnv(t, dir, base, head, ghSrv.URL, model.URL)
 	var stdout, stderr bytes.Buffer
 	code := Main(context.Background(), []string{"check"}, func(k string) string { return envs[k] }, &stdout, &stderr)
 	if code != ExitGateFail {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitGateFail, stdout.String(), stderr.String())
 	}
-	if *calls != 8 {
-		t.Errorf("model calls = %d, want 8 (4 cases × base and head)", *calls)
-	}
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
-	if gh.creates != 1 || len(gh.checkRuns) != 1 {
-		t.Fatalf("check runs created = %d, want exactly 1", gh.creates)
-	}
-	run := gh.checkRuns[101]
-	if run["head_sha"] != head {
-		t.Errorf("check run head_sha = %v, want %s", run["head_sha"], head)
-	}
-	if run["conclusion"] != "failure" || run["status"] != "completed" {
-		t.Errorf("check run ended %v/%v, want completed/failure", run["status"], run["conclusion"])
-	}
+	run := assertOneFailedCheckRun(t, gh, head, *calls)
 	out := run["output"].(map[string]any)
 	summary := out["summary"].(string)
 	for _, want := range []string{"lovely but subtle", "awful service", "regression", "/month"} {
@@ -317,4 +287,22 @@ func TestActionScenarioRegressionAndDearerModel(t *testing.T) {
 	if strings.Contains(stdout.String()+stderr.String(), "ghs_test") && !strings.Contains(stdout.String(), "::add-mask::ghs_test") {
 		t.Errorf("token printed unmasked")
 	}
+}
+
+// assertOneFailedCheckRun checks the outcome every regressing scenario shares:
+// 8 model calls (4 cases at base and head) and exactly one check run, on head,
+// completed as failure. The caller holds gh.mu.
+func assertOneFailedCheckRun(t testing.TB, gh *fakeGitHub, head string, calls int) map[string]any {
+	t.Helper()
+	if calls != 8 {
+		t.Errorf("model calls = %d, want 8 (4 cases × base and head)", calls)
+	}
+	if gh.creates != 1 || len(gh.checkRuns) != 1 {
+		t.Fatalf("check runs created = %d, want exactly 1", gh.creates)
+	}
+	run := gh.checkRuns[101]
+	if run["head_sha"] != head || run["conclusion"] != "failure" || run["status"] != "completed" {
+		t.Errorf("check run on %v ended %v/%v, want on %s completed/failure", run["head_sha"], run["status"], run["conclusion"], head)
+	}
+	return run
 }
