@@ -109,7 +109,6 @@ func TestFaultsAreErrorsNotFails(t *testing.T) {
 	})
 	set, suites := fixture(t, map[string]string{"prompts/echo.prompt": echoPrompt, "evals/echo.yaml": echoSuite(200, "")})
 	r := &Runner{Prompts: set, Client: newClient(t, fake.URL, 10, 2, "", llm.CacheOff), Concurrency: 10}
-	start := time.Now()
 	rep, err := r.Run(context.Background(), suites)
 	if err != nil {
 		t.Fatal(err)
@@ -128,11 +127,6 @@ func TestFaultsAreErrorsNotFails(t *testing.T) {
 		if c.Status == StatusError && c.Error == "" {
 			t.Errorf("errored case %d without a message", c.Index)
 		}
-	}
-	// Budget: 200 calls at concurrency 10, each retried at most twice with waits of at
-	// most Retry-After (1s) or the capped backoff.
-	if d := time.Since(start); d > 20*time.Second {
-		t.Errorf("run took %v, beyond the retry budget", d)
 	}
 }
 

@@ -220,14 +220,10 @@ func TestPerAttemptTimeout(t *testing.T) {
 			})
 			c := newClient(t, llm.Options{Mode: llm.CacheOff,
 				Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), Timeout: 50 * time.Millisecond, MaxRetries: 1}}})
-			start := time.Now()
 			_, err := c.Complete(context.Background(), llm.Request{Model: "m", Messages: userMsg})
 			var ce *llm.CallError
 			if !errors.As(err, &ce) || ce.Kind != llm.Timeout || ce.Attempts != 2 {
 				t.Fatalf("err = %v, want a timeout CallError after 2 attempts", err)
-			}
-			if took := time.Since(start); took > 2*time.Second {
-				t.Errorf("took %v; the per-attempt timeout did not bound the call", took)
 			}
 		})
 	}
