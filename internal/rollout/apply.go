@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/go-github/v62/github"
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // applied is the result of apply: a refusal, a no-op, or a commit.
@@ -82,7 +84,7 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 		res.attempts = attempt
 		doc, sha, err := readFile(ctx, gh, req, branch, path)
 		if errors.Is(err, errNotFound) {
-			res.refusal = &Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file `%s` on `%s` (rollout.flags_file).", path, branch)}
+			res.refusal = noFlagsFile(path, branch)
 			return res, nil
 		}
 		if err != nil {
@@ -120,11 +122,11 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 }
 
 func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) string {
-	reason := fmt.Sprintf("there is no flag `%s` in `%s` on `%s`.", flag, path, branch)
+	reason := fmt.Sprintf("there is no flag %s in %s on %s.", mdsafe.Code(flag), mdsafe.Code(path), mdsafe.Code(branch))
 	if names, err := flagd.Flags(doc, f); err == nil && len(names) > 0 {
 		const show = 10
 		list := names[:min(show, len(names))]
-		reason += " Flags there: `" + joinTicks(list) + "`"
+		reason += " Flags there: " + codeList(list)
 		if len(names) > show {
 			reason += fmt.Sprintf(" and %d more", len(names)-show)
 		}
@@ -133,15 +135,18 @@ func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) st
 	return reason
 }
 
-func joinTicks(names []string) string {
-	var b bytes.Buffer
+// noFlagsFile refuses a command on a repository without rollout.flags_file.
+func noFlagsFile(path, branch string) *Refusal {
+	return &Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file %s on %s (rollout.flags_file).", mdsafe.Code(path), mdsafe.Code(branch))}
+}
+
+// codeList writes each name as a code span, so no name can mention or link.
+func codeList(names []string) string {
+	spans := make([]string, len(names))
 	for i, n := range names {
-		if i > 0 {
-			b.WriteString("`, `")
-		}
-		b.WriteString(n)
+		spans[i] = mdsafe.Code(n)
 	}
-	return b.String()
+	return strings.Join(spans, ", ")
 }
 
 // commitMessage names the flag, the old and new share, the PR and the commenter.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // DefaultMaxAttempts bounds read-modify-commit attempts per command.
@@ -131,7 +132,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			"commit", res.commitSHA, "attempts", res.attempts)
 		return outcome{ok: true, text: appliedText(c, res, gate.cost)}, nil
 	default:
-		return outcome{text: fmt.Sprintf("I do not know how to run `%s`.\n\n%s", c.Raw, chatops.Usage())}, nil
+		return outcome{text: fmt.Sprintf("I do not know how to run %s.\n\n%s", mdsafe.Code(c.Raw), chatops.Usage())}, nil
 	}
 }
 
