@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/mdsafe"
@@ -73,7 +74,8 @@ func readFile(ctx context.Context, gh *github.Client, req Request, ref, path str
 // apply sets flag to pct in the flags file on the configured branch. It holds the
 // file's in-process lock and, when GitHub reports a stale sha (409 or 422), re-reads
 // the file, re-applies the edit and tries again, up to MaxAttempts times.
-func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int) (applied, error) {
+func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, c chatops.Command, pct int) (applied, error) {
+	flag := c.Flag
 	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
 	lock := s.fileLock(req.Owner + "/" + req.Repo + "@" + branch + ":" + path)
 	lock.Lock()
@@ -104,11 +106,19 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 			res.noop = true
 			return res, nil
 		}
+		if res.refusal, err = stillAsked(ctx, gh, req, c); res.refusal != nil || err != nil {
+			return res, err
+		}
 		msg := commitMessage(req, flag, before.RolloutPct, after.RolloutPct)
 		cr, resp, err := gh.Repositories.UpdateFile(ctx, req.Owner, req.Repo, path, &github.RepositoryContentFileOptions{
 			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
 		if err == nil {
 			res.commitSHA, res.commitURL = cr.Commit.GetSHA(), cr.Commit.GetHTMLURL()
+			return res, nil
+		}
+		if protected(resp, err) {
+			res.refusal = &Refusal{RuleProtected, fmt.Sprintf("GitHub refused the commit to %s: the branch is protected (%s). Let the App bypass the rule, or set rollout.branch to a branch it may push to.",
+				mdsafe.Code(branch), mdsafe.Inline(errorMessage(err)))}
 			return res, nil
 		}
 		stale := resp != nil && (resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity)
@@ -156,4 +166,51 @@ func commitMessage(req Request, flag string, from, to int) string {
 		verb = "roll back"
 	}
 	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\nRequested by @%s in #%d.", verb, flag, from, to, req.Commenter, req.PR)
+}
+
+// stillAsked fetches the comment again right before a commit. A comment deleted
+// or edited since the delivery, so that it no longer holds the command, refuses
+// it: the delivery is a copy, and only what the comment says now counts.
+func stillAsked(ctx context.Context, gh *github.Client, req Request, c chatops.Command) (*Refusal, error) {
+	ic, resp, err := gh.Issues.GetComment(ctx, req.Owner, req.Repo, req.CommentID)
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		return &Refusal{RuleComment, "the comment was deleted before the change was committed; nothing changed."}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch comment %d again: %w", req.CommentID, err)
+	}
+	if ic.GetUser().GetLogin() != req.Commenter {
+		return &Refusal{RuleComment, "the comment's author is not the commenter of the delivery; nothing changed."}, nil
+	}
+	cmds, _ := chatops.Parse(ic.GetBody())
+	for _, now := range cmds {
+		if now.Kind == c.Kind && now.Flag == c.Flag && now.Percent == c.Percent {
+			return nil, nil
+		}
+	}
+	return &Refusal{RuleComment, "the comment was edited and no longer holds this command; nothing changed."}, nil
+}
+
+// protected reports whether a failed commit was refused by branch protection or
+// a ruleset, which no retry fixes, rather than by a stale sha.
+func protected(resp *github.Response, err error) bool {
+	if resp == nil || (resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusConflict) {
+		return false
+	}
+	msg := strings.ToLower(errorMessage(err))
+	for _, sign := range []string{"protected branch", "must be made through a pull request", "rule violation", "required status check"} {
+		if strings.Contains(msg, sign) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorMessage is GitHub's message for a failed request, without the URL.
+func errorMessage(err error) string {
+	var ge *github.ErrorResponse
+	if errors.As(err, &ge) && ge.Message != "" {
+		return ge.Message
+	}
+	return err.Error()
 }

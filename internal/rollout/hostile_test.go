@@ -36,7 +36,7 @@ func TestHostileCommandsGetInertReplies(t *testing.T) {
 			}
 			gh := setup(t, yaml)
 			s := &Service{}
-			_ = s.Handle(context.Background(), gh.Client(), request(tt.user, tt.body), quiet())
+			_ = s.Handle(context.Background(), gh.Client(), request(gh, tt.user, tt.body), quiet())
 			comments := gh.Comments()
 			if len(comments) != 1 {
 				t.Fatalf("comments = %+v, want one reply", comments)

@@ -24,6 +24,9 @@ const (
 	RuleSteps         = "rollout.steps"
 	RuleRequireCheck  = "rollout.require_check"
 	RuleFlagExists    = "flag exists"
+	RuleMaxCommentAge = "rollout.max_comment_age"
+	RuleComment       = "comment unchanged"
+	RuleProtected     = "branch protection"
 )
 
 // Refusal says which rule refused a command and why.
@@ -47,12 +50,8 @@ type costNote struct {
 
 // authorize applies the rules in the order SPEC lists them. A rollback is always
 // an allowed step and does not need a passing check: backing out must stay possible.
-func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, kind chatops.Kind, pct int) (gate, error) {
+func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, role string, kind chatops.Kind, pct int) (gate, error) {
 	r := cfg.Rollout
-	role, err := permission(ctx, gh, req)
-	if err != nil {
-		return gate{}, err
-	}
 	if !config.PermissionAtLeast(role, r.MinPermission) {
 		return gate{refusal: &Refusal{RuleMinPermission, fmt.Sprintf("%s has %s permission on %s; rollout.min_permission is %s.",
 			mdsafe.Code(req.Commenter), mdsafe.Code(role), mdsafe.Code(req.Owner+"/"+req.Repo), mdsafe.Code(r.MinPermission))}}, nil

@@ -17,6 +17,11 @@ func (r Refusal) text(c chatops.Command) string {
 	return fmt.Sprintf("😕 %s refused by rule **%s**: %s", mdsafe.Code(c.Raw), r.Rule, r.Reason)
 }
 
+// textAll renders a refusal of every command in a comment.
+func (r Refusal) textAll() string {
+	return fmt.Sprintf("😕 This comment's commands were refused by rule **%s**: %s", r.Rule, r.Reason)
+}
+
 func appliedText(c chatops.Command, res applied, cost *costNote) string {
 	var b strings.Builder
 	flag, path, branch := mdsafe.Code(c.Flag), mdsafe.Code(res.path), mdsafe.Code(res.branch)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,9 @@ type Request struct {
 	CommentID int64
 	Commenter string
 	Body      string
+	// CreatedAt is when the comment was written, from the signed payload. A
+	// comment older than rollout.max_comment_age is refused; zero counts as too old.
+	CreatedAt time.Time
 }
 
 // Service runs commands. The zero value is ready to use.
@@ -52,9 +56,12 @@ type Service struct {
 	// Backoff returns the pause before attempt n+1 after n failed; nil means a
 	// jittered exponential backoff from 100 ms.
 	Backoff func(n int) time.Duration
+	// Now is the clock for comment ages and the quiet window; nil means time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	files map[string]*sync.Mutex
+	quiet answerLimit
 }
 
 // outcome is what one command produced for the reply.
@@ -71,12 +78,30 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	if len(cmds) == 0 && len(problems) == 0 {
 		return nil
 	}
+	// The commenter's permission comes first: until it is known, nothing the
+	// comment says is quoted back, and low-permission users are rate limited.
+	role, err := permission(ctx, gh, req)
+	if err != nil {
+		log.Error("check permission", "error", err)
+		return err
+	}
+	if !config.PermissionAtLeast(role, QuietBelow) &&
+		!s.quiet.allow(req.Owner+"/"+req.Repo+"#"+strconv.Itoa(req.PR), s.now()) {
+		log.Info("not answering: the commenter is below triage and was answered on this PR within the hour", "role", role)
+		return nil
+	}
 	s.react(ctx, gh, req, ReactionSeen, log)
 
 	cfg, err := loadConfig(ctx, gh, req)
 	if err != nil {
 		log.Error("load config", "error", err)
 		return errors.Join(err, s.answer(ctx, gh, req, []outcome{{text: configErrorText(err)}}, log))
+	}
+	if age := s.now().Sub(req.CreatedAt); req.CreatedAt.IsZero() || age > cfg.Rollout.MaxCommentAge {
+		log.Warn("command refused: comment too old", "created_at", req.CreatedAt, "max_age", cfg.Rollout.MaxCommentAge.String())
+		r := Refusal{RuleMaxCommentAge, fmt.Sprintf("this comment was written %s ago; commands older than %s are not run, so an old command cannot be replayed over a newer one. Comment again to run it.",
+			roundAge(age), cfg.Rollout.MaxCommentAge)}
+		return s.answer(ctx, gh, req, []outcome{{text: r.textAll()}}, log)
 	}
 
 	var outs []outcome
@@ -85,7 +110,7 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	}
 	var errs []error
 	for _, c := range cmds {
-		o, err := s.run(ctx, gh, req, cfg, c, log.With("flag", c.Flag))
+		o, err := s.run(ctx, gh, req, cfg, role, c, log.With("flag", c.Flag))
 		outs = append(outs, o)
 		errs = append(errs, err)
 	}
@@ -96,7 +121,7 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	return errors.Join(errs...)
 }
 
-func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, c chatops.Command, log *slog.Logger) (outcome, error) {
+func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, role string, c chatops.Command, log *slog.Logger) (outcome, error) {
 	switch c.Kind {
 	case chatops.Help:
 		return outcome{ok: true, text: chatops.Usage()}, nil
@@ -107,7 +132,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 		if c.Kind == chatops.Rollback {
 			pct = 0
 		}
-		gate, err := s.authorize(ctx, gh, req, cfg, c.Kind, pct)
+		gate, err := s.authorize(ctx, gh, req, cfg, role, c.Kind, pct)
 		if err != nil {
 			log.Error("check rules", "error", err)
 			return outcome{text: failureText(c, err)}, err
@@ -119,7 +144,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			log.Info("command refused", "rule", gate.refusal.Rule, "reason", gate.refusal.Reason)
 			return outcome{text: gate.refusal.text(c)}, nil
 		}
-		res, err := s.apply(ctx, gh, req, cfg, c.Flag, pct)
+		res, err := s.apply(ctx, gh, req, cfg, c, pct)
 		if err != nil {
 			log.Error("apply rollout", "error", err)
 			return outcome{text: failureText(c, err)}, err
@@ -179,6 +204,21 @@ func (s *Service) fileLock(key string) *sync.Mutex {
 		s.files[key] = m
 	}
 	return m
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// roundAge shows an age to the second, or "an unknown time" for a zero CreatedAt.
+func roundAge(d time.Duration) string {
+	if d > 100*365*24*time.Hour {
+		return "an unknown time"
+	}
+	return d.Round(time.Second).String()
 }
 
 func (s *Service) maxAttempts() int {

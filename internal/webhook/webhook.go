@@ -83,7 +83,7 @@ type Handler struct {
 	log     *slog.Logger
 	macs    sync.Pool
 	bufs    sync.Pool
-	seen    *dedupe
+	seen    *Dedupe
 	queue   chan Delivery
 	mu      sync.RWMutex // guards closed against sends on a closed queue
 	closed  bool
@@ -122,7 +122,7 @@ func New(p Processor, o Options) *Handler {
 		proc:  p,
 		opt:   o,
 		log:   log,
-		seen:  newDedupe(o.DedupeSize, o.DedupeTTL, time.Now),
+		seen:  NewDedupe(o.DedupeSize, o.DedupeTTL, time.Now),
 		queue: make(chan Delivery, o.QueueSize),
 	}
 	h.macs.New = func() any { return hmac.New(sha256.New, secret) }
@@ -205,7 +205,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !h.seen.reserve(id) {
+	if !h.seen.Reserve(id) {
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "duplicate delivery ignored",
 			slog.String("delivery", id), slog.String("event", event))
 		w.WriteHeader(http.StatusOK)
@@ -213,7 +213,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.enqueue(Delivery{ID: id, Event: event, Body: bytes.Clone(body)}); err != nil {
 		// Forget the ID so GitHub's redelivery is accepted.
-		h.seen.release(id)
+		h.seen.Release(id)
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "delivery refused",
 			slog.String("delivery", id), slog.String("event", event), slog.String("error", err.Error()))
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -286,7 +286,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 // Forget drops a delivery ID from the de-duplication memory, so that a
 // redelivery of it is processed again. A Processor calls it when its work failed
 // in a way that is safe to redo, because GitHub redelivers with the same ID.
-func (h *Handler) Forget(id string) { h.seen.release(id) }
+func (h *Handler) Forget(id string) { h.seen.Release(id) }
 
 // parseSignature decodes "sha256=<64 hex digits>".
 func parseSignature(header string) (sig [sha256.Size]byte, ok bool) {
