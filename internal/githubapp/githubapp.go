@@ -29,6 +29,12 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// MaxEventBody caps the payloads of the events the App handles. GitHub's
+// issue_comment and check_run payloads are 10 to 100 KB; a comment body is at
+// most 65,536 characters. Other events keep webhook.DefaultMaxBody, GitHub's own
+// 25 MB cap, and every unverified body counts against webhook.DefaultMaxBuffered.
+var MaxEventBody = map[string]int64{"issue_comment": 1 << 20, "check_run": 1 << 20}
+
 // Server is the App: webhook intake, worker pool and rollout service.
 type Server struct {
 	log     *slog.Logger
@@ -55,6 +61,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		comments: webhook.NewDedupe(webhook.DefaultDedupeSize, webhook.DefaultDedupeTTL, time.Now)}
 	s.hooks = webhook.New(webhook.ProcessorFunc(s.process), webhook.Options{
 		Secret: cfg.WebhookSecret, Filter: wanted, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
+		EventMaxBody: MaxEventBody,
 	})
 	return s, nil
 }
@@ -84,7 +91,8 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, log *slog.Logger) e
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		WriteTimeout:   30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
