@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,7 +74,7 @@ type outcome struct {
 // Handle runs every command in req.Body and answers on the PR. A body with no
 // command line does nothing. The error reports only failures to talk to GitHub;
 // refusals are answered, not returned.
-func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, log *slog.Logger) error {
+func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, log *slog.Logger) (err error) {
 	cmds, problems := chatops.Parse(req.Body)
 	if len(cmds) == 0 && len(problems) == 0 {
 		return nil
@@ -90,7 +91,19 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 		log.Info("not answering: the commenter is below triage and was answered on this PR within the hour", "role", role)
 		return nil
 	}
-	s.react(ctx, gh, req, ReactionSeen, log)
+	seen, fresh := s.claim(ctx, gh, req, log)
+	if !fresh {
+		log.Warn("comment already handled: the App's eyes reaction is on it; not running it again")
+		return nil
+	}
+	defer func() {
+		if err != nil && seen != 0 {
+			// Let GitHub's redelivery of a failed job claim the comment again.
+			if _, derr := gh.Reactions.DeleteIssueCommentReaction(ctx, req.Owner, req.Repo, req.CommentID, seen); derr != nil {
+				log.Warn("remove eyes reaction after a failure", "error", derr)
+			}
+		}
+	}()
 
 	cfg, err := loadConfig(ctx, gh, req)
 	if err != nil {
@@ -181,6 +194,24 @@ func (s *Service) answer(ctx context.Context, gh *github.Client, req Request, ou
 	}
 	s.react(ctx, gh, req, final, log)
 	return err
+}
+
+// claim adds the 👀 reaction, which marks the comment as taken in GitHub itself:
+// GitHub answers 200 instead of 201 when the App's identical reaction is already
+// there, so a comment replayed to any replica, even one that never saw it, is
+// not run twice. fresh is false only for that 200; when the reaction cannot be
+// added at all, the command still runs (the age limit and the comment-ID memory
+// still hold). id is the reaction to remove if the job fails.
+func (s *Service) claim(ctx context.Context, gh *github.Client, req Request, log *slog.Logger) (id int64, fresh bool) {
+	r, resp, err := gh.Reactions.CreateIssueCommentReaction(ctx, req.Owner, req.Repo, req.CommentID, ReactionSeen)
+	if err != nil {
+		log.Warn("add reaction", "reaction", ReactionSeen, "error", err)
+		return 0, true
+	}
+	if resp.StatusCode == http.StatusOK {
+		return 0, false
+	}
+	return r.GetID(), true
 }
 
 // react is best effort: a missing reaction must not stop a rollout.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,10 +56,14 @@ func setup(t *testing.T, yaml string) *ghfake.Server {
 	return gh
 }
 
-// request is comment 99 on PR #7, written just now; the fake holds it, so that
-// the App finds it unchanged when it fetches it again before a commit.
+// commentIDs numbers test comments: each comment is run once, because the App's
+// 👀 reaction on it claims it.
+var commentIDs atomic.Int64
+
+// request is a new comment on PR #7, written just now; the fake holds it, so
+// that the App finds it unchanged when it fetches it again before a commit.
 func request(gh *ghfake.Server, user, body string) Request {
-	return requestID(gh, 99, user, body)
+	return requestID(gh, 100+commentIDs.Add(1), user, body)
 }
 
 func requestID(gh *ghfake.Server, id int64, user, body string) Request {
@@ -144,8 +149,9 @@ func TestHandle(t *testing.T) {
 			reactions: []string{"eyes", "rocket"}, golden: "help.md"},
 		{name: "malformed", user: "alice", body: "/rollout prompt-01 lots", setPct: -1,
 			reactions: []string{"eyes", "confused"}, golden: "malformed.md"},
+		// A failed job gives its 👀 claim back, so that a redelivery after the fix runs.
 		{name: "bad config on default branch", yaml: "rollout:\n  stepz: [1]\n", user: "alice", body: "/rollout prompt-01 25", setPct: -1,
-			reactions: []string{"eyes", "confused"}, golden: "bad_config.md"},
+			reactions: []string{"confused"}, golden: "bad_config.md"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,7 +166,8 @@ func TestHandle(t *testing.T) {
 			}
 			before := gh.File("main", flagsPath)
 			s := &Service{}
-			_ = s.Handle(context.Background(), gh.Client(), request(gh, tt.user, tt.body), quiet())
+			req := request(gh, tt.user, tt.body)
+			_ = s.Handle(context.Background(), gh.Client(), req, quiet())
 
 			puts := gh.Count("PUT", "/repos/Codertocat/Hello-World/contents/")
 			if tt.setPct >= 0 {
@@ -191,7 +198,7 @@ func TestHandle(t *testing.T) {
 			golden(t, tt.golden, comments[0].Body)
 			var reacted []string
 			for _, r := range gh.Reactions() {
-				if r.CommentID != 99 {
+				if r.CommentID != req.CommentID {
 					t.Errorf("reaction on comment %d", r.CommentID)
 				}
 				reacted = append(reacted, r.Content)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/rollout/ghfake"
 )
 
@@ -107,22 +108,22 @@ func TestCommentFetchedAgainBeforeCommit(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		change  func(gh *ghfake.Server)
+		change  func(gh *ghfake.Server, id int64)
 		commits int
 		reply   string
 	}{
-		{"unchanged", func(*ghfake.Server) {}, 1, "5% → 25%"},
-		{"deleted", func(gh *ghfake.Server) { gh.DeleteComment(99) }, 0, "was deleted"},
-		{"edited to another share", func(gh *ghfake.Server) { gh.SetComment(99, "alice", "/rollout prompt-01 50") }, 0, "no longer holds this command"},
-		{"edited, command kept", func(gh *ghfake.Server) { gh.SetComment(99, "alice", "typo fixed\n/rollout prompt-01 25%") }, 1, "5% → 25%"},
-		{"another author", func(gh *ghfake.Server) { gh.SetComment(99, "mallory", "/rollout prompt-01 25") }, 0, "author"},
+		{"unchanged", func(*ghfake.Server, int64) {}, 1, "5% → 25%"},
+		{"deleted", func(gh *ghfake.Server, id int64) { gh.DeleteComment(id) }, 0, "was deleted"},
+		{"edited to another share", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "alice", "/rollout prompt-01 50") }, 0, "no longer holds this command"},
+		{"edited, command kept", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "alice", "typo fixed\n/rollout prompt-01 25%") }, 1, "5% → 25%"},
+		{"another author", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "mallory", "/rollout prompt-01 25") }, 0, "author"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			gh := setup(t, baseYAML)
 			req := request(gh, "alice", "/rollout prompt-01 25")
-			tt.change(gh)
+			tt.change(gh, req.CommentID)
 			s := &Service{}
 			if err := s.Handle(context.Background(), gh.Client(), req, quiet()); err != nil {
 				t.Fatal(err)
@@ -163,5 +164,44 @@ func TestProtectedBranchIsNotRetried(t *testing.T) {
 		if diff := cmp.Diff([]string{"eyes", "confused"}, got); diff != "" {
 			t.Errorf("reactions (-want +got):\n%s", diff)
 		}
+	}
+}
+
+// TestClaimedCommentIsNotRunAgain: the App's 👀 reaction marks a comment as
+// taken in GitHub, so a second Service (another replica, or this one after a
+// restart) does not run a replayed copy, even within max_comment_age. A job
+// that failed gives its claim back, so GitHub's redelivery runs it.
+func TestClaimedCommentIsNotRunAgain(t *testing.T) {
+	t.Parallel()
+	gh := setup(t, baseYAML)
+	ctx := context.Background()
+	old := request(gh, "alice", "/rollout prompt-01 10")
+	if err := (&Service{}).Handle(ctx, gh.Client(), old, quiet()); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Service{}).Handle(ctx, gh.Client(), request(gh, "alice", "/rollout prompt-01 50"), quiet()); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Service{}).Handle(ctx, gh.Client(), old, quiet()); err != nil { // a replica that never saw it
+		t.Fatal(err)
+	}
+	if n := len(gh.Commits()); n != 2 {
+		t.Errorf("commits = %d, want 2 (the replay commits nothing)", n)
+	}
+	if sp, err := flagd.ReadSplit(gh.File("main", flagsPath), flagd.JSON, "prompt-01"); err != nil || sp.RolloutPct != 50 {
+		t.Errorf("prompt-01 = %+v (%v), want 50%%", sp, err)
+	}
+
+	failing := request(gh, "alice", "/rollout prompt-02 10")
+	delete(gh.PullHeads, 7) // the check lookup fails: a GitHub error, not a refusal
+	if err := (&Service{}).Handle(ctx, gh.Client(), failing, quiet()); err == nil {
+		t.Fatal("Handle succeeded without the PR")
+	}
+	gh.SetPullHead(7, headSHA)
+	if err := (&Service{}).Handle(ctx, gh.Client(), failing, quiet()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(gh.Commits()); n != 3 {
+		t.Errorf("commits = %d, want 3 (the failed job's redelivery runs)", n)
 	}
 }

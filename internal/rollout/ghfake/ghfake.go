@@ -51,6 +51,7 @@ type Read struct {
 
 // Reaction is a reaction added to an issue comment.
 type Reaction struct {
+	ID        int64
 	CommentID int64
 	Content   string
 }
@@ -89,6 +90,7 @@ type Server struct {
 	reactions   []Reaction
 	calls       []string
 	reads       []Read
+	reactionSeq int64
 	issueCmts   map[int64]issueComment
 	putMessages map[string]int
 	tokens      int
@@ -111,6 +113,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{n}/comments", s.auth(s.createComment))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/comments/{id}", s.auth(s.getComment))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/comments/{id}/reactions", s.auth(s.createReaction))
+	mux.HandleFunc("DELETE /repos/{owner}/{repo}/issues/comments/{id}/reactions/{rid}", s.auth(s.deleteReaction))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.t.Errorf("ghfake: unexpected request %s %s", r.Method, r.URL.Path)
 		http.Error(w, "unexpected route", http.StatusNotFound)
@@ -422,9 +425,32 @@ func (s *Server) createReaction(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	s.mu.Lock()
-	s.reactions = append(s.reactions, Reaction{CommentID: id, Content: body.Content})
-	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"id": 1, "content": body.Content})
+	defer s.mu.Unlock()
+	// Like GitHub, a user's second identical reaction is answered 200 with the first.
+	for _, old := range s.reactions {
+		if old.CommentID == id && old.Content == body.Content {
+			writeJSON(w, http.StatusOK, map[string]any{"id": old.ID, "content": old.Content})
+			return
+		}
+	}
+	s.reactionSeq++
+	s.reactions = append(s.reactions, Reaction{ID: s.reactionSeq, CommentID: id, Content: body.Content})
+	writeJSON(w, http.StatusCreated, map[string]any{"id": s.reactionSeq, "content": body.Content})
+}
+
+func (s *Server) deleteReaction(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	rid, _ := strconv.ParseInt(r.PathValue("rid"), 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, old := range s.reactions {
+		if old.ID == rid && old.CommentID == id {
+			s.reactions = slices.Delete(s.reactions, i, i+1)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 }
 
 func decode(t testing.TB, r *http.Request, v any) bool {
