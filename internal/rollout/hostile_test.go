@@ -30,11 +30,7 @@ func TestHostileCommandsGetInertReplies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			yaml := tt.yaml
-			if yaml == "" {
-				yaml = baseYAML
-			}
-			gh := setup(t, yaml)
+			gh := setup(t, tt.yaml)
 			s := &Service{}
 			_ = s.Handle(context.Background(), gh.Client(), request(gh, tt.user, tt.body), quiet())
 			comments := gh.Comments()

@@ -37,10 +37,14 @@ func fixture(t *testing.T) []byte {
 	return b
 }
 
-// setup returns a fake repo with promptgate.yaml and 20 flags at 5% on main, a
-// writer alice, a reader rob, and PR #7 whose promptgate check passed.
+// setup returns a fake repo with promptgate.yaml (baseYAML when yaml is "") and
+// 20 flags at 5% on main, a writer alice, a reader rob, and PR #7 whose
+// promptgate check passed.
 func setup(t *testing.T, yaml string) *ghfake.Server {
 	t.Helper()
+	if yaml == "" {
+		yaml = baseYAML
+	}
 	gh := ghfake.New(t)
 	gh.SetFile("main", "promptgate.yaml", []byte(yaml))
 	gh.SetFile("main", flagsPath, fixture(t))
@@ -156,11 +160,7 @@ func TestHandle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			yaml := tt.yaml
-			if yaml == "" {
-				yaml = baseYAML
-			}
-			gh := setup(t, yaml)
+			gh := setup(t, tt.yaml)
 			if tt.prepare != nil {
 				tt.prepare(gh)
 			}

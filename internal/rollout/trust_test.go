@@ -77,11 +77,7 @@ func TestOldCommentRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			yaml := tt.yaml
-			if yaml == "" {
-				yaml = baseYAML
-			}
-			gh := setup(t, yaml)
+			gh := setup(t, tt.yaml)
 			now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 			s := &Service{Now: func() time.Time { return now }}
 			req := request(gh, "alice", "/rollout prompt-01 25")
