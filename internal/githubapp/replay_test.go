@@ -1,10 +1,12 @@
 package githubapp
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // TestReplayedCommandCommitsNothing: an old signed `/rollout f 10`, re-sent with
@@ -56,5 +58,33 @@ func assertShare(t *testing.T, r *rig, want int) {
 	sp, err := flagd.ReadSplit(r.gh.File("master", flagsPath), flagd.JSON, "prompt-01")
 	if err != nil || sp.RolloutPct != want {
 		t.Errorf("prompt-01 = %+v (%v), want %d%%", sp, err, want)
+	}
+}
+
+// TestStrangersHostileCommandEndToEnd: a delivery from a user with no access to
+// the repository, full of mentions, links and HTML, gets one reply at the fake
+// GitHub with none of them live, commits nothing, and a second one on the same
+// PR within the hour gets no reply at all.
+func TestStrangersHostileCommandEndToEnd(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for i, body := range []string{"/rollout @org/admins <img src=x> http://evil.example 25",
+		"/rollout f http://evil.example/again"} {
+		d := payload(t, "issue_comment.created.with-installation.json", onPullRequest,
+			commentBody(body), byUser("eve", "User"), commentID(int64(6001+i)))
+		if got := r.deliver(t, fmt.Sprintf("hostile-%d", i), "issue_comment", d, testSecret); got != 202 {
+			t.Fatalf("status %d", got)
+		}
+	}
+	r.drain(t)
+	c := r.gh.Comments()
+	if len(c) != 1 {
+		t.Fatalf("replies = %d, want 1 (a stranger is answered once per PR per hour)", len(c))
+	}
+	if live := mdsafe.Live(c[0].Body); len(live) > 0 {
+		t.Errorf("reply is live: %v\n%s", live, c[0].Body)
+	}
+	if n := len(r.gh.Commits()); n != 0 {
+		t.Errorf("commits = %d, want 0", n)
 	}
 }
