@@ -1,7 +1,10 @@
 // Package webhook receives GitHub webhook deliveries. It verifies the HMAC
-// signature before reading anything else, caps the body, drops deliveries the
-// App has no use for on the request path, de-duplicates redeliveries, and hands
-// the rest to a bounded worker pool, so GitHub gets its answer in milliseconds.
+// signature before it trusts anything in the body, and until then bounds what a
+// body may cost: a per-event cap, a buffer that grows only with bytes that
+// arrived (never from Content-Length), a limit on requests in flight and a
+// budget for all unverified bytes. It drops deliveries the App has no use for on
+// the request path, de-duplicates redeliveries, and hands the rest to a bounded
+// worker pool, so GitHub gets its answer in milliseconds.
 package webhook
 
 import (
