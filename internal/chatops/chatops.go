@@ -17,6 +17,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // Kind is what a command asks for.
@@ -82,6 +84,8 @@ func (c Command) String() string {
 
 // Problem is a line that addresses promptgate but is not a valid command. It
 // deserves a reply: Msg says what is wrong and shows the right usage.
+// Msg is markdown that quotes the commenter's words only through mdsafe, so it
+// can go into a reply as is.
 type Problem struct {
 	// Line is the 1-based line in the comment.
 	Line int
@@ -174,10 +178,10 @@ func parseRollout(args []string) (Command, string) {
 		if _, msg := parsePercent(args[0]); msg == "" {
 			return Command{}, "`/rollout` needs a flag name before the percentage." + usage
 		}
-		return Command{}, fmt.Sprintf("`/rollout %s` needs a percentage (or `status`).", args[0]) + usage
+		return Command{}, fmt.Sprintf("%s needs a percentage (or `status`).", mdsafe.Code("/rollout "+args[0])) + usage
 	case 2:
 	default:
-		return Command{}, fmt.Sprintf("`/rollout` takes two arguments; %q is one too many.", args[2]) + usage
+		return Command{}, fmt.Sprintf("`/rollout` takes two arguments; %s is one too many.", mdsafe.Code(args[2])) + usage
 	}
 	flag, msg := parseFlag(args[0])
 	if msg != "" {
@@ -200,7 +204,7 @@ func parseRollback(args []string) (Command, string) {
 		return Command{}, "`/rollback` needs a flag name." + usage
 	case 1:
 	default:
-		return Command{}, fmt.Sprintf("`/rollback` takes only a flag name; %q is one too many.", args[1]) + usage
+		return Command{}, fmt.Sprintf("`/rollback` takes only a flag name; %s is one too many.", mdsafe.Code(args[1])) + usage
 	}
 	flag, msg := parseFlag(args[0])
 	if msg != "" {
@@ -215,9 +219,9 @@ func parsePromptgate(args []string) (Command, string) {
 	case len(args) == 0, len(args) == 1 && strings.EqualFold(args[0], "help"):
 		return Command{Kind: Help}, ""
 	case strings.EqualFold(args[0], "help"):
-		return Command{}, fmt.Sprintf("`/promptgate help` takes no arguments; %q is one too many.", args[1]) + usage
+		return Command{}, fmt.Sprintf("`/promptgate help` takes no arguments; %s is one too many.", mdsafe.Code(args[1])) + usage
 	default:
-		return Command{}, fmt.Sprintf("unknown command `/promptgate %s`.", args[0]) + usage
+		return Command{}, fmt.Sprintf("unknown command %s.", mdsafe.Code("/promptgate "+args[0])) + usage
 	}
 }
 
@@ -231,7 +235,7 @@ func parseFlag(s string) (string, string) {
 	case len(s) > maxFlagLen:
 		return "", fmt.Sprintf("flag name is longer than %d characters.", maxFlagLen)
 	case !flagName.MatchString(s):
-		return "", fmt.Sprintf("%q is not a flag name: use letters, digits, '-', '_' and '.'.", s)
+		return "", fmt.Sprintf("%s is not a flag name: use letters, digits, '-', '_' and '.'.", mdsafe.Code(s))
 	}
 	return s, ""
 }
@@ -242,13 +246,13 @@ func parsePercent(s string) (int, string) {
 	digits := strings.TrimSuffix(s, "%")
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {
 		if _, err := strconv.ParseFloat(digits, 64); err == nil {
-			return 0, fmt.Sprintf("percentage %q must be a whole number from 0 to 100.", s)
+			return 0, fmt.Sprintf("percentage %s must be a whole number from 0 to 100.", mdsafe.Code(s))
 		}
-		return 0, fmt.Sprintf("%q is not a percentage: use a whole number from 0 to 100, like `25` or `25%%`.", s)
+		return 0, fmt.Sprintf("%s is not a percentage: use a whole number from 0 to 100, like `25` or `25%%`.", mdsafe.Code(s))
 	}
 	n, err := strconv.Atoi(digits)
 	if err != nil || n > 100 {
-		return 0, fmt.Sprintf("percentage %s is more than 100.", s)
+		return 0, fmt.Sprintf("percentage %s is more than 100.", mdsafe.Code(s))
 	}
 	return n, ""
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // FuzzParse checks that Parse never panics, that every command it returns is
@@ -16,6 +18,7 @@ func FuzzParse(f *testing.F) {
 		"LGTM\r\n\r\n  /rollout a 10 %\r\n/rollout b 150\r\n", "```\n/rollout a 1\n```\n/rollback a",
 		"<!--\n/rollout a 1\n-->\n> /rollout b 2\n/rollout `c` 3", "/promptgate deploy now", "/rollout a 2.5%",
 		"~~~~\n```\n/rollout a 1\n~~~~\n/rollout b 1", "\r/rollout a 1\r\r/rollback b",
+		"/rollout @org/admins <img src=x> http://evil.example 25", "/promptgate `@x` www.evil.example", "/rollout a http://evil.example",
 	} {
 		f.Add(s)
 	}
@@ -48,6 +51,9 @@ func FuzzParse(f *testing.F) {
 		for _, p := range problems {
 			if p.Line < 1 || p.Line > lines || p.Raw == "" || p.Msg == "" || !strings.Contains(p.Msg, "Usage:") {
 				t.Fatalf("bad problem %+v (lines %d)", p, lines)
+			}
+			if live := mdsafe.Live(p.Msg); len(live) > 0 {
+				t.Fatalf("problem message %q quotes the comment live: %v", p.Msg, live)
 			}
 			for _, c := range cmds {
 				if c.Line == p.Line {

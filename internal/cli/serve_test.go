@@ -167,8 +167,10 @@ func serveRepo(t *testing.T, key *rsa.PrivateKey) *ghfake.Server {
 }
 
 // commandDelivery is the recorded issue_comment, moved onto PR #1 and given a
-// command by alice. The edits are those testdata/webhooks/README.md lists.
-func commandDelivery(t *testing.T, body string) []byte {
+// command by alice, written just now. The edits are those
+// testdata/webhooks/README.md lists. The fake GitHub then holds the comment, as
+// the App fetches it again before it commits.
+func commandDelivery(t *testing.T, gh *ghfake.Server, body string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile("../../testdata/webhooks/issue_comment.created.with-installation.json")
 	if err != nil {
@@ -181,8 +183,10 @@ func commandDelivery(t *testing.T, body string) []byte {
 	m["issue"].(map[string]any)["pull_request"] = map[string]any{"url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"}
 	c := m["comment"].(map[string]any)
 	c["body"] = body
+	c["created_at"] = time.Now().UTC().Format(time.RFC3339)
 	u := c["user"].(map[string]any)
 	u["login"], u["type"] = "alice", "User"
+	gh.SetComment(int64(c["id"].(float64)), "alice", body)
 	out, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +225,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("GET /healthz = %d %q, want 200 \"ok\\n\"", resp.StatusCode, health)
 	}
 
-	if code := a.deliver(t, "e2e-1", commandDelivery(t, "Evals pass.\n/rollout prompt-01 25%")); code != http.StatusAccepted {
+	if code := a.deliver(t, "e2e-1", commandDelivery(t, gh, "Evals pass.\n/rollout prompt-01 25%")); code != http.StatusAccepted {
 		t.Fatalf("delivery status = %d, want 202", code)
 	}
 	waitFor(t, "the reply", func() bool { return len(gh.Comments()) == 1 })
@@ -280,7 +284,7 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	t.Cleanup(slow.Close)
 	a := startServe(t, gh, pemBytes, slow.URL)
 
-	if code := a.deliver(t, "drain-1", commandDelivery(t, "/rollout prompt-02 10")); code != http.StatusAccepted {
+	if code := a.deliver(t, "drain-1", commandDelivery(t, gh, "/rollout prompt-02 10")); code != http.StatusAccepted {
 		t.Fatalf("delivery status = %d, want 202", code)
 	}
 	if n := len(gh.Reactions()); n > 1 {

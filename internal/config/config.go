@@ -33,6 +33,8 @@ const (
 	DefaultFlagsFile     = "flags/prompts.flagd.json"
 	DefaultMinPermission = "write"
 	DefaultCheckName     = "promptgate"
+	// DefaultMaxCommentAge is how old a command comment may be when the App runs it.
+	DefaultMaxCommentAge = 10 * time.Minute
 	DefaultPromptsDir    = "prompts"
 	DefaultEvalsDir      = "evals"
 	DefaultCacheDir      = ".promptgate/cache"
@@ -132,6 +134,9 @@ type Rollout struct {
 	// Branch to commit to; "" means the repository's default branch.
 	Branch    string
 	CheckName string
+	// MaxCommentAge refuses command comments older than this, so that a replayed
+	// old delivery cannot undo a newer command.
+	MaxCommentAge time.Duration
 }
 
 // Defaults fill what prompts and suites leave out.

@@ -76,7 +76,7 @@ func TestDefaults(t *testing.T) {
 	if len(c.Providers) != 1 || c.Providers[0].Name != "default" || c.Providers[0].Concurrency != DefaultConcurrency {
 		t.Fatalf("providers = %+v", c.Providers)
 	}
-	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" {
+	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" || c.Rollout.MaxCommentAge != 10*time.Minute {
 		t.Errorf("rollout = %+v", c.Rollout)
 	}
 	if !cmp.Equal(c.Budget.Alerts, DefaultAlerts) {
@@ -150,6 +150,8 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad step", "rollout:\n  steps: [5, 150]\n", "promptgate.yaml:2: rollout.steps must be percentages"},
 		{"bad permission", "rollout:\n  min_permission: god\n", "promptgate.yaml:2: rollout.min_permission \"god\""},
 		{"bad flags file", "rollout:\n  flags_file: flags.txt\n", "promptgate.yaml:2: rollout.flags_file"},
+		{"bad comment age", "rollout:\n  max_comment_age: soon\n", "promptgate.yaml:2: rollout.max_comment_age \"soon\""},
+		{"zero comment age", "rollout:\n  max_comment_age: 0s\n", "promptgate.yaml:2: rollout.max_comment_age \"0s\""},
 		{"provider with slash", "providers:\n  a/b: {}\n", "promptgate.yaml:2: provider name"},
 		{"azure without base_url", "providers:\n  az:\n    azure: true\n", "promptgate.yaml:3: providers.az.azure needs base_url"},
 		{"api_version without azure", "providers:\n  default:\n    base_url: http://127.0.0.1:4000/v1\n    api_version: 2024-10-21\n", "promptgate.yaml:4: providers.default.api_version is only sent to Azure OpenAI"},
@@ -244,4 +246,15 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMaxCommentAge(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte("rollout:\n  max_comment_age: 2m30s\n"), "promptgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rollout.MaxCommentAge != 150*time.Second {
+		t.Errorf("max_comment_age = %v, want 2m30s", c.Rollout.MaxCommentAge)
+	}
 }

@@ -55,6 +55,7 @@ type rawRollout struct {
 	RequireCheck  *bool    `yaml:"require_check"`
 	Branch        string   `yaml:"branch"`
 	CheckName     string   `yaml:"check_name"`
+	MaxCommentAge string   `yaml:"max_comment_age"`
 }
 
 type rawDefaults struct {

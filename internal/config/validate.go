@@ -218,7 +218,7 @@ func (v *validator) gate(c *Config, raw *rawGate) {
 
 func (v *validator) rollout(c *Config, raw *rawRollout) {
 	c.Rollout = Rollout{FlagsFile: DefaultFlagsFile, Steps: slices.Clone(DefaultSteps),
-		MinPermission: DefaultMinPermission, RequireCheck: true, CheckName: DefaultCheckName}
+		MinPermission: DefaultMinPermission, RequireCheck: true, CheckName: DefaultCheckName, MaxCommentAge: DefaultMaxCommentAge}
 	if raw == nil {
 		return
 	}
@@ -250,6 +250,13 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 	}
 	c.Rollout.Branch = raw.Branch
 	c.Rollout.CheckName = firstNonEmpty(raw.CheckName, c.Rollout.CheckName)
+	if raw.MaxCommentAge != "" {
+		d, err := time.ParseDuration(raw.MaxCommentAge)
+		if err != nil || d <= 0 {
+			v.errorf("rollout.max_comment_age", "rollout.max_comment_age %q is not a positive duration like 10m or 1h", raw.MaxCommentAge)
+		}
+		c.Rollout.MaxCommentAge = d
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -85,8 +85,25 @@ func onPullRequest(m map[string]any) {
 	}
 }
 
+// commentBody sets the comment's body and makes it written just now, so that
+// rollout.max_comment_age does not refuse it.
 func commentBody(body string) func(map[string]any) {
-	return func(m map[string]any) { m["comment"].(map[string]any)["body"] = body }
+	return func(m map[string]any) {
+		m["comment"].(map[string]any)["body"] = body
+		m["comment"].(map[string]any)["created_at"] = time.Now().UTC().Format(time.RFC3339)
+	}
+}
+
+// commentID gives the comment another ID, as a second comment has.
+func commentID(id int64) func(map[string]any) {
+	return func(m map[string]any) { m["comment"].(map[string]any)["id"] = id }
+}
+
+// writtenAgo backdates the comment.
+func writtenAgo(d time.Duration) func(map[string]any) {
+	return func(m map[string]any) {
+		m["comment"].(map[string]any)["created_at"] = time.Now().Add(-d).UTC().Format(time.RFC3339)
+	}
 }
 
 func byUser(login, typ string) func(map[string]any) {
@@ -145,8 +162,22 @@ func newRig(t *testing.T) *rig {
 	return &rig{gh: gh, srv: srv, http: hs, logs: logs}
 }
 
+// deliver posts a signed delivery. The fake GitHub then holds the delivery's
+// comment as it was written, so that the App finds it when it fetches it again.
 func (r *rig) deliver(t *testing.T, id, event string, body []byte, secret string) int {
 	t.Helper()
+	var ev struct {
+		Comment struct {
+			ID   int64  `json:"id"`
+			Body string `json:"body"`
+			User struct {
+				Login string `json:"login"`
+			} `json:"user"`
+		} `json:"comment"`
+	}
+	if event == "issue_comment" && json.Unmarshal(body, &ev) == nil && ev.Comment.ID != 0 {
+		r.gh.SetComment(ev.Comment.ID, ev.Comment.User.Login, ev.Comment.Body)
+	}
 	req, _ := http.NewRequest(http.MethodPost, r.http.URL+"/webhook", bytes.NewReader(body))
 	req.Header.Set("X-GitHub-Delivery", id)
 	req.Header.Set("X-GitHub-Event", event)
@@ -294,7 +325,7 @@ func TestInstallationClientsAreCached(t *testing.T) {
 	r := newRig(t)
 	for i, flag := range []string{"prompt-01", "prompt-02", "prompt-03"} {
 		body := payload(t, "issue_comment.created.with-installation.json", onPullRequest,
-			commentBody("/rollout "+flag+" 10"), byUser("alice", "User"))
+			commentBody("/rollout "+flag+" 10"), byUser("alice", "User"), commentID(int64(2000+i)))
 		if got := r.deliver(t, fmt.Sprintf("d-%d", i), "issue_comment", body, testSecret); got != 202 {
 			t.Fatalf("status = %d", got)
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -151,8 +153,8 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	}
 	c.Listen = *listen
 	c.APIURL = strings.TrimRight(*apiURL, "/")
-	if !strings.HasPrefix(c.APIURL, "https://") && !strings.HasPrefix(c.APIURL, "http://") {
-		bad("--api-url / GITHUB_API_URL must be an http(s) URL, got %q", *apiURL)
+	if err := checkAPIURL(c.APIURL); err != nil {
+		bad("--api-url / GITHUB_API_URL: %w", err)
 	}
 	if c.Workers, err = strconv.Atoi(*workers); err != nil || c.Workers < 1 {
 		bad("--workers / PROMPTGATE_WORKERS must be a positive integer, got %q", *workers)
@@ -170,4 +172,29 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 		return Config{}, fmt.Errorf("configure serve: %w", err)
 	}
 	return c, nil
+}
+
+// checkAPIURL accepts an https URL, or plain http only to this machine (a test
+// server or a local proxy). The App sends its JWT and installation tokens to
+// this URL, so anything else would hand them to the network in clear text.
+func checkAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("must be an https URL such as https://api.github.com or https://HOST/api/v3")
+	}
+	if u.User != nil {
+		return errors.New("must not carry credentials in the URL")
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Errorf("plain http is allowed only to localhost, not to %s: tokens would cross the network unencrypted; use https", u.Hostname())
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -160,3 +160,39 @@ func TestFiltersMatchChatopsLineRules(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIURLMustBeHTTPSOffThisMachine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url     string
+		wantErr string
+	}{
+		{"https://api.github.com", ""},
+		{"https://ghe.example.com/api/v3", ""},
+		{"http://127.0.0.1:8080", ""},
+		{"http://localhost:3000/api/v3", ""},
+		{"http://[::1]:9", ""},
+		{"http://ghe.example.com/api/v3", "plain http is allowed only to localhost"},
+		{"http://10.0.0.5/api/v3", "plain http is allowed only to localhost"},
+		{"http://127.0.0.1.evil.example", "plain http is allowed only to localhost"},
+		{"https://user:hunter2@ghe.example.com", "must not carry credentials"},
+		{"ftp://ghe.example.com", "must be an https URL"},
+		{"ghe.example.com", "must be an https URL"},
+	}
+	for _, tt := range tests {
+		err := checkAPIURL(tt.url)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("checkAPIURL(%q) = %v, want nil", tt.url, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("checkAPIURL(%q) = %v, want %q", tt.url, err, tt.wantErr)
+		case err != nil && strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("checkAPIURL(%q) prints the password: %v", tt.url, err)
+		}
+	}
+	env := map[string]string{"PROMPTGATE_APP_ID": "1", "PROMPTGATE_PRIVATE_KEY": "k", "PROMPTGATE_WEBHOOK_SECRET": "s",
+		"GITHUB_API_URL": "http://ghe.example.com/api/v3"}
+	if _, err := ConfigFromEnv(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "GITHUB_API_URL") {
+		t.Errorf("ConfigFromEnv with plain http to a remote host: err = %v", err)
+	}
+}

@@ -29,12 +29,22 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// MaxEventBody caps the payloads of the events the App handles. GitHub's
+// issue_comment and check_run payloads are 10 to 100 KB; a comment body is at
+// most 65,536 characters. Other events keep webhook.DefaultMaxBody, GitHub's own
+// 25 MB cap, and every unverified body counts against webhook.DefaultMaxBuffered.
+var MaxEventBody = map[string]int64{"issue_comment": 1 << 20, "check_run": 1 << 20}
+
 // Server is the App: webhook intake, worker pool and rollout service.
 type Server struct {
 	log     *slog.Logger
 	hooks   *webhook.Handler
 	clients *clients
 	rollout *rollout.Service
+	// comments remembers (repository, comment ID) pairs already run. Unlike the
+	// delivery ID, which is an unsigned header, both come from the signed body,
+	// so a delivery replayed under a new ID is still recognised.
+	comments *webhook.Dedupe
 }
 
 // NewServer checks cfg's private key and starts the worker pool. Call Shutdown
@@ -47,9 +57,11 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: log, clients: cl, rollout: &rollout.Service{}}
+	s := &Server{log: log, clients: cl, rollout: &rollout.Service{},
+		comments: webhook.NewDedupe(webhook.DefaultDedupeSize, webhook.DefaultDedupeTTL, time.Now)}
 	s.hooks = webhook.New(webhook.ProcessorFunc(s.process), webhook.Options{
 		Secret: cfg.WebhookSecret, Filter: wanted, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
+		EventMaxBody: MaxEventBody,
 	})
 	return s, nil
 }
@@ -79,7 +91,8 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, log *slog.Logger) e
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		WriteTimeout:   30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -125,9 +138,16 @@ func (s *Server) process(ctx context.Context, d webhook.Delivery) {
 		log.Debug("comment ignored", "reason", why)
 		return
 	}
+	key := fmt.Sprintf("%d/%d", ic.GetRepo().GetID(), ic.GetComment().GetID())
+	if !s.comments.Reserve(key) {
+		log.Warn("comment already handled; delivery ignored as a replay", "comment", ic.GetComment().GetID())
+		return
+	}
+	// forget lets GitHub's redelivery of this delivery run the comment again.
+	forget := func() { s.hooks.Forget(d.ID); s.comments.Release(key) }
 	gh, err := s.clients.forInstallation(ic.GetInstallation().GetID())
 	if err != nil {
-		s.hooks.Forget(d.ID)
+		forget()
 		log.Error("authenticate as installation; a redelivery will run it again", "error", err)
 		return
 	}
@@ -135,13 +155,13 @@ func (s *Server) process(ctx context.Context, d webhook.Delivery) {
 		Owner: ic.GetRepo().GetOwner().GetLogin(), Repo: ic.GetRepo().GetName(),
 		DefaultBranch: ic.GetRepo().GetDefaultBranch(), PR: ic.GetIssue().GetNumber(),
 		CommentID: ic.GetComment().GetID(), Commenter: ic.GetComment().GetUser().GetLogin(),
-		Body: ic.GetComment().GetBody(),
+		Body: ic.GetComment().GetBody(), CreatedAt: ic.GetComment().GetCreatedAt().Time,
 	}
-	log.Info("running commands", "commenter", req.Commenter)
+	log.Info("running commands", "commenter", req.Commenter, "comment", req.CommentID)
 	if err := s.rollout.Handle(ctx, gh, req, log); err != nil {
 		// Talking to GitHub failed. Redoing the comment is safe (a rollout already
 		// applied reads back as "already at N%"), so let GitHub's redelivery in.
-		s.hooks.Forget(d.ID)
+		forget()
 		log.Error("handle comment; a redelivery will run it again", "error", err)
 	}
 }
@@ -160,6 +180,8 @@ func commandComment(ev *github.IssueCommentEvent) (bool, string) {
 		return false, "no command line"
 	case ev.GetInstallation().GetID() == 0:
 		return false, "no installation in payload"
+	case ev.GetComment().GetID() == 0 || ev.GetRepo().GetID() == 0:
+		return false, "no comment or repository ID in payload"
 	}
 	return true, ""
 }

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // applied is the result of apply: a refusal, a no-op, or a commit.
@@ -71,7 +74,8 @@ func readFile(ctx context.Context, gh *github.Client, req Request, ref, path str
 // apply sets flag to pct in the flags file on the configured branch. It holds the
 // file's in-process lock and, when GitHub reports a stale sha (409 or 422), re-reads
 // the file, re-applies the edit and tries again, up to MaxAttempts times.
-func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int) (applied, error) {
+func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, c chatops.Command, pct int) (applied, error) {
+	flag := c.Flag
 	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
 	lock := s.fileLock(req.Owner + "/" + req.Repo + "@" + branch + ":" + path)
 	lock.Lock()
@@ -82,7 +86,7 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 		res.attempts = attempt
 		doc, sha, err := readFile(ctx, gh, req, branch, path)
 		if errors.Is(err, errNotFound) {
-			res.refusal = &Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file `%s` on `%s` (rollout.flags_file).", path, branch)}
+			res.refusal = noFlagsFile(path, branch)
 			return res, nil
 		}
 		if err != nil {
@@ -102,11 +106,19 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 			res.noop = true
 			return res, nil
 		}
+		if res.refusal, err = stillAsked(ctx, gh, req, c); res.refusal != nil || err != nil {
+			return res, err
+		}
 		msg := commitMessage(req, flag, before.RolloutPct, after.RolloutPct)
 		cr, resp, err := gh.Repositories.UpdateFile(ctx, req.Owner, req.Repo, path, &github.RepositoryContentFileOptions{
 			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
 		if err == nil {
 			res.commitSHA, res.commitURL = cr.Commit.GetSHA(), cr.Commit.GetHTMLURL()
+			return res, nil
+		}
+		if protected(resp, err) {
+			res.refusal = &Refusal{RuleProtected, fmt.Sprintf("GitHub refused the commit to %s: the branch is protected (%s). Let the App bypass the rule, or set rollout.branch to a branch it may push to.",
+				mdsafe.Code(branch), mdsafe.Inline(errorMessage(err)))}
 			return res, nil
 		}
 		stale := resp != nil && (resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity)
@@ -120,11 +132,11 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 }
 
 func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) string {
-	reason := fmt.Sprintf("there is no flag `%s` in `%s` on `%s`.", flag, path, branch)
+	reason := fmt.Sprintf("there is no flag %s in %s on %s.", mdsafe.Code(flag), mdsafe.Code(path), mdsafe.Code(branch))
 	if names, err := flagd.Flags(doc, f); err == nil && len(names) > 0 {
 		const show = 10
 		list := names[:min(show, len(names))]
-		reason += " Flags there: `" + joinTicks(list) + "`"
+		reason += " Flags there: " + codeList(list)
 		if len(names) > show {
 			reason += fmt.Sprintf(" and %d more", len(names)-show)
 		}
@@ -133,15 +145,18 @@ func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) st
 	return reason
 }
 
-func joinTicks(names []string) string {
-	var b bytes.Buffer
+// noFlagsFile refuses a command on a repository without rollout.flags_file.
+func noFlagsFile(path, branch string) *Refusal {
+	return &Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file %s on %s (rollout.flags_file).", mdsafe.Code(path), mdsafe.Code(branch))}
+}
+
+// codeList writes each name as a code span, so no name can mention or link.
+func codeList(names []string) string {
+	spans := make([]string, len(names))
 	for i, n := range names {
-		if i > 0 {
-			b.WriteString("`, `")
-		}
-		b.WriteString(n)
+		spans[i] = mdsafe.Code(n)
 	}
-	return b.String()
+	return strings.Join(spans, ", ")
 }
 
 // commitMessage names the flag, the old and new share, the PR and the commenter.
@@ -151,4 +166,51 @@ func commitMessage(req Request, flag string, from, to int) string {
 		verb = "roll back"
 	}
 	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\nRequested by @%s in #%d.", verb, flag, from, to, req.Commenter, req.PR)
+}
+
+// stillAsked fetches the comment again right before a commit. A comment deleted
+// or edited since the delivery, so that it no longer holds the command, refuses
+// it: the delivery is a copy, and only what the comment says now counts.
+func stillAsked(ctx context.Context, gh *github.Client, req Request, c chatops.Command) (*Refusal, error) {
+	ic, resp, err := gh.Issues.GetComment(ctx, req.Owner, req.Repo, req.CommentID)
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		return &Refusal{RuleComment, "the comment was deleted before the change was committed; nothing changed."}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch comment %d again: %w", req.CommentID, err)
+	}
+	if ic.GetUser().GetLogin() != req.Commenter {
+		return &Refusal{RuleComment, "the comment's author is not the commenter of the delivery; nothing changed."}, nil
+	}
+	cmds, _ := chatops.Parse(ic.GetBody())
+	for _, now := range cmds {
+		if now.Kind == c.Kind && now.Flag == c.Flag && now.Percent == c.Percent {
+			return nil, nil
+		}
+	}
+	return &Refusal{RuleComment, "the comment was edited and no longer holds this command; nothing changed."}, nil
+}
+
+// protected reports whether a failed commit was refused by branch protection or
+// a ruleset, which no retry fixes, rather than by a stale sha.
+func protected(resp *github.Response, err error) bool {
+	if resp == nil || (resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusConflict) {
+		return false
+	}
+	msg := strings.ToLower(errorMessage(err))
+	for _, sign := range []string{"protected branch", "must be made through a pull request", "rule violation", "required status check"} {
+		if strings.Contains(msg, sign) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorMessage is GitHub's message for a failed request, without the URL.
+func errorMessage(err error) string {
+	var ge *github.ErrorResponse
+	if errors.As(err, &ge) && ge.Message != "" {
+		return ge.Message
+	}
+	return err.Error()
 }

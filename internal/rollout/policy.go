@@ -13,6 +13,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
 )
 
@@ -23,6 +24,9 @@ const (
 	RuleSteps         = "rollout.steps"
 	RuleRequireCheck  = "rollout.require_check"
 	RuleFlagExists    = "flag exists"
+	RuleMaxCommentAge = "rollout.max_comment_age"
+	RuleComment       = "comment unchanged"
+	RuleProtected     = "branch protection"
 )
 
 // Refusal says which rule refused a command and why.
@@ -46,15 +50,11 @@ type costNote struct {
 
 // authorize applies the rules in the order SPEC lists them. A rollback is always
 // an allowed step and does not need a passing check: backing out must stay possible.
-func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, kind chatops.Kind, pct int) (gate, error) {
+func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, role string, kind chatops.Kind, pct int) (gate, error) {
 	r := cfg.Rollout
-	role, err := permission(ctx, gh, req)
-	if err != nil {
-		return gate{}, err
-	}
 	if !config.PermissionAtLeast(role, r.MinPermission) {
-		return gate{refusal: &Refusal{RuleMinPermission, fmt.Sprintf("@%s has `%s` permission on %s/%s; rollout.min_permission is `%s`.",
-			req.Commenter, role, req.Owner, req.Repo, r.MinPermission)}}, nil
+		return gate{refusal: &Refusal{RuleMinPermission, fmt.Sprintf("%s has %s permission on %s; rollout.min_permission is %s.",
+			mdsafe.Code(req.Commenter), mdsafe.Code(role), mdsafe.Code(req.Owner+"/"+req.Repo), mdsafe.Code(r.MinPermission))}}, nil
 	}
 	if len(r.Teams) > 0 {
 		in, err := inAnyTeam(ctx, gh, req, r.Teams)
@@ -62,7 +62,7 @@ func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request,
 			return gate{}, err
 		}
 		if !in {
-			return gate{refusal: &Refusal{RuleTeams, fmt.Sprintf("@%s is not an active member of %s.", req.Commenter, teamList(req.Owner, r.Teams))}}, nil
+			return gate{refusal: &Refusal{RuleTeams, fmt.Sprintf("%s is not an active member of %s.", mdsafe.Code(req.Commenter), teamList(req.Owner, r.Teams))}}, nil
 		}
 	}
 	if kind == chatops.Rollout && !slices.Contains(r.Steps, pct) {
@@ -85,11 +85,11 @@ func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request,
 	if r.RequireCheck && kind == chatops.Rollout {
 		switch {
 		case run == nil:
-			g.refusal = &Refusal{RuleRequireCheck, fmt.Sprintf("there is no `%s` check run on the PR head %s.", r.CheckName, short(head))}
+			g.refusal = &Refusal{RuleRequireCheck, fmt.Sprintf("there is no %s check run on the PR head %s.", mdsafe.Code(r.CheckName), short(head))}
 		case run.GetStatus() != "completed":
-			g.refusal = &Refusal{RuleRequireCheck, fmt.Sprintf("the `%s` check on %s is still `%s`.", r.CheckName, short(head), run.GetStatus())}
+			g.refusal = &Refusal{RuleRequireCheck, fmt.Sprintf("the %s check on %s is still %s.", mdsafe.Code(r.CheckName), short(head), mdsafe.Code(run.GetStatus()))}
 		case run.GetConclusion() != "success":
-			g.refusal = &Refusal{RuleRequireCheck, fmt.Sprintf("the `%s` check on %s concluded `%s`, not `success`.", r.CheckName, short(head), run.GetConclusion())}
+			g.refusal = &Refusal{RuleRequireCheck, fmt.Sprintf("the %s check on %s concluded %s, not `success`.", mdsafe.Code(r.CheckName), short(head), mdsafe.Code(run.GetConclusion()))}
 		}
 	}
 	return g, nil
@@ -170,13 +170,15 @@ func splitTeam(owner, team string) (org, slug string) {
 	return owner, team
 }
 
+// teamList names teams as code spans, "org/slug" without the @, so that a
+// refusal pings nobody.
 func teamList(owner string, teams []string) string {
 	names := make([]string, len(teams))
 	for i, t := range teams {
 		org, slug := splitTeam(owner, t)
-		names[i] = "@" + org + "/" + slug
+		names[i] = org + "/" + slug
 	}
-	return strings.Join(names, ", ")
+	return codeList(names)
 }
 
 func percents(steps []int) string {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // DefaultMaxAttempts bounds read-modify-commit attempts per command.
@@ -42,6 +45,9 @@ type Request struct {
 	CommentID int64
 	Commenter string
 	Body      string
+	// CreatedAt is when the comment was written, from the signed payload. A
+	// comment older than rollout.max_comment_age is refused; zero counts as too old.
+	CreatedAt time.Time
 }
 
 // Service runs commands. The zero value is ready to use.
@@ -51,9 +57,12 @@ type Service struct {
 	// Backoff returns the pause before attempt n+1 after n failed; nil means a
 	// jittered exponential backoff from 100 ms.
 	Backoff func(n int) time.Duration
+	// Now is the clock for comment ages and the quiet window; nil means time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	files map[string]*sync.Mutex
+	quiet answerLimit
 }
 
 // outcome is what one command produced for the reply.
@@ -65,17 +74,47 @@ type outcome struct {
 // Handle runs every command in req.Body and answers on the PR. A body with no
 // command line does nothing. The error reports only failures to talk to GitHub;
 // refusals are answered, not returned.
-func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, log *slog.Logger) error {
+func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, log *slog.Logger) (err error) {
 	cmds, problems := chatops.Parse(req.Body)
 	if len(cmds) == 0 && len(problems) == 0 {
 		return nil
 	}
-	s.react(ctx, gh, req, ReactionSeen, log)
+	// The commenter's permission comes first: until it is known, nothing the
+	// comment says is quoted back, and low-permission users are rate limited.
+	role, err := permission(ctx, gh, req)
+	if err != nil {
+		log.Error("check permission", "error", err)
+		return err
+	}
+	if !config.PermissionAtLeast(role, QuietBelow) &&
+		!s.quiet.allow(req.Owner+"/"+req.Repo+"#"+strconv.Itoa(req.PR), s.now()) {
+		log.Info("not answering: the commenter is below triage and was answered on this PR within the hour", "role", role)
+		return nil
+	}
+	seen, fresh := s.claim(ctx, gh, req, log)
+	if !fresh {
+		log.Warn("comment already handled: the App's eyes reaction is on it; not running it again")
+		return nil
+	}
+	defer func() {
+		if err != nil && seen != 0 {
+			// Let GitHub's redelivery of a failed job claim the comment again.
+			if _, derr := gh.Reactions.DeleteIssueCommentReaction(ctx, req.Owner, req.Repo, req.CommentID, seen); derr != nil {
+				log.Warn("remove eyes reaction after a failure", "error", derr)
+			}
+		}
+	}()
 
 	cfg, err := loadConfig(ctx, gh, req)
 	if err != nil {
 		log.Error("load config", "error", err)
 		return errors.Join(err, s.answer(ctx, gh, req, []outcome{{text: configErrorText(err)}}, log))
+	}
+	if age := s.now().Sub(req.CreatedAt); req.CreatedAt.IsZero() || age > cfg.Rollout.MaxCommentAge {
+		log.Warn("command refused: comment too old", "created_at", req.CreatedAt, "max_age", cfg.Rollout.MaxCommentAge.String())
+		r := Refusal{RuleMaxCommentAge, fmt.Sprintf("this comment was written %s ago; commands older than %s are not run, so an old command cannot be replayed over a newer one. Comment again to run it.",
+			roundAge(age), cfg.Rollout.MaxCommentAge)}
+		return s.answer(ctx, gh, req, []outcome{{text: r.textAll()}}, log)
 	}
 
 	var outs []outcome
@@ -84,7 +123,7 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	}
 	var errs []error
 	for _, c := range cmds {
-		o, err := s.run(ctx, gh, req, cfg, c, log.With("flag", c.Flag))
+		o, err := s.run(ctx, gh, req, cfg, role, c, log.With("flag", c.Flag))
 		outs = append(outs, o)
 		errs = append(errs, err)
 	}
@@ -95,7 +134,7 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	return errors.Join(errs...)
 }
 
-func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, c chatops.Command, log *slog.Logger) (outcome, error) {
+func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, role string, c chatops.Command, log *slog.Logger) (outcome, error) {
 	switch c.Kind {
 	case chatops.Help:
 		return outcome{ok: true, text: chatops.Usage()}, nil
@@ -106,7 +145,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 		if c.Kind == chatops.Rollback {
 			pct = 0
 		}
-		gate, err := s.authorize(ctx, gh, req, cfg, c.Kind, pct)
+		gate, err := s.authorize(ctx, gh, req, cfg, role, c.Kind, pct)
 		if err != nil {
 			log.Error("check rules", "error", err)
 			return outcome{text: failureText(c, err)}, err
@@ -118,7 +157,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			log.Info("command refused", "rule", gate.refusal.Rule, "reason", gate.refusal.Reason)
 			return outcome{text: gate.refusal.text(c)}, nil
 		}
-		res, err := s.apply(ctx, gh, req, cfg, c.Flag, pct)
+		res, err := s.apply(ctx, gh, req, cfg, c, pct)
 		if err != nil {
 			log.Error("apply rollout", "error", err)
 			return outcome{text: failureText(c, err)}, err
@@ -131,7 +170,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			"commit", res.commitSHA, "attempts", res.attempts)
 		return outcome{ok: true, text: appliedText(c, res, gate.cost)}, nil
 	default:
-		return outcome{text: fmt.Sprintf("I do not know how to run `%s`.\n\n%s", c.Raw, chatops.Usage())}, nil
+		return outcome{text: fmt.Sprintf("I do not know how to run %s.\n\n%s", mdsafe.Code(c.Raw), chatops.Usage())}, nil
 	}
 }
 
@@ -157,6 +196,24 @@ func (s *Service) answer(ctx context.Context, gh *github.Client, req Request, ou
 	return err
 }
 
+// claim adds the 👀 reaction, which marks the comment as taken in GitHub itself:
+// GitHub answers 200 instead of 201 when the App's identical reaction is already
+// there, so a comment replayed to any replica, even one that never saw it, is
+// not run twice. fresh is false only for that 200; when the reaction cannot be
+// added at all, the command still runs (the age limit and the comment-ID memory
+// still hold). id is the reaction to remove if the job fails.
+func (s *Service) claim(ctx context.Context, gh *github.Client, req Request, log *slog.Logger) (id int64, fresh bool) {
+	r, resp, err := gh.Reactions.CreateIssueCommentReaction(ctx, req.Owner, req.Repo, req.CommentID, ReactionSeen)
+	if err != nil {
+		log.Warn("add reaction", "reaction", ReactionSeen, "error", err)
+		return 0, true
+	}
+	if resp.StatusCode == http.StatusOK {
+		return 0, false
+	}
+	return r.GetID(), true
+}
+
 // react is best effort: a missing reaction must not stop a rollout.
 func (s *Service) react(ctx context.Context, gh *github.Client, req Request, content string, log *slog.Logger) {
 	if _, _, err := gh.Reactions.CreateIssueCommentReaction(ctx, req.Owner, req.Repo, req.CommentID, content); err != nil {
@@ -178,6 +235,21 @@ func (s *Service) fileLock(key string) *sync.Mutex {
 		s.files[key] = m
 	}
 	return m
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// roundAge shows an age to the second, or "an unknown time" for a zero CreatedAt.
+func roundAge(d time.Duration) string {
+	if d > 100*365*24*time.Hour {
+		return "an unknown time"
+	}
+	return d.Round(time.Second).String()
 }
 
 func (s *Service) maxAttempts() int {

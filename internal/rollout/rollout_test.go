@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,10 +37,14 @@ func fixture(t *testing.T) []byte {
 	return b
 }
 
-// setup returns a fake repo with promptgate.yaml and 20 flags at 5% on main, a
-// writer alice, a reader rob, and PR #7 whose promptgate check passed.
+// setup returns a fake repo with promptgate.yaml (baseYAML when yaml is "") and
+// 20 flags at 5% on main, a writer alice, a reader rob, and PR #7 whose
+// promptgate check passed.
 func setup(t *testing.T, yaml string) *ghfake.Server {
 	t.Helper()
+	if yaml == "" {
+		yaml = baseYAML
+	}
 	gh := ghfake.New(t)
 	gh.SetFile("main", "promptgate.yaml", []byte(yaml))
 	gh.SetFile("main", flagsPath, fixture(t))
@@ -55,8 +60,20 @@ func setup(t *testing.T, yaml string) *ghfake.Server {
 	return gh
 }
 
-func request(user, body string) Request {
-	return Request{Owner: "Codertocat", Repo: "Hello-World", DefaultBranch: "main", PR: 7, CommentID: 99, Commenter: user, Body: body}
+// commentIDs numbers test comments: each comment is run once, because the App's
+// 👀 reaction on it claims it.
+var commentIDs atomic.Int64
+
+// request is a new comment on PR #7, written just now; the fake holds it, so
+// that the App finds it unchanged when it fetches it again before a commit.
+func request(gh *ghfake.Server, user, body string) Request {
+	return requestID(gh, 100+commentIDs.Add(1), user, body)
+}
+
+func requestID(gh *ghfake.Server, id int64, user, body string) Request {
+	gh.SetComment(id, user, body)
+	return Request{Owner: "Codertocat", Repo: "Hello-World", DefaultBranch: "main", PR: 7, CommentID: id, Commenter: user, Body: body,
+		CreatedAt: time.Now()}
 }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -136,23 +153,21 @@ func TestHandle(t *testing.T) {
 			reactions: []string{"eyes", "rocket"}, golden: "help.md"},
 		{name: "malformed", user: "alice", body: "/rollout prompt-01 lots", setPct: -1,
 			reactions: []string{"eyes", "confused"}, golden: "malformed.md"},
+		// A failed job gives its 👀 claim back, so that a redelivery after the fix runs.
 		{name: "bad config on default branch", yaml: "rollout:\n  stepz: [1]\n", user: "alice", body: "/rollout prompt-01 25", setPct: -1,
-			reactions: []string{"eyes", "confused"}, golden: "bad_config.md"},
+			reactions: []string{"confused"}, golden: "bad_config.md"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			yaml := tt.yaml
-			if yaml == "" {
-				yaml = baseYAML
-			}
-			gh := setup(t, yaml)
+			gh := setup(t, tt.yaml)
 			if tt.prepare != nil {
 				tt.prepare(gh)
 			}
 			before := gh.File("main", flagsPath)
 			s := &Service{}
-			_ = s.Handle(context.Background(), gh.Client(), request(tt.user, tt.body), quiet())
+			req := request(gh, tt.user, tt.body)
+			_ = s.Handle(context.Background(), gh.Client(), req, quiet())
 
 			puts := gh.Count("PUT", "/repos/Codertocat/Hello-World/contents/")
 			if tt.setPct >= 0 {
@@ -183,7 +198,7 @@ func TestHandle(t *testing.T) {
 			golden(t, tt.golden, comments[0].Body)
 			var reacted []string
 			for _, r := range gh.Reactions() {
-				if r.CommentID != 99 {
+				if r.CommentID != req.CommentID {
 					t.Errorf("reaction on comment %d", r.CommentID)
 				}
 				reacted = append(reacted, r.Content)
@@ -191,9 +206,9 @@ func TestHandle(t *testing.T) {
 			if diff := cmp.Diff(tt.reactions, reacted); diff != "" {
 				t.Errorf("reactions (-want +got):\n%s", diff)
 			}
-			for _, call := range gh.Calls() {
-				if strings.Contains(call, headSHA+"/") && strings.Contains(call, "/contents/") {
-					t.Errorf("read from the PR head: %s", call)
+			for _, read := range gh.Reads() {
+				if read.Ref != "main" {
+					t.Errorf("read %s at %q, want only the default branch main (never the PR head)", read.Path, read.Ref)
 				}
 			}
 		})
@@ -204,7 +219,7 @@ func TestNoCommandNoCalls(t *testing.T) {
 	t.Parallel()
 	gh := setup(t, baseYAML)
 	s := &Service{}
-	if err := s.Handle(context.Background(), gh.Client(), request("alice", "LGTM, see docs/rollout please\n> /rollout x 5"), quiet()); err != nil {
+	if err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", "LGTM, see docs/rollout please\n> /rollout x 5"), quiet()); err != nil {
 		t.Fatal(err)
 	}
 	if calls := gh.Calls(); len(calls) != 0 {
@@ -224,7 +239,7 @@ func TestConcurrentRolloutsLoseNoUpdate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req := request("alice", fmt.Sprintf("/rollout prompt-%02d 25%%", i))
+			req := requestID(gh, int64(1000+i), "alice", fmt.Sprintf("/rollout prompt-%02d 25%%", i))
 			if err := s.Handle(context.Background(), gh.Client(), req, quiet()); err != nil {
 				t.Errorf("prompt-%02d: %v", i, err)
 			}
@@ -264,7 +279,7 @@ func TestStaleShaRereads(t *testing.T) {
 		return out
 	}
 	s := &Service{Backoff: func(int) time.Duration { return 0 }}
-	if err := s.Handle(context.Background(), gh.Client(), request("alice", "/rollout prompt-01 25"), quiet()); err != nil {
+	if err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", "/rollout prompt-01 25"), quiet()); err != nil {
 		t.Fatal(err)
 	}
 	final := gh.File("main", flagsPath)
@@ -281,7 +296,7 @@ func TestRetriesAreBounded(t *testing.T) {
 	gh.ConflictFirstPut = true
 	// The first PUT is answered 409 and MaxAttempts 1 forbids the retry.
 	s := &Service{MaxAttempts: 1}
-	err := s.Handle(context.Background(), gh.Client(), request("alice", "/rollout prompt-01 25"), quiet())
+	err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", "/rollout prompt-01 25"), quiet())
 	if err == nil || !strings.Contains(err.Error(), "attempt 1") {
 		t.Errorf("err = %v, want a commit failure after 1 attempt", err)
 	}
@@ -296,7 +311,7 @@ func TestStatusListsChanges(t *testing.T) {
 	s := &Service{}
 	ctx := context.Background()
 	for _, body := range []string{"/rollout prompt-01 10", "/rollout prompt-01 25", "/rollout prompt-01 status"} {
-		if err := s.Handle(ctx, gh.Client(), request("alice", body), quiet()); err != nil {
+		if err := s.Handle(ctx, gh.Client(), request(gh, "alice", body), quiet()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -61,7 +61,7 @@ func TestRolloutRoundTripThroughFlagd(t *testing.T) {
 				{"/rollback " + tt.flag, 0},
 			}
 			for i, st := range steps {
-				if err := s.Handle(context.Background(), gh.Client(), request("alice", st.command), quiet()); err != nil {
+				if err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", st.command), quiet()); err != nil {
 					t.Fatalf("%s: %v", st.command, err)
 				}
 				commits := gh.Commits()
@@ -87,7 +87,7 @@ func TestRollbackOfFlagNeverRolledOut(t *testing.T) {
 	gh := setup(t, "rollout:\n  flags_file: "+path+"\n")
 	gh.SetFile("main", path, []byte(yamlFlags))
 	s := &Service{}
-	if err := s.Handle(context.Background(), gh.Client(), request("alice", "/rollback fresh"), quiet()); err != nil {
+	if err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", "/rollback fresh"), quiet()); err != nil {
 		t.Fatal(err)
 	}
 	if n := gh.Count("PUT", "/repos/"); n != 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // statusHistory is how many recent commits to the flags file status lists.
@@ -22,8 +23,7 @@ func (s *Service) status(ctx context.Context, gh *github.Client, req Request, cf
 	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
 	doc, _, err := readFile(ctx, gh, req, branch, path)
 	if errors.Is(err, errNotFound) {
-		r := Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file `%s` on `%s` (rollout.flags_file).", path, branch)}
-		return outcome{text: r.text(c)}, nil
+		return outcome{text: noFlagsFile(path, branch).text(c)}, nil
 	}
 	if err != nil {
 		return outcome{text: failureText(c, err)}, err
@@ -45,23 +45,23 @@ func (s *Service) status(ctx context.Context, gh *github.Client, req Request, cf
 		return outcome{text: failureText(c, err)}, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "📊 `%s` in `%s` on `%s`: %s\n", flag, path, branch, splitLine(split))
+	fmt.Fprintf(&b, "📊 %s in %s on %s: %s\n", mdsafe.Code(flag), mdsafe.Code(path), mdsafe.Code(branch), splitLine(split))
 	if len(commits) == 0 {
 		b.WriteString("\nNo commits to the flags file yet.")
 	} else {
-		fmt.Fprintf(&b, "\nLast changes to `%s`:\n", path)
+		fmt.Fprintf(&b, "\nLast changes to %s:\n", mdsafe.Code(path))
 	}
 	for _, rc := range commits {
 		subject, _, _ := strings.Cut(rc.GetCommit().GetMessage(), "\n")
 		date := rc.GetCommit().GetAuthor().GetDate().Format("2006-01-02")
-		fmt.Fprintf(&b, "- %s [`%s`](%s) %s\n", date, short(rc.GetSHA()), rc.GetHTMLURL(), escapeInline(subject))
+		fmt.Fprintf(&b, "- %s [%s](%s) %s\n", date, mdsafe.Code(short(rc.GetSHA())), rc.GetHTMLURL(), mdsafe.Inline(subject))
 	}
 	return outcome{ok: true, text: strings.TrimRight(b.String(), "\n")}, nil
 }
 
 func splitLine(s flagd.Split) string {
 	if !s.HasFractional {
-		return fmt.Sprintf("no rollout yet, every key gets stable `%s`.", s.Stable)
+		return fmt.Sprintf("no rollout yet, every key gets stable %s.", mdsafe.Code(s.Stable))
 	}
-	return fmt.Sprintf("stable `%s` **%d%%**, rollout `%s` **%d%%**.", s.Stable, 100-s.RolloutPct, s.Rollout, s.RolloutPct)
+	return fmt.Sprintf("stable %s **%d%%**, rollout %s **%d%%**.", mdsafe.Code(s.Stable), 100-s.RolloutPct, mdsafe.Code(s.Rollout), s.RolloutPct)
 }

@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// dedupe remembers delivery IDs already queued, so a redelivery of the same
-// delivery is not handled twice. It is bounded both in size (oldest first out)
+// Dedupe remembers keys already handled: delivery IDs, so that a redelivery is
+// not handled twice, and the App's comment IDs, so that a delivery replayed
+// under a new ID is not either. It is bounded both in size (oldest first out)
 // and in age. It lives in one process: several replicas each dedupe on their own.
-type dedupe struct {
+type Dedupe struct {
 	mu    sync.Mutex
 	seen  map[string]time.Time
 	order []entry // ring in insertion order, for eviction
@@ -22,12 +23,13 @@ type entry struct {
 	at time.Time
 }
 
-func newDedupe(size int, ttl time.Duration, now func() time.Time) *dedupe {
-	return &dedupe{seen: make(map[string]time.Time, size), order: make([]entry, size), ttl: ttl, now: now}
+// NewDedupe remembers up to size keys for ttl each, by the clock now.
+func NewDedupe(size int, ttl time.Duration, now func() time.Time) *Dedupe {
+	return &Dedupe{seen: make(map[string]time.Time, size), order: make([]entry, size), ttl: ttl, now: now}
 }
 
-// reserve records id and reports whether it was new (or its record expired).
-func (d *dedupe) reserve(id string) bool {
+// Reserve records id and reports whether it was new (or its record expired).
+func (d *Dedupe) Reserve(id string) bool {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -44,8 +46,8 @@ func (d *dedupe) reserve(id string) bool {
 	return true
 }
 
-// release forgets id, so that a delivery refused with 503 can be redelivered.
-func (d *dedupe) release(id string) {
+// Release forgets id, so that work that failed can be done again.
+func (d *Dedupe) Release(id string) {
 	d.mu.Lock()
 	delete(d.seen, id)
 	d.mu.Unlock()

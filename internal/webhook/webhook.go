@@ -1,7 +1,10 @@
 // Package webhook receives GitHub webhook deliveries. It verifies the HMAC
-// signature before reading anything else, caps the body, drops deliveries the
-// App has no use for on the request path, de-duplicates redeliveries, and hands
-// the rest to a bounded worker pool, so GitHub gets its answer in milliseconds.
+// signature before it trusts anything in the body, and until then bounds what a
+// body may cost: a per-event cap, a buffer that grows only with bytes that
+// arrived (never from Content-Length), a limit on requests in flight and a
+// budget for all unverified bytes. It drops deliveries the App has no use for on
+// the request path, de-duplicates redeliveries, and hands the rest to a bounded
+// worker pool, so GitHub gets its answer in milliseconds.
 package webhook
 
 import (
@@ -17,18 +20,24 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Defaults for Options left zero.
 const (
 	// DefaultMaxBody is GitHub's cap on webhook payloads.
-	DefaultMaxBody    = 25 << 20
-	DefaultWorkers    = 4
-	DefaultQueueSize  = 256
-	DefaultDedupeSize = 10000
-	DefaultDedupeTTL  = 24 * time.Hour
-	DefaultJobTimeout = 2 * time.Minute
+	DefaultMaxBody = 25 << 20
+	// DefaultMaxInFlight bounds requests whose body is being read and verified.
+	DefaultMaxInFlight = 128
+	// DefaultMaxBuffered bounds the bytes of bodies held, not yet verified or
+	// dropped, across all requests.
+	DefaultMaxBuffered = 64 << 20
+	DefaultWorkers     = 4
+	DefaultQueueSize   = 256
+	DefaultDedupeSize  = 10000
+	DefaultDedupeTTL   = 24 * time.Hour
+	DefaultJobTimeout  = 2 * time.Minute
 )
 
 // Delivery is one accepted webhook delivery, as handed to a Processor.
@@ -65,8 +74,17 @@ type Options struct {
 	Filter Filter
 	// Workers is the size of the worker pool; QueueSize bounds deliveries waiting for a worker.
 	Workers, QueueSize int
-	// MaxBody caps the request body in bytes.
+	// MaxBody caps the request body in bytes, for events not in EventMaxBody.
 	MaxBody int64
+	// EventMaxBody caps the body of the named events (by X-GitHub-Event) in bytes.
+	// The header is not signed, so it only ever lowers the cap.
+	EventMaxBody map[string]int64
+	// MaxInFlight bounds the requests reading their body at once; more get 503.
+	MaxInFlight int
+	// MaxBuffered bounds the body bytes held by all requests at once; a request
+	// that would pass it gets 503. Buffers grow as bytes arrive, never from the
+	// client's Content-Length, so a slow or lying client holds only what it sent.
+	MaxBuffered int64
 	// DedupeSize and DedupeTTL bound the memory of delivery IDs already queued.
 	DedupeSize int
 	DedupeTTL  time.Duration
@@ -78,16 +96,20 @@ type Options struct {
 
 // Handler is the http.Handler for POST /webhook and GET /healthz.
 type Handler struct {
-	proc    Processor
-	opt     Options
-	log     *slog.Logger
-	macs    sync.Pool
-	bufs    sync.Pool
-	seen    *dedupe
-	queue   chan Delivery
-	mu      sync.RWMutex // guards closed against sends on a closed queue
-	closed  bool
-	workers sync.WaitGroup
+	proc Processor
+	opt  Options
+	log  *slog.Logger
+	macs sync.Pool
+	bufs sync.Pool
+	// inFlight is a semaphore of MaxInFlight slots; buffered counts the bytes of
+	// body buffers in use against MaxBuffered.
+	inFlight chan struct{}
+	buffered atomic.Int64
+	seen     *Dedupe
+	queue    chan Delivery
+	mu       sync.RWMutex // guards closed against sends on a closed queue
+	closed   bool
+	workers  sync.WaitGroup
 	// jobCtx is cancelled only when Shutdown's deadline passes.
 	jobCtx    context.Context
 	cancelJob context.CancelFunc
@@ -104,6 +126,12 @@ func New(p Processor, o Options) *Handler {
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	if o.MaxBuffered <= 0 {
+		o.MaxBuffered = DefaultMaxBuffered
+	}
 	if o.DedupeSize <= 0 {
 		o.DedupeSize = DefaultDedupeSize
 	}
@@ -119,14 +147,15 @@ func New(p Processor, o Options) *Handler {
 	}
 	secret := bytes.Clone(o.Secret)
 	h := &Handler{
-		proc:  p,
-		opt:   o,
-		log:   log,
-		seen:  newDedupe(o.DedupeSize, o.DedupeTTL, time.Now),
-		queue: make(chan Delivery, o.QueueSize),
+		proc:     p,
+		opt:      o,
+		log:      log,
+		seen:     NewDedupe(o.DedupeSize, o.DedupeTTL, time.Now),
+		queue:    make(chan Delivery, o.QueueSize),
+		inFlight: make(chan struct{}, o.MaxInFlight),
 	}
 	h.macs.New = func() any { return hmac.New(sha256.New, secret) }
-	h.bufs.New = func() any { return new(bytes.Buffer) }
+	h.bufs.New = func() any { b := make([]byte, 0, pooledBuf); return &b }
 	h.jobCtx, h.cancelJob = context.WithCancel(context.Background())
 	for range o.Workers {
 		h.workers.Add(1)
@@ -165,22 +194,37 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing or malformed X-Hub-Signature-256", http.StatusUnauthorized)
 		return
 	}
-	buf := h.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer h.bufs.Put(buf)
-	if n := r.ContentLength; n > 0 && n <= h.opt.MaxBody {
-		buf.Grow(int(n))
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.opt.MaxBody)); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "read body", http.StatusBadRequest)
+	select {
+	case h.inFlight <- struct{}{}:
+		defer func() { <-h.inFlight }()
+	default:
+		http.Error(w, errBusy.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	body := buf.Bytes()
+	id, event := r.Header.Get("X-GitHub-Delivery"), r.Header.Get("X-GitHub-Event")
+	limit := h.opt.MaxBody
+	if n, ok := h.opt.EventMaxBody[event]; ok && n < limit {
+		limit = n
+	}
+	if r.ContentLength > limit {
+		// Content-Length may refuse a body, never size a buffer.
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, release, err := h.readBody(w, r, limit)
+	defer release()
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		case errors.Is(err, errBusy):
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		default:
+			http.Error(w, "read body", http.StatusBadRequest)
+		}
+		return
+	}
 	mac := h.macs.Get().(hash.Hash)
 	mac.Reset()
 	mac.Write(body)
@@ -192,7 +236,6 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	id, event := r.Header.Get("X-GitHub-Delivery"), r.Header.Get("X-GitHub-Event")
 	if event == "" || id == "" {
 		http.Error(w, "missing X-GitHub-Event or X-GitHub-Delivery", http.StatusBadRequest)
 		return
@@ -205,7 +248,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !h.seen.reserve(id) {
+	if !h.seen.Reserve(id) {
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "duplicate delivery ignored",
 			slog.String("delivery", id), slog.String("event", event))
 		w.WriteHeader(http.StatusOK)
@@ -213,7 +256,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.enqueue(Delivery{ID: id, Event: event, Body: bytes.Clone(body)}); err != nil {
 		// Forget the ID so GitHub's redelivery is accepted.
-		h.seen.release(id)
+		h.seen.Release(id)
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "delivery refused",
 			slog.String("delivery", id), slog.String("event", event), slog.String("error", err.Error()))
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -222,7 +265,56 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// pooledBuf is the size of pooled body buffers: a PR comment delivery is 10 to
+// 100 KB. Larger buffers are not pooled, so one big body does not stay pinned.
+const pooledBuf = 64 << 10
+
+// readBody reads the body, at most limit bytes, into a buffer that grows as bytes
+// arrive. Every byte of buffer capacity is reserved against MaxBuffered first,
+// so that unverified bodies cannot hold more than that between them. release
+// returns the buffer and the reservation; the body is valid until then.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, release func(), err error) {
+	bp := h.bufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	reserved := int64(cap(b))
+	h.buffered.Add(reserved)
+	release = func() {
+		h.buffered.Add(-reserved)
+		if cap(b) <= pooledBuf {
+			*bp = b[:0]
+			h.bufs.Put(bp)
+		}
+	}
+	src := http.MaxBytesReader(w, r.Body, limit)
+	for {
+		if len(b) == cap(b) {
+			// Room for one byte past the limit, so MaxBytesReader can report it.
+			grow := min(max(int64(cap(b)), pooledBuf), limit+1-int64(cap(b)))
+			if grow <= 0 {
+				grow = 1
+			}
+			if h.buffered.Add(grow) > h.opt.MaxBuffered {
+				h.buffered.Add(-grow)
+				return nil, release, errBusy
+			}
+			reserved += grow
+			nb := make([]byte, len(b), int64(cap(b))+grow)
+			copy(nb, b)
+			b = nb
+		}
+		n, err := src.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, release, nil
+		}
+		if err != nil {
+			return nil, release, err
+		}
+	}
+}
+
 var (
+	errBusy         = errors.New("too many deliveries in progress, redeliver later")
 	errQueueFull    = errors.New("worker queue full, redeliver later")
 	errShuttingDown = errors.New("shutting down, redeliver later")
 )
@@ -286,7 +378,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 // Forget drops a delivery ID from the de-duplication memory, so that a
 // redelivery of it is processed again. A Processor calls it when its work failed
 // in a way that is safe to redo, because GitHub redelivers with the same ID.
-func (h *Handler) Forget(id string) { h.seen.release(id) }
+func (h *Handler) Forget(id string) { h.seen.Release(id) }
 
 // parseSignature decodes "sha256=<64 hex digits>".
 func parseSignature(header string) (sig [sha256.Size]byte, ok bool) {

@@ -270,7 +270,7 @@ func TestPanicInProcessorIsContained(t *testing.T) {
 func TestDedupeBounds(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(0, 0)
-	d := newDedupe(2, time.Minute, func() time.Time { return now })
+	d := NewDedupe(2, time.Minute, func() time.Time { return now })
 	steps := []struct {
 		id      string
 		advance time.Duration
@@ -286,7 +286,7 @@ func TestDedupeBounds(t *testing.T) {
 	}
 	for i, s := range steps {
 		now = now.Add(s.advance)
-		if got := d.reserve(s.id); got != s.want {
+		if got := d.Reserve(s.id); got != s.want {
 			t.Errorf("step %d reserve(%q) = %v, want %v", i, s.id, got, s.want)
 		}
 	}

@@ -36,23 +36,41 @@ func TestLoadgenRuns(t *testing.T) {
 	}
 }
 
-func TestBadSignatureIsRefusedByReference(t *testing.T) {
+// TestBadSignatureIsRefused: both handlers the generator compares, the
+// reference and serve's real one, refuse a bad signature and accept a good one,
+// so the load figures compare handlers that do the same work.
+func TestBadSignatureIsRefused(t *testing.T) {
 	ds, err := buildDeliveries(options{n: 1, size: 13000, payload: "../../testdata/webhooks/issue_comment.created.with-installation.json"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, stop, err := start(http.HandlerFunc(reference))
-	if err != nil {
-		t.Fatal(err)
+	handlers := []struct {
+		name  string
+		start func() (string, func(), error)
+	}{
+		{"reference", func() (string, func(), error) { return start(http.HandlerFunc(reference)) }},
+		{"serve", startServe},
 	}
-	defer stop()
-	tg := newTarget("reference", url, 1)
-	d := ds[0]
-	d.sig = "sha256=" + strings.Repeat("0", 64)
-	if _, ok := tg.post(d); ok {
-		t.Error("reference accepted a bad signature")
-	}
-	if _, ok := tg.post(ds[0]); !ok {
-		t.Error("reference refused a good delivery")
+	for _, hd := range handlers {
+		t.Run(hd.name, func(t *testing.T) {
+			url, stop, err := hd.start()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			tg := newTarget(hd.name, url, 1)
+			d := ds[0]
+			d.sig = "sha256=" + strings.Repeat("0", 64)
+			if _, ok := tg.post(d); ok {
+				t.Errorf("%s accepted a bad signature", hd.name)
+			}
+			d.sig = ""
+			if _, ok := tg.post(d); ok {
+				t.Errorf("%s accepted a missing signature", hd.name)
+			}
+			if _, ok := tg.post(ds[0]); !ok {
+				t.Errorf("%s refused a good delivery", hd.name)
+			}
+		})
 	}
 }

@@ -44,8 +44,14 @@ type Comment struct {
 	Body  string
 }
 
+// Read is a GET of a file through the Contents API, with the ref it named.
+type Read struct {
+	Ref, Path string
+}
+
 // Reaction is a reaction added to an issue comment.
 type Reaction struct {
+	ID        int64
 	CommentID int64
 	Content   string
 }
@@ -75,11 +81,17 @@ type Server struct {
 	// AppKey, when set, makes the fake verify the App JWT and require Token on every
 	// other route.
 	AppKey *rsa.PublicKey
+	// Protected maps a branch to the message GitHub gives when branch protection
+	// refuses a commit to it; PUTs to it are answered 422 with that message.
+	Protected map[string]string
 
 	commits     []Commit
 	comments    []Comment
 	reactions   []Reaction
 	calls       []string
+	reads       []Read
+	reactionSeq int64
+	issueCmts   map[int64]issueComment
 	putMessages map[string]int
 	tokens      int
 }
@@ -88,7 +100,7 @@ type Server struct {
 func New(t testing.TB) *Server {
 	s := &Server{t: t, files: map[string][]byte{}, Permissions: map[string]string{},
 		TeamMembers: map[string][]string{}, PullHeads: map[int]string{}, CheckRuns: map[string][]CheckRun{},
-		putMessages: map[string]int{}}
+		putMessages: map[string]int{}, Protected: map[string]string{}, issueCmts: map[int64]issueComment{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.accessToken)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.auth(s.getContents))
@@ -99,7 +111,9 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", s.auth(s.checkRuns))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/commits", s.auth(s.listCommits))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{n}/comments", s.auth(s.createComment))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/comments/{id}", s.auth(s.getComment))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/comments/{id}/reactions", s.auth(s.createReaction))
+	mux.HandleFunc("DELETE /repos/{owner}/{repo}/issues/comments/{id}/reactions/{rid}", s.auth(s.deleteReaction))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.t.Errorf("ghfake: unexpected request %s %s", r.Method, r.URL.Path)
 		http.Error(w, "unexpected route", http.StatusNotFound)
@@ -143,6 +157,26 @@ func (s *Server) File(branch, path string) []byte {
 	defer s.mu.Unlock()
 	return s.files[branch+":"+path]
 }
+
+type issueComment struct{ login, body string }
+
+// SetComment stores a comment that GET /repos/{o}/{r}/issues/comments/{id}
+// returns: a command comment as it stands now.
+func (s *Server) SetComment(id int64, login, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issueCmts[id] = issueComment{login, body}
+}
+
+// DeleteComment removes a stored comment, so that fetching it answers 404.
+func (s *Server) DeleteComment(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.issueCmts, id)
+}
+
+// Reads returns every Contents API read with its ref, in order.
+func (s *Server) Reads() []Read { s.mu.Lock(); defer s.mu.Unlock(); return slices.Clone(s.reads) }
 
 // Commits returns the commits made so far, oldest first.
 func (s *Server) Commits() []Commit { s.mu.Lock(); defer s.mu.Unlock(); return slices.Clone(s.commits) }
@@ -221,6 +255,7 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 		s.t.Errorf("ghfake: GET contents %s without ref: the App must name the trusted branch", r.PathValue("path"))
 	}
 	s.mu.Lock()
+	s.reads = append(s.reads, Read{Ref: ref, Path: r.PathValue("path")})
 	content, ok := s.files[ref+":"+r.PathValue("path")]
 	s.mu.Unlock()
 	if !ok {
@@ -248,6 +283,11 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 	path := r.PathValue("path")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if msg, ok := s.Protected[body.Branch]; ok {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": msg,
+			"documentation_url": "https://docs.github.com/articles/about-protected-branches"})
+		return
+	}
 	s.putMessages[body.Message]++
 	if s.ConflictFirstPut && s.putMessages[body.Message] == 1 {
 		if s.ConflictMutate != nil {
@@ -361,6 +401,18 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "body": body.Body})
 }
 
+func (s *Server) getComment(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.mu.Lock()
+	c, ok := s.issueCmts[id]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "body": c.body, "user": map[string]string{"login": c.login}})
+}
+
 func (s *Server) createReaction(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Content string `json:"content"`
@@ -373,9 +425,32 @@ func (s *Server) createReaction(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	s.mu.Lock()
-	s.reactions = append(s.reactions, Reaction{CommentID: id, Content: body.Content})
-	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"id": 1, "content": body.Content})
+	defer s.mu.Unlock()
+	// Like GitHub, a user's second identical reaction is answered 200 with the first.
+	for _, old := range s.reactions {
+		if old.CommentID == id && old.Content == body.Content {
+			writeJSON(w, http.StatusOK, map[string]any{"id": old.ID, "content": old.Content})
+			return
+		}
+	}
+	s.reactionSeq++
+	s.reactions = append(s.reactions, Reaction{ID: s.reactionSeq, CommentID: id, Content: body.Content})
+	writeJSON(w, http.StatusCreated, map[string]any{"id": s.reactionSeq, "content": body.Content})
+}
+
+func (s *Server) deleteReaction(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	rid, _ := strconv.ParseInt(r.PathValue("rid"), 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, old := range s.reactions {
+		if old.ID == rid && old.CommentID == id {
+			s.reactions = slices.Delete(s.reactions, i, i+1)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 }
 
 func decode(t testing.TB, r *http.Request, v any) bool {
