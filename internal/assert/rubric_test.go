@@ -123,7 +123,7 @@ func TestRubricErrors(t *testing.T) {
 	}{
 		{"judge call fails", Env{Judge: &fakeJudge{err: errors.New("503 after retries")}, JudgeModel: "j"}, "judge call: 503 after retries"},
 		{"judge reply not JSON", Env{Judge: &fakeJudge{reply: "I think it passes"}, JudgeModel: "j"}, "judge reply: no JSON object"},
-		{"judge reply without verdict", Env{Judge: &fakeJudge{reply: `{"foo": 1}`}, JudgeModel: "j"}, "judge reply: no JSON object"},
+		{"judge reply without JSON", Env{Judge: &fakeJudge{reply: `I think it passes`}, JudgeModel: "j"}, "judge reply: no JSON object"},
 		{"no judge model", Env{Judge: &fakeJudge{}}, "needs a judge model"},
 		{"no judge", Env{JudgeModel: "j"}, "needs a judge model"},
 	}
