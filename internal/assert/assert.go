@@ -13,6 +13,7 @@ import (
 
 	"github.com/agnivade/levenshtein"
 	"github.com/dlclark/regexp2/v2"
+	"github.com/dop251/goja"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/promptgate/promptgate/internal/diag"
@@ -22,7 +23,7 @@ import (
 // "not-" prefix. The names and meanings are promptfoo's.
 var Types = []string{
 	"contains", "contains-all", "contains-any", "contains-json", "cost", "equals",
-	"icontains", "icontains-all", "icontains-any", "is-json", "json-schema",
+	"icontains", "icontains-all", "icontains-any", "is-json", "javascript", "json-schema",
 	"latency", "levenshtein", "llm-rubric", "regex", "starts-with",
 }
 
@@ -50,6 +51,8 @@ type Assertion struct {
 	// compiled forms, built once by Compile and shared read-only.
 	re      *regexp2.Regexp
 	reErr   error // an invalid regex fails the assertion, as in promptfoo
+	js      *goja.Program
+	jsErr   error // a script that does not compile fails, as in promptfoo
 	schema  *jsonschema.Schema
 	strs    []string
 	templed bool // a string value holds {{var}} and is resolved per output
@@ -142,6 +145,13 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 			return errf("value is not a valid JSON Schema: %v", err)
 		}
 		a.schema = sch
+	case "javascript":
+		if !isStr || strings.TrimSpace(str) == "" {
+			return errf("value must be JavaScript code (an expression, or a function body that returns)")
+		}
+		if !a.templed {
+			a.js, a.jsErr = compileJS(str)
+		}
 	case "levenshtein":
 		if !isStr {
 			return errf("value must be the expected string")

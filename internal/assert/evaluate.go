@@ -26,6 +26,9 @@ type Output struct {
 	Latency   time.Duration
 	// Vars are the case's vars, substituted into {{var}} in string values.
 	Vars map[string]any
+	// Prompt is the rendered prompt, which javascript assertions see as
+	// context.prompt.
+	Prompt string
 }
 
 // Env is what model-graded assertions need.
@@ -33,6 +36,8 @@ type Env struct {
 	// Judge makes llm-rubric calls; JudgeModel is the default judge model.
 	Judge      llm.Completer
 	JudgeModel string
+	// JSTimeout bounds each javascript assertion (DefaultJSTimeout if 0).
+	JSTimeout time.Duration
 }
 
 // Result is the verdict of one assertion.
@@ -103,6 +108,18 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 			r.Pass = true
 		}
 		return r, err
+	}
+	if a.Type == "javascript" {
+		r, err := a.runJS(out, env.JSTimeout)
+		if err != nil {
+			// A script that throws fails, negated or not, as in promptfoo.
+			r = Result{Type: a.Name(), Reason: "Custom function threw error: " + clip(oneLine(err.Error()))}
+		}
+		r.Score = min(max(r.Score, 0), 1)
+		if a.Weight == 0 {
+			r.Pass = true
+		}
+		return r, nil
 	}
 	v := a.check(out)
 	pass := v.holds != a.Negate

@@ -1,6 +1,7 @@
 package assert
 
 import (
+	"errors"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -58,12 +59,57 @@ func extractJSONObjects(s string) []map[string]any {
 // parseLooseObject parses one candidate as YAML and keeps it when it is a
 // mapping.
 func parseLooseObject(candidate string) (map[string]any, bool) {
-	var v any
-	if err := yaml.Unmarshal([]byte(slashCommentsToHash(candidate)), &v); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(slashCommentsToHash(candidate)), &doc); err != nil || len(doc.Content) != 1 {
 		return nil, false
 	}
-	m, ok := jsonValue(v).(map[string]any)
+	v, err := nodeValue(doc.Content[0], 0)
+	if err != nil {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
 	return m, ok
+}
+
+// nodeValue decodes a YAML node like a JSON-minded YAML loader: a repeated
+// key keeps its last value (yaml.v3 would refuse it), keys become strings.
+func nodeValue(n *yaml.Node, depth int) (any, error) {
+	if depth > 100 {
+		return nil, errors.New("nested too deeply")
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, err := nodeValue(n.Content[i], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			v, err := nodeValue(n.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[jsString(k)] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := nodeValue(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.AliasNode:
+		return nil, errors.New("aliases are not JSON")
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return jsonValue(v), nil
 }
 
 // slashCommentsToHash turns // comments outside quotes into # comments (a

@@ -109,7 +109,7 @@ func gradeOracleCase(c oracleCase) oracleVerdict {
 		asserts = append(asserts, a)
 	}
 	out := Output{
-		Text: c.Output, Vars: c.Vars,
+		Text: c.Output, Vars: c.Vars, Prompt: c.ID,
 		CostUSD: c.Verdict.Cost, CostKnown: c.Verdict.Cost > 0,
 		Latency: time.Duration(c.Verdict.LatencyMs * float64(time.Millisecond)),
 	}

@@ -179,6 +179,10 @@ var formatOverrides = []*jsonschema.Format{
 	stringFormat("ipv4", ipv4Re.MatchString),
 	stringFormat("uuid", uuidRe.MatchString),
 	stringFormat("url", func(s string) bool { return urlRe.MatchString(s) }),
+	stringFormat("uri", func(s string) bool {
+		return uriCharsRe.MatchString(s) && uriSchemeRe.MatchString(s) && strings.ContainsAny(s, "/:")
+	}),
+	stringFormat("uri-reference", uriCharsRe.MatchString),
 	stringFormat("json-pointer-uri-fragment", pointerFragmentRe.MatchString),
 	stringFormat("byte", func(s string) bool {
 		_, err := base64.StdEncoding.DecodeString(s)
@@ -200,6 +204,8 @@ var (
 	emailRe           = regexp.MustCompile("(?i)^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 	ipv4Re            = regexp.MustCompile(`^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$`)
 	uuidRe            = regexp.MustCompile(`(?i)^(urn:uuid:)?[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$`)
+	uriCharsRe        = regexp.MustCompile(`^([A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$`)
+	uriSchemeRe       = regexp.MustCompile(`(?i)^[a-z][a-z0-9+\-.]*:`)
 	urlRe             = regexp.MustCompile(`(?i)^(https?|ftp)://[^\s/?#]+\.[^\s/?#]+(/\S*)?$`)
 	pointerFragmentRe = regexp.MustCompile(`(?i)^#(/([a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$`)
 	dateRe            = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)

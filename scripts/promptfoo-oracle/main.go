@@ -14,7 +14,10 @@
 // repo root after changing cases.yaml:
 //
 //	go run ./scripts/promptfoo-oracle
-//	go run ./scripts/promptfoo-oracle -npm-dir /tmp/pfo -only regex
+//	go run ./scripts/promptfoo-oracle -npm-dir /tmp/pfo -only regex,holdout
+//
+// holdout.yaml holds cases written after the grading fixes and recorded once,
+// so agreement on them is not the result of tuning.
 package main
 
 import (
@@ -78,7 +81,7 @@ func run(ctx context.Context, args []string) error {
 	root := fs.String("C", ".", "repo root")
 	cacheDir, _ := os.UserCacheDir()
 	npmDir := fs.String("npm-dir", filepath.Join(cacheDir, "promptgate-oracle", "promptfoo-"+Version), "where npm installs promptfoo")
-	only := fs.String("only", "", "record only cases whose id starts with this (merged into the existing golden)")
+	only := fs.String("only", "", "record only cases whose id starts with one of these comma-separated prefixes (merged into the existing golden)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,9 +90,13 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cases, err := loadCases(filepath.Join(*root, "scripts/promptfoo-oracle/cases.yaml"))
-	if err != nil {
-		return err
+	var cases []Case
+	for _, name := range []string{"cases.yaml", "holdout.yaml"} {
+		more, err := loadCases(filepath.Join(*root, "scripts/promptfoo-oracle", name))
+		if err != nil {
+			return err
+		}
+		cases = append(cases, more...)
 	}
 	goldenPath := filepath.Join(*root, "testdata/promptfoo-oracle/oracle.json")
 	old := map[string]Result{}
@@ -104,7 +111,7 @@ func run(ctx context.Context, args []string) error {
 	var batch, solo []Case
 	for _, c := range cases {
 		switch {
-		case !strings.HasPrefix(c.ID, *only):
+		case !hasAnyPrefix(c.ID, *only):
 		case c.Solo:
 			solo = append(solo, c)
 		default:
@@ -297,6 +304,15 @@ func (p *promptfoo) eval(ctx context.Context, name string, cases []Case, into ma
 func (p *promptfoo) clean(reason string) string {
 	reason, _, _ = strings.Cut(reason, "\n    at ")
 	return strings.ReplaceAll(reason, p.work, "<work>")
+}
+
+func hasAnyPrefix(id, prefixes string) bool {
+	for _, p := range strings.Split(prefixes, ",") {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func lastLine(s string) string {
