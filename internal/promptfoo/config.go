@@ -27,6 +27,8 @@ type Config struct {
 	Prompts     []Prompt
 	Providers   []Provider
 	Tests       []Test
+	// Files are every file the config was read from, itself first.
+	Files []string
 	// Warnings name what was read but is not supported, at file:line.
 	Warnings []*diag.Error
 }
@@ -90,7 +92,7 @@ func Load(fsys fs.FS, file string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read promptfoo config: %w", err)
 	}
-	l := &loader{fsys: fsys, dir: path.Dir(file), cfg: &Config{Path: file}}
+	l := &loader{fsys: fsys, dir: path.Dir(file), cfg: &Config{Path: file, Files: []string{file}}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, diag.Errorf(file, yamlLine(err), "%v", err)
@@ -150,6 +152,7 @@ func (l *loader) files(ref string) ([]string, error) {
 		if _, err := fs.Stat(l.fsys, p); err != nil {
 			return nil, fmt.Errorf("%s: %w", ref, err)
 		}
+		l.cfg.Files = append(l.cfg.Files, p)
 		return []string{p}, nil
 	}
 	matches, err := fs.Glob(l.fsys, p)
@@ -159,6 +162,7 @@ func (l *loader) files(ref string) ([]string, error) {
 	if len(matches) == 0 {
 		return nil, fmt.Errorf("%s matches no file", ref)
 	}
+	l.cfg.Files = append(l.cfg.Files, matches...)
 	return matches, nil
 }
 

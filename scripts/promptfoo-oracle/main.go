@@ -82,12 +82,22 @@ func run(ctx context.Context, args []string) error {
 	cacheDir, _ := os.UserCacheDir()
 	npmDir := fs.String("npm-dir", filepath.Join(cacheDir, "promptgate-oracle", "promptfoo-"+Version), "where npm installs promptfoo")
 	only := fs.String("only", "", "record only cases whose id starts with one of these comma-separated prefixes (merged into the existing golden)")
+	configsOnly := fs.Bool("configs", false, "only re-record the whole configs under testdata/promptfoo-configs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	bin, err := install(ctx, *npmDir, log)
 	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "promptfoo-oracle-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	p := &promptfoo{bin: bin, work: work, log: log}
+	if err := p.runConfigs(ctx, *root); err != nil || *configsOnly {
 		return err
 	}
 	var cases []Case
@@ -120,12 +130,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	srv, ts := newEchoServer(cases)
 	defer ts.Close()
-	work, err := os.MkdirTemp("", "promptfoo-oracle-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	p := &promptfoo{bin: bin, work: work, baseURL: ts.URL + "/v1", log: log}
+	p.baseURL = ts.URL + "/v1"
 	verdicts := map[string]Verdict{}
 	if len(batch) > 0 {
 		if err := p.eval(ctx, "batch", batch, verdicts); err != nil {
