@@ -6,6 +6,7 @@ package project
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -87,6 +88,16 @@ func LoadWith(fsys fs.FS, configPath string, promptfooFiles []string) (*Project,
 	}
 	proj.Suites = append(proj.Suites, proj.Promptfoo...)
 	return proj, nil
+}
+
+// PromptfooDirs are the directories of the promptfoo configs a project with
+// this config reads, for callers that load only part of a repository.
+func PromptfooDirs(fsys fs.FS, cfg *config.Config) []string {
+	var dirs []string
+	for _, f := range promptfooConfigs(fsys, cfg) {
+		dirs = append(dirs, path.Dir(f))
+	}
+	return dirs
 }
 
 // promptfooConfigs are the promptfoo configs a project reads: the config's
