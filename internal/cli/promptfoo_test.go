@@ -49,7 +49,7 @@ func TestCheckPromptfooRepo(t *testing.T) {
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
 	writeFiles(t, dir, map[string]string{
-		"promptfooconfig.yaml": "prompts: [file://prompts/sentiment.txt]\nproviders: [openai:chat:gpt-4o-mini]\ntests: file://tests.csv\n",
+		"promptfooconfig.yaml":  "prompts: [file://prompts/sentiment.txt]\nproviders: [openai:chat:gpt-4o-mini]\ntests: file://tests.csv\n",
 		"prompts/sentiment.txt": "Is this good? {{text}}\n",
 		"tests.csv":             "text,__expected,__description\nA good day,positive,good\nA lovely day,negative,lovely\n",
 		"README.md":             "demo\n",
