@@ -172,3 +172,37 @@ func TestRender(t *testing.T) {
 		t.Errorf("Unsupported(plain) = %q", got)
 	}
 }
+
+// TestGraderOption: defaultTest.options.provider (and a test's own) becomes
+// the judge of its llm-rubric assertions; other options are warnings.
+func TestGraderOption(t *testing.T) {
+	t.Parallel()
+	config := `prompts: [hi]
+defaultTest:
+  options:
+    provider: openai:chat:gpt-4.1-nano
+    transform: output.trim()
+tests:
+  - assert: [{type: llm-rubric, value: polite}, {type: contains, value: hi}]
+  - options: {provider: {id: "openai:chat:gpt-4o"}}
+    assert: [{type: not-llm-rubric, value: rude}]
+  - assert: [{type: llm-rubric, value: kind, provider: openai:chat:o4-mini}]
+`
+	cfg, err := Load(fstest.MapFS{"c.yaml": {Data: []byte(config)}}, "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var judges []string
+	for _, tc := range cfg.Tests {
+		for _, a := range tc.Asserts {
+			judges = append(judges, a.Spec.Type+"="+a.Spec.Provider)
+		}
+	}
+	want := []string{"llm-rubric=gpt-4.1-nano", "contains=", "not-llm-rubric=gpt-4o", "llm-rubric=o4-mini"}
+	if diff := cmp.Diff(want, judges); diff != "" {
+		t.Errorf("judges (-want +got):\n%s", diff)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].Error(), `c.yaml:5: option "transform"`) {
+		t.Errorf("warnings = %v, want transform at line 5", cfg.Warnings)
+	}
+}

@@ -22,8 +22,10 @@ type rawTest struct {
 	vars        map[string]any
 	asserts     []Assertion
 	threshold   *float64
-	file        string
-	line        int
+	// judge is options.provider: the llm-rubric grader model.
+	judge string
+	file  string
+	line  int
 }
 
 func (l *loader) defaults(file string, n *yaml.Node) rawTest {
@@ -78,6 +80,13 @@ func (l *loader) add(t rawTest, def rawTest) {
 		threshold = def.threshold
 	}
 	asserts := append(slices.Clone(def.asserts), t.asserts...)
+	if judge := firstNonEmpty(t.judge, def.judge); judge != "" {
+		for i := range asserts {
+			if strings.HasSuffix(asserts[i].Spec.Type, "llm-rubric") && asserts[i].Spec.Provider == "" {
+				asserts[i].Spec.Provider = judge
+			}
+		}
+	}
 	for _, combo := range expand(vars) {
 		l.cfg.Tests = append(l.cfg.Tests, Test{Description: t.description, Vars: combo, Asserts: asserts,
 			Threshold: threshold, File: t.file, Line: t.line})
@@ -128,11 +137,50 @@ func (l *loader) test(file string, n *yaml.Node, what string) rawTest {
 				continue
 			}
 			t.threshold = &f
+		case "options":
+			t.judge = l.options(file, v)
 		default:
 			l.warn(file, k.Line, "%s key %q is not supported by promptgate and is ignored", what, k.Value)
 		}
 	}
 	return t
+}
+
+// options reads a test's options: provider (the grader) is kept, the rest
+// warned about.
+func (l *loader) options(file string, n *yaml.Node) string {
+	if n.Kind != yaml.MappingNode {
+		l.errorf(file, n.Line, "options must be a mapping")
+		return ""
+	}
+	judge := ""
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value != "provider" {
+			l.warn(file, k.Line, "option %q is not supported by promptgate and is ignored", k.Value)
+			continue
+		}
+		judge = l.graderModel(file, v)
+	}
+	return judge
+}
+
+// graderModel reads a grader provider (an id, or a mapping with id) as the
+// model promptgate's judge calls use.
+func (l *loader) graderModel(file string, v *yaml.Node) string {
+	id := v.Value
+	if v.Kind == yaml.MappingNode {
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			if v.Content[j].Value == "id" {
+				id = v.Content[j+1].Value
+			}
+		}
+	}
+	if m, ok := openAIModel(id); ok {
+		return m
+	}
+	l.warn(file, v.Line, "grader provider %q is not supported; the default judge model is used", id)
+	return ""
 }
 
 func (l *loader) vars(file string, n *yaml.Node) map[string]any {
@@ -219,19 +267,7 @@ func (l *loader) asserts(file string, n *yaml.Node) []Assertion {
 					a.Spec.Weight = &f
 				}
 			case "provider":
-				id := v.Value
-				if v.Kind == yaml.MappingNode {
-					for j := 0; j+1 < len(v.Content); j += 2 {
-						if v.Content[j].Value == "id" {
-							id = v.Content[j+1].Value
-						}
-					}
-				}
-				if m, ok := openAIModel(id); ok {
-					a.Spec.Provider = m
-				} else {
-					l.warn(file, v.Line, "grader provider %q is not supported; the suite's judge model is used", id)
-				}
+				a.Spec.Provider = l.graderModel(file, v)
 			default:
 				l.warn(file, k.Line, "assertion key %q is not supported by promptgate and is ignored", k.Value)
 			}
