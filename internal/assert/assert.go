@@ -5,16 +5,15 @@
 package assert
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/agnivade/levenshtein"
+	"github.com/dlclark/regexp2/v2"
+	"github.com/dop251/goja"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/promptgate/promptgate/internal/diag"
@@ -24,7 +23,7 @@ import (
 // "not-" prefix. The names and meanings are promptfoo's.
 var Types = []string{
 	"contains", "contains-all", "contains-any", "contains-json", "cost", "equals",
-	"icontains", "icontains-all", "icontains-any", "is-json", "json-schema",
+	"icontains", "icontains-all", "icontains-any", "is-json", "javascript", "json-schema",
 	"latency", "levenshtein", "llm-rubric", "regex", "starts-with",
 }
 
@@ -50,7 +49,10 @@ type Assertion struct {
 	Provider string
 
 	// compiled forms, built once by Compile and shared read-only.
-	re      *regexp.Regexp
+	re      *regexp2.Regexp
+	reErr   error // an invalid regex fails the assertion, as in promptfoo
+	js      *goja.Program
+	jsErr   error // a script that does not compile fails, as in promptfoo
 	schema  *jsonschema.Schema
 	strs    []string
 	templed bool // a string value holds {{var}} and is resolved per output
@@ -103,11 +105,18 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 	str, isStr := s.Value.(string)
 	a.templed = isStr && strings.Contains(str, "{{")
 	switch a.Type {
-	case "contains", "icontains", "starts-with":
-		if !isScalar(s.Value) {
-			return errf("value must be a string")
+	case "contains", "icontains":
+		if !isContainsValue(s.Value) {
+			return errf("value must be a non-empty string or a number")
+		}
+	case "starts-with":
+		if !isStr || str == "" {
+			return errf("value must be a non-empty string")
 		}
 	case "contains-any", "contains-all", "icontains-any", "icontains-all":
+		if a.templed {
+			break // split after {{var}} substitution, as promptfoo renders first
+		}
 		strs, err := stringList(s.Value)
 		if err != nil {
 			return errf("%v", err)
@@ -122,11 +131,7 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 			return errf("value must be a regular expression string")
 		}
 		if !a.templed {
-			re, err := regexp.Compile(str)
-			if err != nil {
-				return errf("invalid regular expression (Go RE2 syntax): %v", err)
-			}
-			a.re = re
+			a.re, a.reErr = compileJSRegex(str)
 		}
 	case "is-json", "contains-json", "json-schema":
 		if s.Value == nil {
@@ -140,6 +145,13 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 			return errf("value is not a valid JSON Schema: %v", err)
 		}
 		a.schema = sch
+	case "javascript":
+		if !isStr || strings.TrimSpace(str) == "" {
+			return errf("value must be JavaScript code (an expression, or a function body that returns)")
+		}
+		if !a.templed {
+			a.js, a.jsErr = compileJS(str)
+		}
 	case "levenshtein":
 		if !isStr {
 			return errf("value must be the expected string")
@@ -152,70 +164,45 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 		if !isStr || strings.TrimSpace(str) == "" {
 			return errf("value must be the rubric text")
 		}
-		if t := s.Threshold; t != nil && *t > 1 {
-			return errf("threshold is a score between 0 and 1")
-		}
+	}
+	if isStr && strings.HasPrefix(str, "file://") {
+		return errf("file:// values are not supported; put the value inline")
 	}
 	return a, nil
 }
 
-func isScalar(v any) bool {
+// isContainsValue is promptfoo's check on a contains value: a non-empty
+// string or a number.
+func isContainsValue(v any) bool {
 	switch v := v.(type) {
 	case string:
 		return v != ""
-	case int, int64, float64, bool:
+	case int, int64, uint64:
 		return true
+	case float64:
+		return !math.IsNaN(v)
 	}
 	return false
 }
 
-// stringList reads a list value; a string is split on commas, as promptfoo does.
+// stringList reads a list value: a string is split as CSV, as promptfoo does;
+// list items are compared as JavaScript's String(item). An empty list is
+// allowed (contains-all then passes and contains-any fails).
 func stringList(v any) ([]string, error) {
 	switch v := v.(type) {
 	case string:
-		var out []string
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-		if len(out) == 0 {
+		if v == "" {
 			return nil, fmt.Errorf("value must be a list of strings")
 		}
-		return out, nil
+		return parseCSVList(v)
 	case []any:
-		if len(v) == 0 {
-			return nil, fmt.Errorf("value must be a non-empty list of strings")
-		}
 		out := make([]string, len(v))
 		for i, x := range v {
-			if !isScalar(x) {
-				return nil, fmt.Errorf("value item %d must be a string", i+1)
-			}
-			out[i] = fmt.Sprint(x)
+			out[i] = jsString(x)
 		}
 		return out, nil
 	}
 	return nil, fmt.Errorf("value must be a list of strings")
-}
-
-func compileSchema(v any) (*jsonschema.Schema, error) {
-	if _, ok := v.(map[string]any); !ok {
-		return nil, fmt.Errorf("it must be an object")
-	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("assertion.schema.json", doc); err != nil {
-		return nil, err
-	}
-	return c.Compile("assertion.schema.json")
 }
 
 // didYouMean suggests the closest known word when it is a plausible typo.

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/promptgate/promptgate/internal/llm"
 )
@@ -25,6 +26,9 @@ type Output struct {
 	Latency   time.Duration
 	// Vars are the case's vars, substituted into {{var}} in string values.
 	Vars map[string]any
+	// Prompt is the rendered prompt, which javascript assertions see as
+	// context.prompt.
+	Prompt string
 }
 
 // Env is what model-graded assertions need.
@@ -32,6 +36,8 @@ type Env struct {
 	// Judge makes llm-rubric calls; JudgeModel is the default judge model.
 	Judge      llm.Completer
 	JudgeModel string
+	// JSTimeout bounds each javascript assertion (DefaultJSTimeout if 0).
+	JSTimeout time.Duration
 }
 
 // Result is the verdict of one assertion.
@@ -97,7 +103,23 @@ func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, 
 // holds; negation then flips pass and score.
 func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, error) {
 	if a.Type == "llm-rubric" {
-		return a.rubric(ctx, out, env)
+		r, err := a.rubric(ctx, out, env)
+		if err == nil && a.Weight == 0 {
+			r.Pass = true
+		}
+		return r, err
+	}
+	if a.Type == "javascript" {
+		r, err := a.runJS(out, env.JSTimeout)
+		if err != nil {
+			// A script that throws fails, negated or not, as in promptfoo.
+			r = Result{Type: a.Name(), Reason: "Custom function threw error: " + clip(oneLine(err.Error()))}
+		}
+		r.Score = min(max(r.Score, 0), 1)
+		if a.Weight == 0 {
+			r.Pass = true
+		}
+		return r, nil
 	}
 	v := a.check(out)
 	pass := v.holds != a.Negate
@@ -113,6 +135,14 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 		// Negation cannot make an unknown cost pass.
 		r.Pass, r.Score, r.Reason = false, 0, "cost unknown: the model has no price in the pricing table"
 	}
+	if v.broken {
+		// An invalid regex fails whether negated or not, as in promptfoo.
+		r.Pass, r.Score, r.Reason = false, 0, v.reason(false)
+	}
+	if a.Weight == 0 {
+		// promptfoo forces a zero-weight assertion to pass: it only reports.
+		r.Pass = true
+	}
 	return r, nil
 }
 
@@ -125,6 +155,9 @@ type verdict struct {
 	subject, predicate string
 	// detail is an optional note on what was found, such as missing items.
 	detail string
+	// broken means the check could not run (an invalid regex): it fails
+	// even when negated.
+	broken bool
 }
 
 func (v verdict) reason(negated bool) string {
@@ -150,25 +183,26 @@ func (a Assertion) check(out Output) verdict {
 	v := verdict{subject: got}
 	switch a.Type {
 	case "equals":
-		if want, ok := a.Value.(string); ok {
-			want = substitute(want, out.Vars)
-			v.holds, v.predicate = text == want, "equal "+quoteClipped(want, clipLimit)
-			return v
+		switch want := a.Value.(type) {
+		case map[string]any, []any:
+			v.predicate = "equal " + jsonText(want)
+			var parsed any
+			if err := json.Unmarshal([]byte(text), &parsed); err != nil {
+				v.detail = "(it is not JSON)"
+				return v
+			}
+			v.holds = reflect.DeepEqual(normalize(want), parsed)
+		default:
+			w := a.scalar(out.Vars)
+			v.holds, v.predicate = text == w, "equal "+quoteClipped(w, clipLimit)
 		}
-		v.predicate = "equal " + jsonText(a.Value)
-		var parsed any
-		if err := json.Unmarshal([]byte(text), &parsed); err != nil {
-			v.detail = "(it is not JSON)"
-			return v
-		}
-		v.holds = reflect.DeepEqual(normalize(a.Value), parsed)
 		return v
 	case "contains":
 		want := a.scalar(out.Vars)
 		v.holds, v.predicate = strings.Contains(text, want), "contain "+quoteClipped(want, clipLimit)
 	case "icontains":
 		want := a.scalar(out.Vars)
-		v.holds = strings.Contains(strings.ToLower(text), strings.ToLower(want))
+		v.holds = strings.Contains(toLowerJS(text), toLowerJS(want))
 		v.predicate = "contain " + quoteClipped(want, clipLimit) + " (ignoring case)"
 	case "starts-with":
 		want := a.scalar(out.Vars)
@@ -176,23 +210,20 @@ func (a Assertion) check(out Output) verdict {
 	case "contains-any", "icontains-any", "contains-all", "icontains-all":
 		return a.containsList(v, text, out.Vars)
 	case "regex":
-		re := a.re
-		if re == nil {
-			var err error
-			if re, err = regexp.Compile(substitute(a.Value.(string), out.Vars)); err != nil {
-				v.predicate = "match " + quoteClipped(substitute(a.Value.(string), out.Vars), clipLimit)
-				v.detail = fmt.Sprintf("(invalid regular expression after {{var}} substitution: %v)", err)
-				return v
-			}
-		}
-		v.holds, v.predicate = re.MatchString(text), "match /"+clip(re.String())+"/"
+		return a.matchRegex(v, text, out.Vars)
 	case "is-json", "json-schema":
 		v.predicate = "be valid JSON"
 		if a.schema != nil {
 			v.predicate = "be JSON matching the schema"
 		}
-		var parsed any
-		if err := json.Unmarshal([]byte(strings.TrimSpace(text)), &parsed); err != nil {
+		// JSON.parse: no trimming beyond JSON's own whitespace, and numbers
+		// out of float64 range (1e400) are valid.
+		if !json.Valid([]byte(text)) {
+			v.detail = "(it is not JSON)"
+			return v
+		}
+		parsed, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+		if err != nil {
 			v.detail = "(" + oneLine(err.Error()) + ")"
 			return v
 		}
@@ -222,26 +253,38 @@ func (a Assertion) check(out Output) verdict {
 	return v
 }
 
+// scalar is a string value with {{var}} substituted, or a number or boolean
+// as JavaScript's String(value) writes it.
 func (a Assertion) scalar(vars map[string]any) string {
 	if s, ok := a.Value.(string); ok {
 		return substitute(s, vars)
 	}
-	return fmt.Sprint(a.Value)
+	return jsString(a.Value)
 }
 
 func (a Assertion) containsList(v verdict, text string, vars map[string]any) verdict {
 	fold := strings.HasPrefix(a.Type, "i")
 	hay := text
 	if fold {
-		hay = strings.ToLower(text)
+		hay = toLowerJS(text)
+	}
+	items := a.strs
+	if a.templed {
+		var err error
+		if items, err = stringList(substitute(a.Value.(string), vars)); err != nil {
+			v.predicate = "contain a list"
+			v.detail = "(" + err.Error() + ")"
+			return v
+		}
+		vars = nil
 	}
 	var found, missing, want []string
-	for _, s := range a.strs {
+	for _, s := range items {
 		s = substitute(s, vars)
 		want = append(want, s)
 		needle := s
 		if fold {
-			needle = strings.ToLower(s)
+			needle = toLowerJS(s)
 		}
 		if strings.Contains(hay, needle) {
 			found = append(found, s)
@@ -284,20 +327,29 @@ func (a Assertion) matchesSchema(parsed any) (bool, string) {
 
 var schemaErrPrefix = regexp.MustCompile(`^jsonschema validation failed with '[^']*'( - )?`)
 
-// containsJSON holds when some JSON object or array embedded in the output
-// parses (and, with a schema, validates), like promptfoo's extraction.
+// containsJSON holds when some JSON object found in the output, as
+// promptfoo finds them (see extractJSONObjects), matches the schema, or
+// exists when there is no schema.
 func (a Assertion) containsJSON(v verdict, text string) verdict {
 	v.predicate = "contain JSON"
 	if a.schema != nil {
 		v.predicate = "contain JSON matching the schema"
 	}
-	found := extractJSON(text)
+	found := extractJSONObjects(text)
 	if len(found) == 0 {
-		v.detail = "(no JSON object or array found)"
+		v.detail = "(no JSON object found)"
 		return v
 	}
-	for _, parsed := range found {
-		ok, why := a.matchesSchema(parsed)
+	for _, obj := range found {
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			continue
+		}
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
+		if err != nil {
+			continue
+		}
+		ok, why := a.matchesSchema(doc)
 		if ok {
 			v.holds, v.detail = true, ""
 			return v
@@ -305,31 +357,6 @@ func (a Assertion) containsJSON(v verdict, text string) verdict {
 		v.detail = why
 	}
 	return v
-}
-
-// maxJSONStarts bounds the candidate starts extractJSON tries, so a long
-// output full of unbalanced brackets cannot make grading quadratic.
-const maxJSONStarts = 256
-
-// extractJSON returns every JSON object or array that starts at a '{' or '['
-// in text and parses, scanning left to right without overlap.
-func extractJSON(text string) []any {
-	var found []any
-	tries := 0
-	for i := 0; i < len(text) && tries < maxJSONStarts; i++ {
-		if text[i] != '{' && text[i] != '[' {
-			continue
-		}
-		tries++
-		dec := json.NewDecoder(strings.NewReader(text[i:]))
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			continue
-		}
-		found = append(found, v)
-		i += int(dec.InputOffset()) - 1
-	}
-	return found
 }
 
 var varRe = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}`)

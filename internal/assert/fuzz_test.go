@@ -2,6 +2,8 @@ package assert
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +39,40 @@ func FuzzEvaluate(f *testing.F) {
 		for _, r := range g.Results {
 			if r.Score < 0 || r.Score > 1 {
 				t.Fatalf("%s scored %v, outside [0, 1]", r.Type, r.Score)
+			}
+		}
+	})
+}
+
+// FuzzExtractJSONObjects checks that promptfoo-style loose JSON extraction
+// never panics and only returns objects that survive a JSON round trip.
+func FuzzExtractJSONObjects(f *testing.F) {
+	f.Add("text {a: 1, b: [1,2,],} // c")
+	f.Add(`[{"ok": true}] {"x": "}"}`)
+	f.Add("{{{{ {'a': 'b'")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, obj := range extractJSONObjects(s) {
+			if _, err := json.Marshal(obj); err != nil {
+				t.Fatalf("object from %q is not JSON-encodable: %v", s, err)
+			}
+		}
+	})
+}
+
+// FuzzParseCSVList checks that splitting a list value never panics and that
+// a list without quotes splits into the trimmed comma-separated fields.
+func FuzzParseCSVList(f *testing.F) {
+	f.Add(`"a, b", c`)
+	f.Add(`"say ""hi""", \"x\", bye,,`)
+	f.Add(`"unterminated`)
+	f.Fuzz(func(t *testing.T, s string) {
+		items, err := parseCSVList(s)
+		if err != nil || strings.ContainsRune(s, '"') {
+			return
+		}
+		for _, it := range items {
+			if strings.Contains(it, ",") {
+				t.Fatalf("parseCSVList(%q) gave item %q with a comma", s, it)
 			}
 		}
 	})

@@ -2,9 +2,11 @@ package assert
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/promptgate/promptgate/internal/llm"
@@ -22,11 +24,11 @@ nothing else, with exactly these keys:
   "pass": true if the output satisfies the rubric, false otherwise,
   "score": a number from 0.0 (does not satisfy at all) to 1.0 (fully satisfies).`
 
-// rubricVerdict is the judge's reply.
+// rubricVerdict is the judge's reply, read as promptfoo reads it.
 type rubricVerdict struct {
-	Reason string   `json:"reason"`
-	Pass   *bool    `json:"pass"`
-	Score  *float64 `json:"score"`
+	Reason string
+	Pass   bool
+	Score  float64
 }
 
 // rubric asks the judge model to grade the output. The threshold, when set, is
@@ -57,17 +59,7 @@ func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("judge reply: %w", err)
 	}
-	pass := true
-	if v.Pass != nil {
-		pass = *v.Pass
-	}
-	score := 0.0
-	switch {
-	case v.Score != nil:
-		score = min(max(*v.Score, 0), 1)
-	case pass:
-		score = 1
-	}
+	pass, score := v.Pass, min(max(v.Score, 0), 1)
 	why := strings.TrimSpace(v.Reason)
 	if why == "" {
 		why = "judge gave no reason"
@@ -93,20 +85,70 @@ func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, err
 	return r, nil
 }
 
-// parseVerdict reads the judge's JSON, tolerating prose or a code fence around
-// it, since not every endpoint honours JSON mode.
+// parseVerdict reads the judge's reply leniently, as promptfoo does: the
+// first JSON object in it (prose, a code fence or a [{…}] around it are
+// fine, and so is loose JSON); "pass" defaults to true and may be a string
+// such as "yes" or "false"; "score" may be a numeric string and defaults to
+// 1 when passing, 0 otherwise.
 func parseVerdict(content string) (rubricVerdict, error) {
-	for _, v := range extractJSON(content) {
-		obj, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		raw, _ := json.Marshal(obj)
-		var verdict rubricVerdict
-		if json.Unmarshal(raw, &verdict) != nil || (verdict.Pass == nil && verdict.Score == nil) {
-			continue
-		}
-		return verdict, nil
+	objs := extractJSONObjects(content)
+	if len(objs) == 0 {
+		return rubricVerdict{}, fmt.Errorf("no JSON object in %q", clip(content))
 	}
-	return rubricVerdict{}, fmt.Errorf("no JSON object with pass or score in %q", clip(content))
+	obj := objs[0]
+	v := rubricVerdict{Pass: true}
+	if p, ok := obj["pass"]; ok && p != nil {
+		if b, isBool := p.(bool); isBool {
+			v.Pass = b
+		} else {
+			v.Pass = passWords.MatchString(jsString(p))
+		}
+	}
+	fallback := 0.0
+	if v.Pass {
+		fallback = 1
+	}
+	v.Score = fallback
+	if s, ok := obj["score"]; ok {
+		if n, finite := jsToNumber(s); finite {
+			v.Score = n
+		}
+	}
+	v.Reason = jsString(obj["reason"])
+	if obj["reason"] == nil {
+		v.Reason = ""
+	}
+	return v, nil
+}
+
+var passWords = regexp.MustCompile(`(?i)^(true|yes|pass|y)$`)
+
+// jsToNumber is JavaScript's Number(v), reporting whether it is finite.
+func jsToNumber(v any) (float64, bool) {
+	var f float64
+	switch v := v.(type) {
+	case nil:
+		return 0, true
+	case bool:
+		if v {
+			return 1, true
+		}
+		return 0, true
+	case int:
+		f = float64(v)
+	case float64:
+		f = v
+	case string:
+		t := strings.TrimSpace(v)
+		if t == "" {
+			return 0, true
+		}
+		var err error
+		if f, err = strconv.ParseFloat(t, 64); err != nil || strings.ContainsAny(t, "_xXpP") {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }

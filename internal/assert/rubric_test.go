@@ -123,7 +123,7 @@ func TestRubricErrors(t *testing.T) {
 	}{
 		{"judge call fails", Env{Judge: &fakeJudge{err: errors.New("503 after retries")}, JudgeModel: "j"}, "judge call: 503 after retries"},
 		{"judge reply not JSON", Env{Judge: &fakeJudge{reply: "I think it passes"}, JudgeModel: "j"}, "judge reply: no JSON object"},
-		{"judge reply without verdict", Env{Judge: &fakeJudge{reply: `{"foo": 1}`}, JudgeModel: "j"}, "judge reply: no JSON object"},
+		{"judge reply without JSON", Env{Judge: &fakeJudge{reply: `I think it passes`}, JudgeModel: "j"}, "judge reply: no JSON object"},
 		{"no judge model", Env{Judge: &fakeJudge{}}, "needs a judge model"},
 		{"no judge", Env{JudgeModel: "j"}, "needs a judge model"},
 	}
@@ -135,5 +135,33 @@ func TestRubricErrors(t *testing.T) {
 				t.Errorf("Evaluate error = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseVerdictLenient: judge replies are read as promptfoo reads them.
+func TestParseVerdictLenient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		reply string
+		want  rubricVerdict
+	}{
+		{`{"reason": "a", "pass": "yes", "score": "0.9"}`, rubricVerdict{Reason: "a", Pass: true, Score: 0.9}},
+		{`{"reason": "b", "pass": "false", "score": 0.1}`, rubricVerdict{Reason: "b", Pass: false, Score: 0.1}},
+		{`[{"reason": "c", "pass": true, "score": 1}]`, rubricVerdict{Reason: "c", Pass: true, Score: 1}},
+		{"Sure!\n```json\n{reason: 'd', pass: true,}\n```", rubricVerdict{Reason: "d", Pass: true, Score: 1}},
+		{`{"reason": "e", "pass": "no"}`, rubricVerdict{Reason: "e", Pass: false, Score: 0}},
+		{`{"reason": "f", "score": "n/a", "pass": true}`, rubricVerdict{Reason: "f", Pass: true, Score: 1}},
+		{`{"pass": true, "score": null}`, rubricVerdict{Pass: true, Score: 0}},
+		{`{"foo": 1}`, rubricVerdict{Pass: true, Score: 1}},
+	}
+	for _, tt := range tests {
+		got, err := parseVerdict(tt.reply)
+		if err != nil {
+			t.Errorf("parseVerdict(%q): %v", tt.reply, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("parseVerdict(%q) (-want +got):\n%s", tt.reply, diff)
+		}
 	}
 }

@@ -40,7 +40,25 @@ func (d *detector) path(p string) bool {
 		}
 		return true
 	}
-	return d.suiteFile(p)
+	external := d.externalSource(p)
+	return d.suiteFile(p) || external
+}
+
+// externalSource re-evaluates the prompts read from p when they are not
+// .prompt files (a promptfoo config's prompt, test, var and value files).
+func (d *detector) externalSource(p string) bool {
+	found := false
+	for _, s := range []side{d.base, d.head} {
+		for _, pr := range s.prompts {
+			for _, f := range pr.DependsOn {
+				if cleanPath(f) == p {
+					d.addReeval(Key(pr.Name, pr.Variant), Reason(fmt.Sprintf(string(ReasonSuiteChanged), p)))
+					found = true
+				}
+			}
+		}
+	}
+	return found
 }
 
 func (d *detector) isConfigFile(p string) bool {

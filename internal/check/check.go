@@ -213,7 +213,7 @@ func loadSide(ctx context.Context, repo gitrepo.Repo, rev, configPath string) (s
 	if configPath == "" {
 		configPath = config.FileName
 	}
-	cfgFS, err := repo.FS(ctx, rev, configPath)
+	cfgFS, err := repo.FS(ctx, rev, append([]string{configPath}, project.PromptfooFiles...)...)
 	if err != nil {
 		return side{}, nil, fmt.Errorf("read %s at %s: %w", configPath, short(rev), err)
 	}
@@ -221,7 +221,10 @@ func loadSide(ctx context.Context, repo gitrepo.Repo, rev, configPath string) (s
 	if err != nil {
 		return side{}, nil, err
 	}
-	fsys, err := repo.FS(ctx, rev, configPath, cfg.Paths.Prompts, cfg.Paths.Evals, cfg.Rollout.FlagsFile)
+	// A promptfoo config reads files relative to its directory, so that
+	// directory comes along (the whole tree for a root promptfooconfig.yaml).
+	paths := append([]string{configPath, cfg.Paths.Prompts, cfg.Paths.Evals, cfg.Rollout.FlagsFile}, project.PromptfooDirs(cfgFS, cfg)...)
+	fsys, err := repo.FS(ctx, rev, paths...)
 	if err != nil {
 		return side{}, nil, fmt.Errorf("read files at %s: %w", short(rev), err)
 	}

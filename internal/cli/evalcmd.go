@@ -37,6 +37,10 @@ Examples:
   promptgate eval --prompt support/summarize --format markdown
   promptgate eval --suite evals/sentiment.yaml --trace calls.jsonl --no-cache
   OPENAI_BASE_URL=http://127.0.0.1:11434/v1 promptgate eval   # Ollama, vLLM, LiteLLM…
+  promptgate eval --promptfoo promptfooconfig.yaml   # run a promptfoo config as is
+
+promptfoo configs listed under promptfoo: in promptgate.yaml (or a root promptfooconfig.yaml
+when there is no promptgate.yaml) run with the other suites; see docs/promptfoo.md.
 
 A case whose model call still fails after retries counts as an error, not a failure; errors
 are shown apart. A case that cannot be called here at all (--offline with no recorded
@@ -49,6 +53,7 @@ line), or case runs that could not be made.
 
 type evalOptions struct {
 	dir, configPath, format, trace, cacheDir, judge string
+	promptfoo                                       string
 	prompts, suites                                 listFlag
 	concurrency                                     int
 	noCache, offline, verbose, quiet                bool
@@ -61,6 +66,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.configPath, "config", config.FileName, "config `file`, relative to the repo root")
 	fs.Var(&o.prompts, "prompt", "only suites for this prompt `name` (repeatable, comma-separated)")
 	fs.Var(&o.suites, "suite", "only this suite `file` (repeatable, comma-separated)")
+	fs.StringVar(&o.promptfoo, "promptfoo", "", "run only this promptfoo config `file` (relative to the repo root)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
 	fs.StringVar(&o.format, "format", "table", "output `format`: table, json, markdown or junit")
 	fs.StringVar(&o.trace, "trace", "", "write one JSON line per model call to `file`")
@@ -88,13 +94,23 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if env.Dir != "" && !filepath.IsAbs(root) {
 		root = filepath.Join(env.Dir, root)
 	}
-	proj, err := project.Load(os.DirFS(root), o.configPath)
+	var pfFiles []string
+	if o.promptfoo != "" {
+		pfFiles = []string{filepath.ToSlash(filepath.Clean(o.promptfoo))}
+	}
+	proj, err := project.LoadWith(os.DirFS(root), o.configPath, pfFiles)
 	if err != nil {
 		return err
+	}
+	for _, w := range proj.Warnings {
+		fmt.Fprintf(env.Stderr, "warning: %v\n", w)
 	}
 	suites, err := proj.Select(o.prompts, o.suites)
 	if err != nil {
 		return usageError{msg: "eval: " + err.Error()}
+	}
+	if o.promptfoo != "" {
+		suites = proj.Promptfoo
 	}
 	if len(suites) == 0 {
 		return usageError{msg: fmt.Sprintf("eval: no suites found under %s/ (see promptgate eval --help)", proj.Config.Paths.Evals)}

@@ -68,6 +68,9 @@ type Config struct {
 	Rollout         Rollout
 	Defaults        Defaults
 	Paths           Paths
+	// Promptfoo lists promptfoo configs (promptfooconfig.yaml files) whose
+	// prompts and tests join the project.
+	Promptfoo []string
 
 	// lines maps dotted key paths ("pricing.my-model") to their line in the file.
 	lines map[string]int
@@ -210,6 +213,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		c.Paths.Evals = firstNonEmpty(p.Evals, c.Paths.Evals)
 		c.Paths.Cache = firstNonEmpty(p.Cache, c.Paths.Cache)
 	}
+	c.Promptfoo = raw.Promptfoo
 	if err := v.errs.Err(); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ type rawConfig struct {
 	Rollout   *rawRollout            `yaml:"rollout"`
 	Defaults  *rawDefaults           `yaml:"defaults"`
 	Paths     *rawPaths              `yaml:"paths"`
+	Promptfoo []string               `yaml:"promptfoo"`
 }
 
 type rawProvider struct {

@@ -5,6 +5,7 @@ package eval
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -225,7 +226,7 @@ func (r *Runner) runCase(ctx context.Context, j job) done {
 
 	judgeModel := firstNonEmpty(j.s.Judge, r.JudgeModel)
 	env := assert.Env{Judge: &tracingJudge{r: r, j: j}, JudgeModel: judgeModel}
-	out := assert.Output{Text: resp.Content, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: resp.Latency, Vars: j.c.Vars}
+	out := assert.Output{Text: resp.Content, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: resp.Latency, Vars: j.c.Vars, Prompt: promptText(msgs)}
 	grade, err := assert.Evaluate(ctx, j.c.Asserts, j.c.Threshold, out, env)
 	if err != nil {
 		res.Status, res.Error = StatusError, "grade: "+err.Error()
@@ -325,4 +326,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// promptText is the rendered prompt as promptfoo shows it to a javascript
+// assertion (context.prompt): a lone message's text, else the messages as
+// JSON.
+func promptText(msgs []llm.Message) string {
+	if len(msgs) == 1 {
+		return msgs[0].Content
+	}
+	raw, err := json.Marshal(msgs)
+	if err != nil {
+		return ""
+	}
+	return string(raw)
 }

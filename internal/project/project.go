@@ -6,12 +6,14 @@ package project
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/prompt"
+	"github.com/promptgate/promptgate/internal/promptfoo"
 	"github.com/promptgate/promptgate/internal/suite"
 )
 
@@ -20,11 +22,27 @@ type Project struct {
 	Config  *config.Config
 	Prompts *prompt.Set
 	Suites  []*suite.Suite
+	// Promptfoo are the suites made from promptfoo configs (also in Suites).
+	Promptfoo []*suite.Suite
+	// Warnings name what the promptfoo configs hold that promptgate does not
+	// use, at file and line.
+	Warnings []error
 }
+
+// PromptfooFiles are the root promptfoo configs used when the repo has no
+// promptgate.yaml.
+var PromptfooFiles = []string{"promptfooconfig.yaml", "promptfooconfig.yml"}
 
 // Load reads the config (configPath, "" for promptgate.yaml), prompts and suites
 // from fsys. Every problem found is returned together as a diag.List.
 func Load(fsys fs.FS, configPath string) (*Project, error) {
+	return LoadWith(fsys, configPath, nil)
+}
+
+// LoadWith is Load with promptfooFiles, when not nil, read instead of the
+// config's promptfoo list (and the root promptfooconfig.yaml fallback), as
+// `promptgate eval --promptfoo FILE` does.
+func LoadWith(fsys fs.FS, configPath string, promptfooFiles []string) (*Project, error) {
 	if configPath == "" {
 		configPath = config.FileName
 	}
@@ -41,10 +59,59 @@ func Load(fsys fs.FS, configPath string) (*Project, error) {
 	if err != nil {
 		errs = diag.Append(errs, err)
 	}
+	proj := &Project{Config: cfg, Prompts: set, Suites: suites}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Prompts: set, Suites: suites}, nil
+	files := promptfooFiles
+	if files == nil {
+		files = promptfooConfigs(fsys, cfg)
+	}
+	for _, f := range files {
+		pc, err := promptfoo.Load(fsys, f)
+		if err != nil {
+			errs = diag.Append(errs, err)
+			continue
+		}
+		more, err := pc.AddTo(set, cfg)
+		for _, w := range pc.Warnings {
+			proj.Warnings = append(proj.Warnings, w)
+		}
+		if err != nil {
+			errs = diag.Append(errs, err)
+			continue
+		}
+		proj.Promptfoo = append(proj.Promptfoo, more...)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	proj.Suites = append(proj.Suites, proj.Promptfoo...)
+	return proj, nil
+}
+
+// PromptfooDirs are the directories of the promptfoo configs a project with
+// this config reads, for callers that load only part of a repository.
+func PromptfooDirs(fsys fs.FS, cfg *config.Config) []string {
+	var dirs []string
+	for _, f := range promptfooConfigs(fsys, cfg) {
+		dirs = append(dirs, path.Dir(f))
+	}
+	return dirs
+}
+
+// promptfooConfigs are the promptfoo configs a project reads: the config's
+// promptfoo list, or with no promptgate.yaml a root promptfooconfig.yaml.
+func promptfooConfigs(fsys fs.FS, cfg *config.Config) []string {
+	if len(cfg.Promptfoo) > 0 || cfg.Path != "" {
+		return cfg.Promptfoo
+	}
+	for _, f := range PromptfooFiles {
+		if _, err := fs.Stat(fsys, f); err == nil {
+			return []string{f}
+		}
+	}
+	return nil
 }
 
 // Select returns the suites chosen by prompt names and suite paths (either list

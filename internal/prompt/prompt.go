@@ -63,6 +63,12 @@ type Prompt struct {
 	partialRefs []partialRef
 	// r renders the compiled template; set when the prompt is loaded into a Set.
 	r *renderer
+	// DependsOn are the files a prompt added with AddExternal is read from
+	// (such as a promptfoo config and its prompt and test files), so a change
+	// to any of them re-evaluates it.
+	DependsOn []string
+	// external renders a prompt added with AddExternal instead of r.
+	external RenderFunc
 }
 
 type partialRef struct {

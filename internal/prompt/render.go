@@ -17,6 +17,13 @@ import (
 // model → assistant. Only text is supported; a media part is an error. Render
 // is safe for concurrent use and does no parsing.
 func (s *Set) Render(p *Prompt, vars map[string]any) ([]llm.Message, error) {
+	if p != nil && p.external != nil {
+		msgs, err := p.external(vars)
+		if err != nil {
+			return nil, fmt.Errorf("render prompt %s: %w", p.Path, err)
+		}
+		return msgs, nil
+	}
 	if p == nil || p.r == nil {
 		return nil, fmt.Errorf("render prompt: %w", errNotLoaded)
 	}

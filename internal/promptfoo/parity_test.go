@@ -1,0 +1,173 @@
+package promptfoo_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/project"
+)
+
+// TestConfigParity runs each config under testdata/promptfoo-configs through
+// promptgate (read natively, as `promptgate eval --promptfoo` does) against a
+// fake endpoint that answers by the config's answers.yaml, and compares every
+// case's verdict with the one the real promptfoo 0.121.20 gave on the same
+// answers (verdicts.json, recorded by scripts/promptfoo-oracle -configs).
+func TestConfigParity(t *testing.T) {
+	t.Parallel()
+	dirs, _ := filepath.Glob("../../testdata/promptfoo-configs/*/verdicts.json")
+	if len(dirs) == 0 {
+		t.Fatal("no recorded configs under testdata/promptfoo-configs")
+	}
+	for _, vpath := range dirs {
+		dir := filepath.Dir(vpath)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			checkConfigParity(t, dir)
+		})
+	}
+}
+
+type answerRule struct {
+	When   []string `yaml:"when"`
+	Output string   `yaml:"output"`
+}
+
+type configVerdict struct {
+	Model, Prompt, Description string
+	Pass                       bool
+	Score                      float64
+	Error                      bool
+}
+
+func checkConfigParity(t *testing.T, dir string) {
+	var rules []answerRule
+	readInto(t, filepath.Join(dir, "answers.yaml"), &rules, yaml.Unmarshal)
+	var want []configVerdict
+	readInto(t, filepath.Join(dir, "verdicts.json"), &want, json.Unmarshal)
+
+	ts := httptest.NewServer(fakeModel(t, rules))
+	defer ts.Close()
+	proj, err := project.LoadWith(os.DirFS(dir), "", []string{"promptfooconfig.yaml"})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	client, err := llm.New(llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: ts.URL + "/v1", APIKey: "dummy"}}, Mode: llm.CacheOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: 4, JudgeModel: "gpt-4.1-mini"}
+	rep, err := runner.Run(context.Background(), proj.Promptfoo)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	got := map[string]configVerdict{}
+	for i, sr := range rep.Suites {
+		s := proj.Promptfoo[i]
+		p, _ := proj.Prompts.Get(s.Prompt, s.Variant)
+		for _, c := range sr.Cases {
+			msgs, err := proj.Prompts.Render(p, c.Vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := make([]string, len(msgs))
+			for j, m := range msgs {
+				parts[j] = m.Content
+			}
+			v := configVerdict{Model: sr.Model, Prompt: strings.TrimSpace(strings.Join(parts, "\n")), Description: c.Description,
+				Pass: c.Status == eval.StatusPass, Score: c.Score, Error: c.Status == eval.StatusError}
+			got[v.Model+"|"+v.Prompt+"|"+v.Description] = v
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("promptgate ran %d cases, promptfoo %d", len(got), len(want))
+	}
+	agree := 0
+	for _, w := range want {
+		g, ok := got[w.Model+"|"+w.Prompt+"|"+w.Description]
+		switch {
+		case !ok:
+			t.Errorf("promptgate has no case for %s / %q / %s", w.Model, w.Prompt, w.Description)
+		case g.Pass != w.Pass || g.Error != w.Error || math.Abs(g.Score-w.Score) > 1e-9:
+			t.Errorf("%s / %q / %s: promptfoo pass=%t score=%g error=%t, promptgate pass=%t score=%g error=%t",
+				w.Model, w.Prompt, w.Description, w.Pass, w.Score, w.Error, g.Pass, g.Score, g.Error)
+		default:
+			agree++
+		}
+	}
+	t.Logf("%s: %d of %d cases agree with promptfoo 0.121.20", filepath.Base(dir), agree, len(want))
+}
+
+func readInto(t *testing.T, path string, v any, decode func([]byte, any) error) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := decode(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// fakeModel answers chat completions by the first rule whose strings all
+// occur in the request's messages, and fails the test on anything else.
+func fakeModel(t *testing.T, rules []answerRule) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			t.Errorf("method %s, want POST", r.Method)
+		}
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct {
+				Role    string `json:"role"`
+				Content string `json:"content"`
+			} `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
+			t.Errorf("undecodable chat request (%v)", err)
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var all strings.Builder
+		for _, m := range req.Messages {
+			all.WriteString(m.Content + "\n")
+		}
+		reply := ""
+	rules:
+		for _, rule := range rules {
+			for _, s := range rule.When {
+				if !strings.Contains(all.String(), s) {
+					continue rules
+				}
+			}
+			reply = rule.Output
+			break
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"x","object":"chat.completion","created":1767225600,"model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%s}}],"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30}}`,
+			req.Model, mustJSON(reply))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("unexpected route %s %s", r.Method, r.URL.Path)
+		http.NotFound(w, r)
+	})
+	return mux
+}
+
+func mustJSON(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
