@@ -12,6 +12,7 @@ import (
 	"github.com/promptgate/promptgate/internal/check"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/report"
 )
@@ -78,6 +79,7 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if o.base == "" {
 		return usageError{msg: "check: --base is required outside GitHub Actions (for example --base main)"}
 	}
+	warnUncommitted(ctx, o, env)
 	res, err := compare(ctx, o, env, o.base, o.head)
 	if err != nil {
 		return err
@@ -135,6 +137,34 @@ func liveCalls(_ context.Context, o checkOptions, env Env, root string) (bool, s
 		return false, "no API key: $" + p.APIKeyEnv + " is not set"
 	}
 	return true, ""
+}
+
+// warnUncommitted says on stderr when the work tree holds edits that check,
+// which compares commits, leaves out: `check --base main` right after editing
+// a prompt would otherwise report on the last commit without a word.
+func warnUncommitted(ctx context.Context, o checkOptions, env Env) {
+	if o.head != "HEAD" {
+		return
+	}
+	root := o.dir
+	if env.Dir != "" && !filepath.IsAbs(root) {
+		root = filepath.Join(env.Dir, root)
+	}
+	cfg, err := config.Load(os.DirFS(root), o.configPath)
+	if err != nil {
+		cfg = config.Default()
+	}
+	files, err := gitrepo.Repo{Dir: root}.Uncommitted(ctx, o.configPath, cfg.Paths.Prompts, cfg.Paths.Evals, cfg.Rollout.FlagsFile)
+	if err != nil || len(files) == 0 {
+		return
+	}
+	shown := files
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(files)-5))
+	}
+	fmt.Fprintf(env.Stderr, "promptgate: note: check compares commits, so %d uncommitted change(s) are not part of HEAD and not checked: %s\n"+
+		"  commit them to include them, or run `promptgate eval` to evaluate the work tree as it is\n",
+		len(files), strings.Join(shown, ", "))
 }
 
 // renderOutcome writes the markdown report and, when asked, the JSON report.

@@ -76,16 +76,17 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 	var fails []string
 	for _, s := range rep.Suites {
 		for _, c := range s.Cases {
-			if c.Status == eval.StatusPass {
+			if c.Status == eval.StatusPass || c.Status == eval.StatusSkipped {
 				continue
 			}
 			why := c.Reason
-			if c.Status == eval.StatusError || c.Status == eval.StatusSkipped {
+			if c.Status == eval.StatusError {
 				why = c.Error
 			}
 			fails = append(fails, fmt.Sprintf("%s:%d: %s %q: %s", s.Path, c.Line, c.Status, c.Description, Truncate(oneLine(why), 300)))
 		}
 	}
+	fails = append(fails, skippedLines(rep)...)
 	if len(fails) > 0 {
 		fmt.Fprintln(w)
 		if markdown {
@@ -102,6 +103,59 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return nil
+}
+
+// skippedLines says once per reason why runs were skipped: a missing key
+// skips every case for the same reason, and 49 identical lines would bury
+// the one thing to do. A reason shared by one run keeps its own line.
+func skippedLines(rep *eval.Report) []string {
+	type group struct {
+		first  string // file:line "description" of the first run
+		reason string
+		runs   int
+		suites map[string]bool
+	}
+	var groups []*group
+	byReason := map[string]*group{}
+	for _, s := range rep.Suites {
+		for _, c := range s.Cases {
+			if c.Status != eval.StatusSkipped {
+				continue
+			}
+			reason := skipReason(c.Error)
+			g := byReason[reason]
+			if g == nil {
+				g = &group{first: fmt.Sprintf("%s:%d: skipped %q", s.Path, c.Line, c.Description), reason: reason, suites: map[string]bool{}}
+				byReason[reason] = g
+				groups = append(groups, g)
+			}
+			g.runs++
+			g.suites[s.Path] = true
+		}
+	}
+	lines := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if g.runs == 1 {
+			lines = append(lines, fmt.Sprintf("%s: %s", g.first, Truncate(oneLine(g.reason), 300)))
+			continue
+		}
+		suites := "1 suite"
+		if len(g.suites) > 1 {
+			suites = fmt.Sprintf("%d suites", len(g.suites))
+		}
+		lines = append(lines, fmt.Sprintf("skipped %d case runs in %s: %s (first: %s)", g.runs, suites,
+			Truncate(oneLine(g.reason), 300), strings.TrimSuffix(g.first[:strings.Index(g.first, ": skipped")], ":")))
+	}
+	return lines
+}
+
+// skipReason drops the "provider/model: " prefix of a call error, which
+// differs between prompts while the reason (no key, no recording) does not.
+func skipReason(msg string) string {
+	if call, rest, ok := strings.Cut(msg, ": "); ok && !strings.Contains(call, " ") && strings.Contains(call, "/") {
+		return rest
+	}
+	return msg
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
