@@ -109,53 +109,20 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 // skips every case for the same reason, and 49 identical lines would bury
 // the one thing to do. A reason shared by one run keeps its own line.
 func skippedLines(rep *eval.Report) []string {
-	type group struct {
-		first  string // file:line "description" of the first run
-		reason string
-		runs   int
-		suites map[string]bool
-	}
-	var groups []*group
-	byReason := map[string]*group{}
-	for _, s := range rep.Suites {
-		for _, c := range s.Cases {
-			if c.Status != eval.StatusSkipped {
-				continue
-			}
-			reason := skipReason(c.Error)
-			g := byReason[reason]
-			if g == nil {
-				g = &group{first: fmt.Sprintf("%s:%d: skipped %q", s.Path, c.Line, c.Description), reason: reason, suites: map[string]bool{}}
-				byReason[reason] = g
-				groups = append(groups, g)
-			}
-			g.runs++
-			g.suites[s.Path] = true
-		}
-	}
-	lines := make([]string, 0, len(groups))
-	for _, g := range groups {
-		if g.runs == 1 {
-			lines = append(lines, fmt.Sprintf("%s: %s", g.first, Truncate(oneLine(g.reason), 300)))
+	var lines []string
+	for _, g := range eval.SkipGroups(rep) {
+		if g.Runs == 1 {
+			lines = append(lines, fmt.Sprintf("%s:%d: skipped %q: %s", g.FirstPath, g.FirstLine, g.FirstCase, Truncate(oneLine(g.Reason), 300)))
 			continue
 		}
 		suites := "1 suite"
-		if len(g.suites) > 1 {
-			suites = fmt.Sprintf("%d suites", len(g.suites))
+		if len(g.Suites) > 1 {
+			suites = fmt.Sprintf("%d suites", len(g.Suites))
 		}
-		lines = append(lines, fmt.Sprintf("skipped %d case runs in %s: %s (first: %s)", g.runs, suites,
-			Truncate(oneLine(g.reason), 300), strings.TrimSuffix(g.first[:strings.Index(g.first, ": skipped")], ":")))
+		lines = append(lines, fmt.Sprintf("skipped %d case runs in %s: %s (first: %s:%d)", g.Runs, suites,
+			Truncate(oneLine(g.Reason), 300), g.FirstPath, g.FirstLine))
 	}
 	return lines
-}
-
-// skipReason drops the "provider/model: " prefix of a call error, which
-// differs between prompts while the reason (no key, no recording) does not.
-func skipReason(msg string) string {
-	if call, rest, ok := strings.Cut(msg, ": "); ok && !strings.Contains(call, " ") && strings.Contains(call, "/") {
-		return rest
-	}
-	return msg
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
