@@ -112,6 +112,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 		}
 		rep.Suites[i] = &SuiteResult{Path: s.Path, Prompt: s.Prompt, Variant: s.Variant, PromptPath: p.Path,
 			PromptHash: p.Hash, Model: r.model(p), Description: s.Description, Threshold: s.Threshold,
+			ThresholdLine: s.ThresholdLine, ModelLine: p.ModelLine,
 			Cases: make([]CaseResult, 0, len(s.Tests)*max(1, s.Repeat))}
 	}
 
