@@ -85,7 +85,11 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	var md bytes.Buffer
-	if err := renderOutcome(&md, res, o.reportJSON); err != nil {
+	hint := report.DiffOptions{}
+	if o.reportJSON != "" {
+		hint.FullReportHint = "full report: " + o.reportJSON
+	}
+	if err := renderOutcome(&md, res, o.reportJSON, hint); err != nil {
 		return err
 	}
 	fmt.Fprint(env.Stdout, md.String())
@@ -167,8 +171,9 @@ func warnUncommitted(ctx context.Context, o checkOptions, env Env) {
 		len(files), strings.Join(shown, ", "))
 }
 
-// renderOutcome writes the markdown report and, when asked, the JSON report.
-func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string) error {
+// renderOutcome writes the markdown report and, when asked, the JSON report;
+// hint, when set, closes the report and says where the full report is.
+func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string, hint report.DiffOptions) error {
 	if len(res.Problems) > 0 {
 		fmt.Fprintf(md, "## promptgate: configuration errors\n\nThe head commit's promptgate files do not load, so nothing was evaluated:\n\n")
 		for _, p := range res.Problems {
@@ -177,11 +182,7 @@ func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string) erro
 	} else if res.Affected.Empty() {
 		fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", short(res.BaseSHA), short(res.HeadSHA))
 	} else {
-		hint := ""
-		if reportJSON != "" {
-			hint = "full report: " + reportJSON
-		}
-		if err := report.WriteDiffMarkdown(md, res.Result, report.DiffOptions{FullReportHint: hint}); err != nil {
+		if err := report.WriteDiffMarkdown(md, res.Result, hint); err != nil {
 			return fmt.Errorf("render diff: %w", err)
 		}
 	}

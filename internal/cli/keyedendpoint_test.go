@@ -49,6 +49,9 @@ func TestActionKeyedEndpointWithoutKey(t *testing.T) {
 	envs := actionEnv(t, dir, base, head, ghSrv.URL, model.URL)
 	delete(envs, "OPENAI_API_KEY")
 	delete(envs, "OPENAI_BASE_URL")
+	// action.yml uploads the JSON report as an artifact and says so.
+	envs["PROMPTGATE_REPORT_ARTIFACT"] = "promptgate-report"
+	envs["GITHUB_SERVER_URL"], envs["GITHUB_RUN_ID"] = "https://github.example", "42"
 	var stdout, stderr bytes.Buffer
 	code := Main(context.Background(), []string{"check"}, func(k string) string { return envs[k] }, &stdout, &stderr)
 	if code != ExitOK {
@@ -69,6 +72,10 @@ func TestActionKeyedEndpointWithoutKey(t *testing.T) {
 		if strings.Contains(string(summary), bad) {
 			t.Errorf("summary counts the refused calls as model errors (%q):\n%s", bad, summary)
 		}
+	}
+	link := "<sub>[full report: the promptgate-report artifact of this run](https://github.example/Codertocat/Hello-World/actions/runs/42#artifacts)</sub>"
+	if !strings.Contains(string(summary), link) || strings.Contains(string(summary), envs["RUNNER_TEMP"]) {
+		t.Errorf("summary does not link the report artifact, or names a runner path:\n%s", summary)
 	}
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
