@@ -1,11 +1,15 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/diag"
 )
 
 const specExample = `providers:                 # the first one, or the one named "default", serves bare model names
@@ -244,4 +248,30 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// flexible stands for a raw type that decodes itself from more than one shape.
+type flexible struct{ v string }
+
+func (f *flexible) UnmarshalYAML(n *yaml.Node) error { f.v = n.Value; return nil }
+
+// TestShapeLeavesSelfDecodingAndAnyTypes: the shape check judges only the
+// shapes it knows, so a key added later with `any` or its own UnmarshalYAML is
+// not reported as the wrong type.
+func TestShapeLeavesSelfDecodingAndAnyTypes(t *testing.T) {
+	t.Parallel()
+	type raw struct {
+		Any  any       `yaml:"any"`
+		Flex *flexible `yaml:"flex"`
+		N    *int      `yaml:"n"`
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte("any: {a: [1]}\nflex: short\nn: x\n"), &root); err != nil {
+		t.Fatal(err)
+	}
+	var errs diag.List
+	shapeNode("p.yaml", root.Content[0], reflect.TypeFor[raw](), "", &errs)
+	if got := errs.Error(); got != `p.yaml:3: n: want a whole number, got "x"` {
+		t.Errorf("errors = %q, want only the one about n", got)
+	}
 }

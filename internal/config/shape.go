@@ -32,6 +32,9 @@ func shapeNode(file string, n *yaml.Node, t reflect.Type, path string, errs *dia
 	if n.Kind == yaml.AliasNode || n.Tag == "!!null" {
 		return // an alias is checked where it is defined; null leaves the default
 	}
+	if t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return // any value, or a type that decodes itself: the decoder judges it
+	}
 	bad := func() {
 		*errs = append(*errs, diag.Errorf(file, n.Line, "%s: want %s, got %s", displayPath(path), wantText(t), gotText(n)))
 	}
@@ -78,6 +81,8 @@ func shapeNode(file string, n *yaml.Node, t reflect.Type, path string, errs *dia
 		}
 	}
 }
+
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 
 // structFields maps each yaml key of a raw struct to its field type.
 func structFields(t reflect.Type) map[string]reflect.Type {
