@@ -147,11 +147,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	for k, rs := range out.Affected.Reproject {
 		affected[k] = append(affected[k], reasons(rs)...)
 	}
-	for _, rep := range []*eval.Report{baseRep, headRep} {
-		if rep != nil && rep.Skipped() > 0 && o.Live {
-			skipped = append(skipped, fmt.Sprintf("%d case runs had no recorded response", rep.Skipped()))
-		}
-	}
+	skipped = append(skipped, skipNotes(o.Live, baseRep, headRep)...)
 	out.Result = diff.Compute(diff.Input{
 		Base:       diff.Side{Report: baseRep, Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
 		Head:       diff.Side{Report: headRep, Config: headProj.Config, Prices: cost.ForConfig(headProj.Config)},

@@ -111,7 +111,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 			return err
 		}
 	}
-	outcome, err := actionOutcome(res, ev, o.reportJSON)
+	outcome, err := actionOutcome(res, ev, o.reportJSON, artifactHint(env.Getenv))
 	if err != nil {
 		return err
 	}
@@ -140,6 +140,19 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	return conclusionErr(res)
 }
 
+// artifactHint links the run's artifacts, where action.yml uploads the JSON
+// report under the name it passes as PROMPTGATE_REPORT_ARTIFACT. A path on the
+// runner helps no reviewer, so without an upload the report says nothing.
+func artifactHint(getenv func(string) string) report.DiffOptions {
+	name := getenv("PROMPTGATE_REPORT_ARTIFACT")
+	server, repo, run := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
+	if name == "" || server == "" || repo == "" || run == "" {
+		return report.DiffOptions{}
+	}
+	return report.DiffOptions{FullReportHint: "full report: the " + name + " artifact of this run",
+		FullReportURL: fmt.Sprintf("%s/%s/actions/runs/%s#artifacts", server, repo, run)}
+}
+
 // abandonCheckRun completes a started check run when the comparison itself
 // failed (a base commit that cannot be fetched, an unreadable repository), so
 // it does not stay "in progress" on the PR forever.
@@ -157,7 +170,7 @@ func abandonCheckRun(ctx context.Context, cr *publish.CheckRun, cause error, env
 // actionOutcome builds what the sinks publish: the same markdown as the local
 // command, a title, the conclusion, and annotations for regressions, located
 // gate findings and configuration errors.
-func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string) (publish.Outcome, error) {
+func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string, hint report.DiffOptions) (publish.Outcome, error) {
 	var md bytes.Buffer
 	if len(ev.Notes) > 0 {
 		for _, n := range ev.Notes {
@@ -165,7 +178,7 @@ func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string) (pub
 		}
 		md.WriteString("\n")
 	}
-	if err := renderOutcome(&md, res, reportJSON); err != nil {
+	if err := renderOutcome(&md, res, reportJSON, hint); err != nil {
 		return publish.Outcome{}, err
 	}
 	out := publish.Outcome{Summary: md.String(), Conclusion: res.Result.Conclusion}

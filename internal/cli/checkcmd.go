@@ -12,6 +12,7 @@ import (
 	"github.com/promptgate/promptgate/internal/check"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/report"
 )
@@ -78,12 +79,17 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if o.base == "" {
 		return usageError{msg: "check: --base is required outside GitHub Actions (for example --base main)"}
 	}
+	warnUncommitted(ctx, o, env)
 	res, err := compare(ctx, o, env, o.base, o.head)
 	if err != nil {
 		return err
 	}
 	var md bytes.Buffer
-	if err := renderOutcome(&md, res, o.reportJSON); err != nil {
+	hint := report.DiffOptions{}
+	if o.reportJSON != "" {
+		hint.FullReportHint = "full report: " + o.reportJSON
+	}
+	if err := renderOutcome(&md, res, o.reportJSON, hint); err != nil {
 		return err
 	}
 	fmt.Fprint(env.Stdout, md.String())
@@ -137,8 +143,37 @@ func liveCalls(_ context.Context, o checkOptions, env Env, root string) (bool, s
 	return true, ""
 }
 
-// renderOutcome writes the markdown report and, when asked, the JSON report.
-func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string) error {
+// warnUncommitted says on stderr when the work tree holds edits that check,
+// which compares commits, leaves out: `check --base main` right after editing
+// a prompt would otherwise report on the last commit without a word.
+func warnUncommitted(ctx context.Context, o checkOptions, env Env) {
+	if o.head != "HEAD" {
+		return
+	}
+	root := o.dir
+	if env.Dir != "" && !filepath.IsAbs(root) {
+		root = filepath.Join(env.Dir, root)
+	}
+	cfg, err := config.Load(os.DirFS(root), o.configPath)
+	if err != nil {
+		cfg = config.Default()
+	}
+	files, err := gitrepo.Repo{Dir: root}.Uncommitted(ctx, o.configPath, cfg.Paths.Prompts, cfg.Paths.Evals, cfg.Rollout.FlagsFile)
+	if err != nil || len(files) == 0 {
+		return
+	}
+	shown := files
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(files)-5))
+	}
+	fmt.Fprintf(env.Stderr, "promptgate: note: check compares commits, so %d uncommitted change(s) are not part of HEAD and not checked: %s\n"+
+		"  commit them to include them, or run `promptgate eval` to evaluate the work tree as it is\n",
+		len(files), strings.Join(shown, ", "))
+}
+
+// renderOutcome writes the markdown report and, when asked, the JSON report;
+// hint, when set, closes the report and says where the full report is.
+func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string, hint report.DiffOptions) error {
 	if len(res.Problems) > 0 {
 		fmt.Fprintf(md, "## promptgate: configuration errors\n\nThe head commit's promptgate files do not load, so nothing was evaluated:\n\n")
 		for _, p := range res.Problems {
@@ -147,11 +182,7 @@ func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string) erro
 	} else if res.Affected.Empty() {
 		fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", short(res.BaseSHA), short(res.HeadSHA))
 	} else {
-		hint := ""
-		if reportJSON != "" {
-			hint = "full report: " + reportJSON
-		}
-		if err := report.WriteDiffMarkdown(md, res.Result, report.DiffOptions{FullReportHint: hint}); err != nil {
+		if err := report.WriteDiffMarkdown(md, res.Result, hint); err != nil {
 			return fmt.Errorf("render diff: %w", err)
 		}
 	}

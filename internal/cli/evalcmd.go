@@ -35,7 +35,7 @@ Examples:
   promptgate eval --offline                    # the committed recorded cache, no key needed
   OPENAI_API_KEY=sk-... promptgate eval        # real calls, cached for next time
   promptgate eval --prompt support/summarize --format markdown
-  promptgate eval --suite evals/sentiment.yaml --trace calls.jsonl --no-cache
+  promptgate eval --suite evals/sentiment/classify.yaml --trace calls.jsonl --no-cache
   OPENAI_BASE_URL=http://127.0.0.1:11434/v1 promptgate eval   # Ollama, vLLM, LiteLLM…
   promptgate eval --promptfoo promptfooconfig.yaml   # run a promptfoo config as is
 

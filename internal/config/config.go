@@ -183,6 +183,9 @@ func Parse(data []byte, file string) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(file, err)
 	}
+	if errs := checkShape(file, &root); len(errs) > 0 {
+		return nil, errs
+	}
 	var raw rawConfig
 	if len(bytes.TrimSpace(data)) > 0 {
 		dec := yaml.NewDecoder(bytes.NewReader(data))

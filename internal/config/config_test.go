@@ -1,11 +1,15 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/diag"
 )
 
 const specExample = `providers:                 # the first one, or the one named "default", serves bare model names
@@ -140,10 +144,10 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"unknown top-level key", "providers: {}\nbugdet: {monthly_usd: 3}\n", "promptgate.yaml:2: field bugdet not found"},
-		{"unknown nested key", "gate:\n  max_cost_increase: 20\n", "promptgate.yaml:2: field max_cost_increase not found"},
+		{"unknown top-level key", "providers: {}\nbugdet: {monthly_usd: 3}\n", `promptgate.yaml:2: bugdet: unknown key (did you mean "budget"?); top-level keys are: budget,`},
+		{"unknown nested key", "gate:\n  max_cost_increase: 20\n", `promptgate.yaml:2: gate.max_cost_increase: unknown key (did you mean "max_cost_increase_pct"?); gate takes: fail_on_budget,`},
 		{"malformed yaml", "providers:\n  default: {base_url: [\n", "promptgate.yaml:2: did not find expected node content"},
-		{"wrong type", "budget:\n  monthly_usd: lots\n", "promptgate.yaml:2: cannot unmarshal"},
+		{"wrong type", "budget:\n  monthly_usd: lots\n", `promptgate.yaml:2: budget.monthly_usd: want a number, got "lots"`},
 		{"bad timeout", "providers:\n  default:\n    timeout: soon\n", "promptgate.yaml:3: providers.default.timeout \"soon\""},
 		{"bad concurrency", "providers:\n  default:\n    concurrency: 0\n", "promptgate.yaml:3: providers.default.concurrency must be between 1 and 1024"},
 		{"price missing output", "pricing:\n  m: {input: 1}\n", "promptgate.yaml:2: pricing.m needs both input and output"},
@@ -158,8 +162,8 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"api_version with azure off", "providers:\n  az:\n    base_url: https://x.example.com\n    azure: false\n    api_version: 2024-10-21\n", "promptgate.yaml:5: providers.az.api_version is only sent"},
 		{"azure off on a resource URL", "providers:\n  az:\n    base_url: https://x.openai.azure.com\n    azure: false\n", "promptgate.yaml:4: providers.az.azure cannot be false"},
 		{"bad api_version", "providers:\n  az:\n    base_url: https://x.openai.azure.com\n    api_version: 2024-10-21&x=1\n", "promptgate.yaml:4: providers.az.api_version \"2024-10-21&x=1\" is not an api-version"},
-		{"azure not a bool", "providers:\n  az:\n    azure: maybe\n", "promptgate.yaml:3: cannot unmarshal"},
-		{"azure key misspelt", "providers:\n  az:\n    azur: true\n", "promptgate.yaml:3: field azur not found"},
+		{"azure not a bool", "providers:\n  az:\n    azure: maybe\n", `promptgate.yaml:3: providers.az.azure: want true or false, got "maybe"`},
+		{"azure key misspelt", "providers:\n  az:\n    azur: true\n", `promptgate.yaml:3: providers.az.azur: unknown key (did you mean "azure"?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,5 +260,31 @@ func TestMaxCommentAge(t *testing.T) {
 	}
 	if c.Rollout.MaxCommentAge != 150*time.Second {
 		t.Errorf("max_comment_age = %v, want 2m30s", c.Rollout.MaxCommentAge)
+	}
+}
+
+// flexible stands for a raw type that decodes itself from more than one shape.
+type flexible struct{ v string }
+
+func (f *flexible) UnmarshalYAML(n *yaml.Node) error { f.v = n.Value; return nil }
+
+// TestShapeLeavesSelfDecodingAndAnyTypes: the shape check judges only the
+// shapes it knows, so a key added later with `any` or its own UnmarshalYAML is
+// not reported as the wrong type.
+func TestShapeLeavesSelfDecodingAndAnyTypes(t *testing.T) {
+	t.Parallel()
+	type raw struct {
+		Any  any       `yaml:"any"`
+		Flex *flexible `yaml:"flex"`
+		N    *int      `yaml:"n"`
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte("any: {a: [1]}\nflex: short\nn: x\n"), &root); err != nil {
+		t.Fatal(err)
+	}
+	var errs diag.List
+	shapeNode("p.yaml", root.Content[0], reflect.TypeFor[raw](), "", &errs)
+	if got := errs.Error(); got != `p.yaml:3: n: want a whole number, got "x"` {
+		t.Errorf("errors = %q, want only the one about n", got)
 	}
 }

@@ -84,14 +84,28 @@ func Append(l List, err error) List {
 }
 
 // DidYouMean suggests the closest known word when got is a plausible typo of it
-// (edit distance under 3, case-insensitive), as ` (did you mean "x"?)`, or "".
+// (edit distance under 3, case-insensitive), or else the one known word that
+// got is a clipped form of (max_cost_increase for max_cost_increase_pct), as
+// ` (did you mean "x"?)`, or "".
 func DidYouMean(got string, known []string) string {
 	best, bestDist := "", 3
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
+	lower := strings.ToLower(got)
 	for _, k := range sorted {
-		if d := levenshtein.ComputeDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
+		if d := levenshtein.ComputeDistance(lower, strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
+		}
+	}
+	if best == "" && len(got) >= 4 {
+		var prefixed []string
+		for _, k := range sorted {
+			if strings.HasPrefix(strings.ToLower(k), lower) {
+				prefixed = append(prefixed, k)
+			}
+		}
+		if len(prefixed) == 1 {
+			best = prefixed[0]
 		}
 	}
 	if best == "" {

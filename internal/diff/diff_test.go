@@ -82,7 +82,7 @@ gate: {max_cost_increase_pct: 20}
 		{"below threshold", suite("evals/s.yaml", "summarize", "", "cheap", 0.9, F, P, F),
 			suite("evals/s.yaml", "summarize", "", "cheap", 0.9, F, P, F), nil, cfg, ConclusionFailure, []string{GateThreshold}},
 		{"dearer model fires cost and budget", suite("evals/s.yaml", "summarize", "", "cheap", 0.5, P, P),
-			suite("evals/s.yaml", "summarize", "", "dear", 0.5, P, P), nil, cfg, ConclusionFailure, []string{GateCost, GateBudget}},
+			suite("evals/s.yaml", "summarize", "", "dear", 0.5, P, P), nil, cfg, ConclusionFailure, []string{GateCost, GateCost, GateBudget}}, // the second cost finding is the prompt's model: line,
 		{"error is not a regression", suite("evals/s.yaml", "summarize", "", "cheap", 0.5, P, P, P),
 			suite("evals/s.yaml", "summarize", "", "cheap", 0.5, P, E, P), nil, cfg, ConclusionSuccess, []string{GateErrors}},
 		{"errors gate enforced", suite("evals/s.yaml", "summarize", "", "cheap", 0.5, P, P, P),

@@ -82,8 +82,17 @@ func gates(r Result, on map[string]bool, c *config.Config) []Gate {
 		// No limit configured and not asked for: the table shows the change.
 		cg[0].Fired = false
 	}
+	// The prompts that made the cost rise are pointed at once: under the cost
+	// gate when it fired, else under the budget gate.
+	bg := budgetFinding(r, c)
+	switch {
+	case cg[0].Fired:
+		cg = append(cg, costSources(r.Prompts)...)
+	case len(bg) > 0:
+		bg = append(bg, costSources(r.Prompts)...)
+	}
 	emit(GateCost, cg, "")
-	emit(GateBudget, budgetFinding(r, c), budgetQuiet(r))
+	emit(GateBudget, bg, budgetQuiet(r))
 	var lat []Gate
 	if c.Gate.MaxLatencyP95IncreasePct != nil || on[GateLatency] {
 		lat = latencyFindings(r.Prompts, c.Gate.MaxLatencyP95IncreasePct)
@@ -119,7 +128,7 @@ func thresholdFindings(prompts []PromptDiff) []Gate {
 		if h == nil || h.Graded() == 0 || h.MeetsThreshold() {
 			continue
 		}
-		out = append(out, Gate{File: p.SuitePath, Line: 1, Fired: true,
+		out = append(out, Gate{File: p.SuitePath, Line: max(h.ThresholdLine, 1), Fired: true,
 			Detail: fmt.Sprintf("%s: pass rate %.1f%% is below the threshold %.1f%%", describe(p), h.PassRate()*100, h.Threshold*100)})
 	}
 	return out
@@ -144,6 +153,27 @@ func costFinding(r Result, c *config.Config) []Gate {
 		g.Detail = fmt.Sprintf("projected monthly cost $%.2f → $%.2f (+%.1f%%, limit %g%%)", r.BaseMonthly, r.HeadMonthly, inc, limit)
 	}
 	return []Gate{g}
+}
+
+// costSources points a cost or budget finding at the prompts that made it:
+// the `model:` line of each prompt whose projected cost rose, which the PR is
+// far likelier to have touched than promptgate.yaml's gate keys.
+func costSources(prompts []PromptDiff) []Gate {
+	var out []Gate
+	for _, p := range prompts {
+		if p.Head == nil || p.PromptPath == "" || !p.BaseCostKnown || !p.HeadCostKnown || p.HeadCostPerReq <= p.BaseCostPerReq {
+			continue
+		}
+		detail := fmt.Sprintf("%s: cost per 1k requests $%.4f → $%.4f", describe(p), p.BaseCostPerReq*1000, p.HeadCostPerReq*1000)
+		if p.Base != nil && p.Base.Model != p.Head.Model {
+			detail += fmt.Sprintf(" (model %s → %s)", p.Base.Model, p.Head.Model)
+		}
+		if p.HasTraffic {
+			detail += fmt.Sprintf(", projected $%.2f → $%.2f/month", p.BaseMonthly, p.HeadMonthly)
+		}
+		out = append(out, Gate{File: p.PromptPath, Line: max(p.Head.ModelLine, 1), Fired: true, Detail: detail})
+	}
+	return out
 }
 
 func budgetFinding(r Result, c *config.Config) []Gate {

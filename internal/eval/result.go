@@ -45,6 +45,10 @@ type SuiteResult struct {
 	Model       string  `json:"model"`
 	Description string  `json:"description,omitempty"`
 	Threshold   float64 `json:"threshold"`
+	// ThresholdLine and ModelLine locate the suite's `threshold:` and the
+	// prompt's `model:` for annotations; 0 when the file sets none.
+	ThresholdLine int `json:"threshold_line,omitempty"`
+	ModelLine     int `json:"model_line,omitempty"`
 
 	Cases []CaseResult `json:"cases"`
 

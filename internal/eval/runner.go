@@ -113,6 +113,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 		}
 		rep.Suites[i] = &SuiteResult{Path: s.Path, Prompt: s.Prompt, Variant: s.Variant, PromptPath: p.Path,
 			PromptHash: p.Hash, Model: r.model(p), Description: s.Description, Threshold: s.Threshold,
+			ThresholdLine: s.ThresholdLine, ModelLine: p.ModelLine,
 			Cases: make([]CaseResult, 0, len(s.Tests)*max(1, s.Repeat))}
 	}
 
@@ -279,10 +280,12 @@ func (t *tracingJudge) Complete(ctx context.Context, req llm.Request) (llm.Respo
 }
 
 // unavailable reports whether a call could not be made here at all (no recorded
-// response offline, or no API key), as opposed to failing at the endpoint.
+// response offline, no API key, or a key the endpoint refused), as opposed to
+// failing at the endpoint: a key problem is the user's setup, not the model's
+// error, and is reported once as such.
 func unavailable(err error) bool {
 	var ce *llm.CallError
-	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey)
+	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey || ce.Kind == llm.Auth)
 }
 
 // modelNotFound turns an endpoint's 404 for a model into a config error at the

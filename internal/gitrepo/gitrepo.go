@@ -217,3 +217,33 @@ func isHexSHA(s string) bool {
 	}
 	return true
 }
+
+// Uncommitted lists the files under paths that differ from HEAD in the work
+// tree or the index, untracked files included (`git status --porcelain -z`),
+// so `check`, which reads commits only, can say what it is leaving out.
+func (r Repo) Uncommitted(ctx context.Context, paths ...string) ([]string, error) {
+	args := append([]string{"status", "--porcelain=v1", "-z", "--untracked-files=all", "--"}, paths...)
+	out, err := r.git(ctx, nil, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list uncommitted changes: %w", err)
+	}
+	return ParseStatus(out), nil
+}
+
+// ParseStatus reads `git status --porcelain=v1 -z` output: "XY path" entries,
+// NUL-terminated, a rename or copy followed by its source path, which is skipped.
+func ParseStatus(out []byte) []string {
+	var files []string
+	fields := bytes.Split(out, []byte{0})
+	for i := 0; i < len(fields); i++ {
+		e := fields[i]
+		if len(e) < 4 {
+			continue
+		}
+		files = append(files, string(e[3:]))
+		if e[0] == 'R' || e[0] == 'C' {
+			i++
+		}
+	}
+	return files
+}

@@ -98,3 +98,25 @@ func FuzzParseLsTree(f *testing.F) {
 		}
 	})
 }
+
+func TestParseStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"empty", "", nil},
+		{"modified and untracked", " M prompts/a.prompt\x00?? evals/new.yaml\x00", []string{"prompts/a.prompt", "evals/new.yaml"}},
+		{"rename skips its source", "R  prompts/b.prompt\x00prompts/a.prompt\x00 M promptgate.yaml\x00", []string{"prompts/b.prompt", "promptgate.yaml"}},
+		{"truncated entry", "M\x00", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, ParseStatus([]byte(tt.in))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

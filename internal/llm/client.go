@@ -75,6 +75,12 @@ type endpoint struct {
 	Provider
 	api   *openai.Client
 	slots chan struct{}
+	// refusedWithoutKey is set once the endpoint answered 401 or 403 to a call
+	// sent without a key (OpenRouter, a keyed LiteLLM proxy): later calls are
+	// then failed as NoAPIKey without going out, with the same message, so a
+	// report can say it once.
+	// The value is the HTTP status, 0 until then.
+	refusedWithoutKey atomic.Int32
 }
 
 // New checks the options and builds a Client.
@@ -214,10 +220,15 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 	if e.APIKey == "" && e.needsKey() {
 		return fail(NoAPIKey, fmt.Errorf("%s is not set; it is needed for %s", keyEnvName(e.Provider), e.BaseURL))
 	}
+	if e.APIKey == "" {
+		if status := e.refusedWithoutKey.Load(); status != 0 {
+			return fail(NoAPIKey, refusedWithoutKey(e, int(status)))
+		}
+	}
 
 	resp, err := c.call(ctx, e, model, req)
 	if err != nil {
-		return resp, err
+		return resp, keyError(e, err)
 	}
 	if c.mode == CacheReadWrite && c.cache != nil {
 		if err := c.cache.Save(e.Name, model, req.Messages, req.Params, resp); err != nil {
@@ -225,6 +236,27 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 		}
 	}
 	return resp, nil
+}
+
+// keyError names a 401 or 403 for what it almost always is: with no key set,
+// a missing key (NoAPIKey, as if known before the call); with one, a key the
+// endpoint does not accept. Both say which variable to fix.
+func keyError(e *endpoint, err error) error {
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Kind != Auth {
+		return err
+	}
+	if e.APIKey == "" {
+		e.refusedWithoutKey.Store(int32(ce.Status))
+		return &CallError{Kind: NoAPIKey, Attempts: ce.Attempts, Provider: ce.Provider, Model: ce.Model, Err: refusedWithoutKey(e, ce.Status)}
+	}
+	out := *ce
+	out.Err = fmt.Errorf("the key in %s was refused: check it is a valid key for %s (%v)", keyEnvName(e.Provider), e.BaseURL, ce.Err)
+	return &out
+}
+
+func refusedWithoutKey(e *endpoint, status int) error {
+	return fmt.Errorf("%s is not set, and %s refuses calls without a key (HTTP %d)", keyEnvName(e.Provider), e.BaseURL, status)
 }
 
 func keyEnvName(p Provider) string {

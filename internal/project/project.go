@@ -139,7 +139,13 @@ func (p *Project) Select(prompts, suitePaths []string) ([]*suite.Suite, error) {
 	}
 	for _, path := range suitePaths {
 		if !slices.ContainsFunc(p.Suites, func(s *suite.Suite) bool { return sameSuite(path, s.Path) }) {
-			return nil, fmt.Errorf("--suite %s: no such suite under %s/", path, p.Config.Paths.Evals)
+			var paths []string
+			for _, s := range p.Suites {
+				paths = append(paths, s.Path)
+			}
+			slices.Sort(paths)
+			return nil, fmt.Errorf("--suite %s: no such suite under %s/%s (suites: %s)", path, p.Config.Paths.Evals,
+				diag.DidYouMean(path, paths), strings.Join(paths, ", "))
 		}
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -177,6 +178,12 @@ func (f *fm) inputSchema(p *Prompt, n *yaml.Node) {
 	}
 	raw, err := picoschemaJSON(pico)
 	if err != nil {
+		if m := picoTypeRe.FindStringSubmatch(err.Error()); m != nil {
+			at := typeNode(n, m[1])
+			f.errorf(at, "input.schema: unknown type %q%s; Picoschema types are %s, or name(object) and name(array) for nested fields",
+				m[1], diag.DidYouMean(m[1], dotprompt.JSONSchemaScalarTypes), strings.Join(dotprompt.JSONSchemaScalarTypes, ", "))
+			return
+		}
 		f.errorf(n, "input.schema: %v", err)
 		return
 	}
@@ -196,6 +203,33 @@ func (f *fm) inputSchema(p *Prompt, n *yaml.Node) {
 		return
 	}
 	p.InputSchema, p.schema, p.schemaLine = raw, sch, f.line(n)
+}
+
+var picoTypeRe = regexp.MustCompile(`unsupported scalar type '([^']*)'`)
+
+// typeNode finds the scalar in a Picoschema tree that names type typ
+// ("strng, the ticket text"), so the error points at its line; else n.
+func typeNode(n *yaml.Node, typ string) *yaml.Node {
+	if found := findType(n, typ); found != nil {
+		return found
+	}
+	return n
+}
+
+func findType(n *yaml.Node, typ string) *yaml.Node {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if name, _, _ := strings.Cut(n.Value, ","); strings.TrimSpace(name) == typ {
+			return n
+		}
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			if found := findType(n.Content[i], typ); found != nil {
+				return found
+			}
+		}
+	}
+	return nil
 }
 
 // picoschemaJSON runs dotprompt's Picoschema converter, which panics on some

@@ -104,6 +104,9 @@ func Parse(path string, data []byte) (*Prompt, error) {
 		return nil, err
 	}
 	p.partialRefs = refs
+	if err := checkTemplateVars(p).Err(); err != nil {
+		return nil, err
+	}
 	p.Hash = hashSources(data, nil)
 	return p, nil
 }
@@ -201,7 +204,11 @@ func templatePartials(path, tpl string, firstLine int) ([]partialRef, error) {
 			line = firstLine + n - 1
 			msg = msg[len(m[0]):]
 		}
-		return nil, diag.Errorf(path, line, "template: %s", strings.ReplaceAll(msg, "\n", " "))
+		plain, at := plainTemplateError(msg, tpl)
+		if at > 0 {
+			line = firstLine + at - 1
+		}
+		return nil, diag.Errorf(path, line, "template: %s", plain)
 	}
 	var refs []partialRef
 	for _, m := range partialRefRe.FindAllStringSubmatchIndex(tpl, -1) {

@@ -99,7 +99,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "p.prompt", "---\n- a\n---\nHi", 2, "front matter must be a mapping"},
 		{"unclosed front matter", "p.prompt", "---\nmodel: x\nHi", 1, "never closed"},
 		{"empty template", "p.prompt", "---\nmodel: x\n---\n\n", 5, "no template"},
-		{"template syntax", "p.prompt", "---\nmodel: x\n---\nline one\n{{#if x}}\nno close\n", 6, "template:"},
+		{"template syntax", "p.prompt", "---\nmodel: x\n---\nline one\n{{#if x}}\nno close\n", 5, "template: {{#if}} is never closed"},
 		{"bad picoschema", "p.prompt", "---\ninput:\n  schema:\n    kind(enum): notalist\n---\nHi", 4, "input.schema"},
 		{"unknown scalar type", "p.prompt", "---\ninput:\n  schema:\n    n: strng\n---\nHi", 4, "input.schema"},
 		{"tools unsupported", "p.prompt", "---\ntools: [a]\n---\nHi", 2, "tool calling is not supported"},

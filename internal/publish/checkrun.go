@@ -162,10 +162,13 @@ func limitSummary(s string) string {
 	return report.Truncate(s, report.GitHubSummaryLimit-16)
 }
 
-// classify turns a 403 from GitHub into ErrForbidden, keeping the original.
+// classify turns a 403 from GitHub into ErrForbidden, keeping the original. A
+// 404 counts too: GitHub answers 404, not 403, when a token cannot see the
+// Checks API at all (a personal access token, which can never create check
+// runs, or an App token without access to the repository).
 func classify(err error) error {
 	var ge *github.ErrorResponse
-	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusForbidden {
+	if errors.As(err, &ge) && ge.Response != nil && (ge.Response.StatusCode == http.StatusForbidden || ge.Response.StatusCode == http.StatusNotFound) {
 		return fmt.Errorf("%w: %w", ErrForbidden, err)
 	}
 	return err

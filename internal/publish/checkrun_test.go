@@ -137,6 +137,7 @@ func TestCheckRunForbiddenFallsBack(t *testing.T) {
 		wantForbidden bool
 	}{
 		{"403 is forbidden", http.StatusForbidden, true},
+		{"404 falls back like 403", http.StatusNotFound, true},
 		{"500 is not", http.StatusInternalServerError, false},
 	}
 	for _, tt := range tests {

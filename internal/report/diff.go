@@ -26,6 +26,10 @@ type DiffOptions struct {
 	// "full report: artifact promptgate-report.json". It is shown whenever
 	// something had to be left out, and in the footer.
 	FullReportHint string
+	// FullReportURL, when set, links FullReportHint there (the workflow run's
+	// artifacts). It comes from the runner's environment, never from a PR, and
+	// is linked only when it is a plain http(s) URL.
+	FullReportURL string
 }
 
 // outputLimits are the per-output byte caps tried in turn, longest first.
@@ -211,10 +215,19 @@ func SignedUSD(v float64) string {
 	}
 }
 
+// plainURL reports whether u is an http(s) URL with nothing that could end a
+// markdown link or start HTML.
+func plainURL(u string) bool {
+	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, " \t\n()<>[]\"'`\\")
+}
+
 func diffFooter(r diff.Result, o DiffOptions) string {
 	var b strings.Builder
 	b.WriteString("\n")
-	if o.FullReportHint != "" {
+	switch {
+	case o.FullReportHint != "" && plainURL(o.FullReportURL):
+		fmt.Fprintf(&b, "<sub>[%s](%s)</sub>\n\n", EscapeInline(o.FullReportHint), o.FullReportURL)
+	case o.FullReportHint != "":
 		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", EscapeInline(o.FullReportHint))
 	}
 	b.WriteString(projection.Encode(r.Projection))

@@ -76,16 +76,17 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 	var fails []string
 	for _, s := range rep.Suites {
 		for _, c := range s.Cases {
-			if c.Status == eval.StatusPass {
+			if c.Status == eval.StatusPass || c.Status == eval.StatusSkipped {
 				continue
 			}
 			why := c.Reason
-			if c.Status == eval.StatusError || c.Status == eval.StatusSkipped {
+			if c.Status == eval.StatusError {
 				why = c.Error
 			}
 			fails = append(fails, fmt.Sprintf("%s:%d: %s %q: %s", s.Path, c.Line, c.Status, c.Description, Truncate(oneLine(why), 300)))
 		}
 	}
+	fails = append(fails, skippedLines(rep)...)
 	if len(fails) > 0 {
 		fmt.Fprintln(w)
 		if markdown {
@@ -102,6 +103,26 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return nil
+}
+
+// skippedLines says once per reason why runs were skipped: a missing key
+// skips every case for the same reason, and 49 identical lines would bury
+// the one thing to do. A reason shared by one run keeps its own line.
+func skippedLines(rep *eval.Report) []string {
+	var lines []string
+	for _, g := range eval.SkipGroups(rep) {
+		if g.Runs == 1 {
+			lines = append(lines, fmt.Sprintf("%s:%d: skipped %q: %s", g.FirstPath, g.FirstLine, g.FirstCase, Truncate(oneLine(g.Reason), 300)))
+			continue
+		}
+		suites := "1 suite"
+		if len(g.Suites) > 1 {
+			suites = fmt.Sprintf("%d suites", len(g.Suites))
+		}
+		lines = append(lines, fmt.Sprintf("skipped %d case runs in %s: %s (first: %s:%d)", g.Runs, suites,
+			Truncate(oneLine(g.Reason), 300), g.FirstPath, g.FirstLine))
+	}
+	return lines
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

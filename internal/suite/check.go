@@ -22,7 +22,23 @@ func Check(s *Suite, set *prompt.Set) error {
 		return diag.List{diag.Errorf(s.Path, max(s.PromptLine, 1), "%s", missingPrompt(s, set))}
 	}
 	var errs diag.List
+	declared, open := p.DeclaredVars()
+	reported := map[string]bool{}
 	for _, c := range s.Tests {
+		if !open {
+			for _, name := range sortedVarNames(c.Vars) {
+				line, ok := c.VarLines[name]
+				if !ok {
+					line = c.Line
+				}
+				if slices.Contains(declared, name) || usedByAsserts(c, name) || reported[fmt.Sprint(line, name)] {
+					continue
+				}
+				reported[fmt.Sprint(line, name)] = true // a defaultTest var is reported once, not per case
+				errs = append(errs, diag.Errorf(s.Path, line, "var %q is not declared in input.schema of %s, so the template never sees it%s; declared vars: %s",
+					name, p.Path, diag.DidYouMean(name, declared), strings.Join(declared, ", ")))
+			}
+		}
 		err := p.CheckVars(c.Vars)
 		if err == nil {
 			continue
@@ -62,6 +78,27 @@ func missingPrompt(s *Suite, set *prompt.Set) string {
 		return fmt.Sprintf("unknown prompt %q: no prompts found under prompts/", s.Prompt)
 	}
 	return fmt.Sprintf("unknown prompt %q%s (available: %s)", s.Prompt, diag.DidYouMean(s.Prompt, names), strings.Join(names, ", "))
+}
+
+// usedByAsserts reports whether an assertion value of the case reads the var
+// as {{name}}: promptfoo suites keep expected values in vars for assertions.
+func usedByAsserts(c Case, name string) bool {
+	for _, a := range c.Asserts {
+		v := fmt.Sprint(a.Value)
+		if strings.Contains(v, "{{"+name) || strings.Contains(v, "{{ "+name) || strings.Contains(v, "vars."+name) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedVarNames(vars map[string]any) []string {
+	names := make([]string, 0, len(vars))
+	for name := range vars {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -27,6 +27,14 @@ func TestCheck(t *testing.T) {
 	}{
 		{"valid", "prompt: support/summarize\ntests:\n  - vars: {ticket: hi, count: 2}\n", nil},
 		{"variant without schema", "prompt: support/summarize\nvariant: v2\ntests:\n  - vars: {ticket: 3}\n", nil},
+		{"var read by an assertion only", "prompt: support/summarize\ntests:\n  - vars: {ticket: hi, expected: x}\n    assert: [{type: contains, value: '{{expected}}'}]\n", nil},
+		{
+			"undeclared vars, a defaultTest one reported once", "prompt: support/summarize\ndefaultTest:\n  vars: {tikcet: a}\ntests:\n  - vars: {ticket: hi}\n  - vars: {ticket: yo, cuont: 2}\n",
+			diag.List{
+				diag.Errorf("evals/s.yaml", 3, `var "tikcet" is not declared in input.schema of prompts/support/summarize.prompt, so the template never sees it (did you mean "ticket"?); declared vars: count, ticket`),
+				diag.Errorf("evals/s.yaml", 6, `var "cuont" is not declared in input.schema of prompts/support/summarize.prompt, so the template never sees it (did you mean "count"?); declared vars: count, ticket`),
+			},
+		},
 		{
 			"unknown prompt", "description: x\nprompt: support/sumarize\ntests:\n  - vars: {}\n",
 			diag.List{diag.Errorf("evals/s.yaml", 2, `unknown prompt "support/sumarize" (did you mean "support/summarize"?) (available: greet, support/summarize)`)},

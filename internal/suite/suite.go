@@ -26,8 +26,10 @@ type Suite struct {
 	Prompt     string
 	Variant    string
 	PromptLine int
-	// Threshold is the pass rate the suite needs, in [0, 1] (default 1).
-	Threshold float64
+	// Threshold is the pass rate the suite needs, in [0, 1] (default 1);
+	// ThresholdLine is the line of its key, 0 when the suite sets none.
+	Threshold     float64
+	ThresholdLine int
 	// Repeat runs each case this many times (default 1), for flaky outputs.
 	Repeat int
 	// Judge is the default llm-rubric judge model, "" when unset.
@@ -140,6 +142,7 @@ func (p *parser) header(doc *yaml.Node) (s *Suite, def caseDefaults, root, tests
 		case "judge":
 			s.Judge = p.str(v, "judge")
 		case "threshold":
+			s.ThresholdLine = k.Line
 			if t := p.float(v, "threshold"); t != nil {
 				if *t < 0 || *t > 1 {
 					p.errorf(v, "threshold is the pass rate the suite needs, between 0 and 1")

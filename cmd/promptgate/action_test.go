@@ -1,0 +1,173 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// actionStep returns the run script of one step of action.yml.
+func actionStep(t *testing.T, id string) string {
+	t.Helper()
+	raw, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Runs struct {
+			Steps []struct {
+				ID  string `yaml:"id"`
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(raw, &a); err != nil {
+		t.Fatalf("action.yml: %v", err)
+	}
+	for _, s := range a.Runs.Steps {
+		if s.ID == id {
+			return s.Run
+		}
+	}
+	t.Fatalf("action.yml has no step %q", id)
+	return ""
+}
+
+// releaseAsset is a promptgate_linux_amd64.tar.gz holding a stand-in binary
+// that prints its release, and its checksums.txt line.
+func releaseAsset(t *testing.T, version string) (archive []byte, sum string) {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	body := []byte("#!/bin/sh\necho promptgate " + version + "\n")
+	if err := tw.WriteHeader(&tar.Header{Name: "promptgate", Mode: 0o755, Size: int64(len(body))}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(body)
+	tw.Close()
+	gz.Close()
+	h := sha256.Sum256(buf.Bytes())
+	return buf.Bytes(), hex.EncodeToString(h[:]) + "  promptgate_linux_amd64.tar.gz\n"
+}
+
+// TestActionReleaseStep runs action.yml's release step with bash against a
+// fake GitHub (releases API and release downloads): `@v1` must resolve to the
+// newest v1.x.y release that has the asset and run it verified; a full
+// version downloads directly; a bad checksum stops; anything else builds from
+// source with a key for the build cache.
+func TestActionReleaseStep(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"bash", "curl", "tar", "sha256sum", "awk"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	script := actionStep(t, "release")
+	v120, sum120 := releaseAsset(t, "v1.2.0")
+	v130, sum130 := releaseAsset(t, "v1.3.0")
+	// v1.10.0 is newest but has no assets (still uploading); v1.3.0's
+	// checksums.txt does not match its archive; v2 and a v1 prerelease exist.
+	assets := map[string][]byte{
+		"/promptgate/promptgate/releases/download/v1.2.0/promptgate_linux_amd64.tar.gz": v120,
+		"/promptgate/promptgate/releases/download/v1.2.0/checksums.txt":                 []byte(sum120),
+		"/promptgate/promptgate/releases/download/v1.3.0/promptgate_linux_amd64.tar.gz": v130,
+		"/promptgate/promptgate/releases/download/v1.3.0/checksums.txt":                 []byte(strings.Replace(sum130, sum130[:8], "00000000", 1)),
+	}
+	releases := `[{"tag_name": "v2.0.0"}, {"tag_name": "v1.10.0"}, {"tag_name": "v1.11.0-rc.1"}, {"tag_name": "v1.2.0"}, {"tag_name":"v1.1.9"}]`
+	var mu sync.Mutex
+	var apiCalls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
+		}
+		if r.URL.Path == "/api/v3/repos/promptgate/promptgate/releases" {
+			mu.Lock()
+			apiCalls = append(apiCalls, r.Header.Get("Authorization"))
+			mu.Unlock()
+			w.Write([]byte(releases))
+			return
+		}
+		if body, ok := assets[r.URL.Path]; ok {
+			w.Write(body)
+			return
+		}
+		if !strings.Contains(r.URL.Path, "/releases/download/") {
+			t.Errorf("unexpected route %s", r.URL.Path)
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name, ref   string
+		wantExit    int
+		wantOutputs []string // lines expected in $GITHUB_OUTPUT
+		wantRun     string   // what the downloaded binary prints
+	}{
+		{name: "moving major tag", ref: "v1", wantOutputs: []string{"found=true", "version=v1.2.0"}, wantRun: "promptgate v1.2.0"},
+		{name: "moving minor tag", ref: "v1.2", wantOutputs: []string{"found=true", "version=v1.2.0"}, wantRun: "promptgate v1.2.0"},
+		{name: "full version", ref: "v1.2.0", wantOutputs: []string{"found=true", "version=v1.2.0"}, wantRun: "promptgate v1.2.0"},
+		{name: "checksum mismatch stops", ref: "v1.3.0", wantExit: 1},
+		{name: "no release under the tag builds", ref: "v3", wantOutputs: []string{"found=false", "srckey=promptgate-bin-Linux-X64-"}},
+		{name: "a branch builds", ref: "main", wantOutputs: []string{"found=false", "srckey=promptgate-bin-Linux-X64-"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tmp := t.TempDir()
+			actionPath := filepath.Join(tmp, "_actions", "promptgate", "promptgate", tt.ref)
+			if err := os.MkdirAll(actionPath, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(actionPath, "go.mod"), []byte("module x\n"), 0o644)
+			outFile := filepath.Join(tmp, "output")
+			os.WriteFile(outFile, nil, 0o644)
+			cmd := exec.Command("bash", "-c", script)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "RUNNER_OS=Linux", "RUNNER_ARCH=X64", "RUNNER_TEMP=" + tmp,
+				"GITHUB_OUTPUT=" + outFile, "GITHUB_ACTION_PATH=" + actionPath,
+				"SERVER_URL=" + srv.URL, "API_URL=" + srv.URL + "/api/v3", "GH_TOKEN=ghs_fake"}
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if err != nil {
+				code = cmd.ProcessState.ExitCode()
+			}
+			if code != tt.wantExit {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.wantExit, out)
+			}
+			outputs, _ := os.ReadFile(outFile)
+			for _, want := range tt.wantOutputs {
+				if !strings.Contains(string(outputs), want) {
+					t.Errorf("outputs lack %q:\n%s\nlog:\n%s", want, outputs, out)
+				}
+			}
+			if tt.wantRun != "" {
+				got, err := exec.Command(filepath.Join(tmp, "promptgate-bin", "promptgate")).Output()
+				if err != nil || strings.TrimSpace(string(got)) != tt.wantRun {
+					t.Errorf("downloaded binary printed %q (%v), want %q", got, err, tt.wantRun)
+				}
+			}
+		})
+	}
+	t.Cleanup(func() {
+		// Only the moving tags ask the API, each once, with the token.
+		mu.Lock()
+		defer mu.Unlock()
+		if diff := cmp.Diff([]string{"Bearer ghs_fake", "Bearer ghs_fake", "Bearer ghs_fake"}, apiCalls); diff != "" {
+			t.Errorf("API calls (-want +got):\n%s", diff)
+		}
+	})
+}
