@@ -19,6 +19,7 @@ require (
 	github.com/sethvargo/go-githubactions v1.4.0
 	golang.org/x/term v0.48.0
 	golang.org/x/text v0.26.0
+	golang.org/x/time v0.16.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 

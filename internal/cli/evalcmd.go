@@ -134,9 +134,17 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	bar := progressBar(env.Stderr, eval.Total(suites), o.quiet)
 	if bar != nil {
-		runner.Progress = func(done, _ int) { _ = bar.Set(done) }
+		runner.Progress = func(done, _ int) {
+			if note := pacingNote(client.Pacing()); note != "" {
+				bar.Describe("evaluating (" + note + ")")
+			}
+			_ = bar.Set(done)
+		}
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	if note := pacingNote(client.Pacing()); note != "" {
+		logger.Info("rate limits", "pacing", note)
+	}
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(env.Stderr)
@@ -182,7 +190,7 @@ func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, 
 	for _, p := range cfg.Providers {
 		lp := llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
 			APIKey: getenv(p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries,
-			Azure: p.Azure, APIVersion: p.APIVersion}
+			RPM: p.RPM, TPM: p.TPM, RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion}
 		if concurrency > 0 {
 			lp.Concurrency = concurrency
 		}
