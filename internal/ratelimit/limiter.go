@@ -13,7 +13,7 @@ import (
 // learnedShare is the share of a limit learned from headers that calls are
 // paced to. The headroom absorbs jitter between when a request leaves here and
 // when the server counts it, and other clients sharing the key.
-const learnedShare = 0.95
+const learnedShare = 0.97
 
 // minShare is the lowest the pacing falls to after 429s that came although
 // calls were paced: the headers' limit may count differently from our

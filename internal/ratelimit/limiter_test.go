@@ -69,7 +69,7 @@ func TestPacing(t *testing.T) {
 		wantStats Stats
 	}{
 		{
-			name: "learned request limit paces at 95% of it",
+			name: "learned request limit paces at 97% of it",
 			opts: Options{MaxConcurrency: 4},
 			run: func(t *testing.T, l *Limiter) {
 				l.Done(acquire(t, l, 0), ok200(http.Header{"X-Ratelimit-Limit-Requests": {"600"}}))
@@ -77,9 +77,9 @@ func TestPacing(t *testing.T) {
 					l.Done(acquire(t, l, 0), ok200(nil))
 				}
 			},
-			// 600/min at 95% is 9.5/s: one call every 105 ms.
-			wantWaits: []time.Duration{105 * time.Millisecond, 105 * time.Millisecond, 105 * time.Millisecond},
-			wantStats: Stats{RPM: 600, Window: 4, Waits: 3, Waited: 315789471 * time.Nanosecond},
+			// 600/min at 97% is 9.7/s: one call every 103 ms.
+			wantWaits: []time.Duration{103 * time.Millisecond, 103 * time.Millisecond, 103 * time.Millisecond},
+			wantStats: Stats{RPM: 600, Window: 4, Waits: 3, Waited: 309278350 * time.Nanosecond}, // 3 × 1/9.7 s
 		},
 		{
 			name: "configured limit paces from the first call and ignores headers",
