@@ -17,6 +17,7 @@ import (
 	"github.com/promptgate/promptgate/internal/ghevent"
 	"github.com/promptgate/promptgate/internal/publish"
 	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/shard"
 )
 
 // runAction is `promptgate check` inside GitHub Actions: inputs from action.yml,
@@ -57,6 +58,31 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if ev.Fork {
 		o.forkPR = true
 	}
+	if o.given == nil {
+		// A shard job evaluates its part and publishes nothing: the merge job
+		// publishes the one check run.
+		o.shard = input("shard", o.shard)
+		if sh, err := shard.Parse(o.shard); err != nil {
+			gha.Errorf("shard: %v", err)
+			return usageError{msg: "check: shard: " + err.Error()}
+		} else if sh.Enabled() {
+			if o.reportJSON == "" {
+				o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()),
+					fmt.Sprintf("promptgate-report-shard-%d-of-%d.json", sh.K, sh.N))
+			}
+			gha.Group("promptgate: evaluate shard " + sh.String() + " of base and head")
+			res, err := compare(ctx, o, env, base, head)
+			gha.EndGroup()
+			if err != nil {
+				return err
+			}
+			if err := writeShard(env, res, o.reportJSON); err != nil {
+				return err
+			}
+			return publish.WriteOutputs(env.Getenv, publish.Outputs{ReportJSON: o.reportJSON})
+		}
+	}
+	o.shard = ""
 	if o.reportJSON == "" {
 		o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
 	}
