@@ -62,6 +62,18 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		// A shard job evaluates its part and publishes nothing: the merge job
 		// publishes the one check run.
 		o.shard = input("shard", o.shard)
+		if dir, ok := strings.CutPrefix(o.shard, "merge"); ok {
+			// The merge job of a sharded matrix: shard: merge[:DIR] merges the
+			// shard reports downloaded into DIR (default promptgate-shards).
+			dir = cmp.Or(strings.TrimPrefix(dir, ":"), "promptgate-shards")
+			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			if len(files) == 0 {
+				gha.Errorf("shard: merge found no shard reports (*.json) in %s", dir)
+				return usageError{msg: "check: shard: merge found no shard reports (*.json) in " + dir}
+			}
+			o.shard = ""
+			return mergeReports(ctx, o, env, files, "table")
+		}
 		if sh, err := shard.Parse(o.shard); err != nil {
 			gha.Errorf("shard: %v", err)
 			return usageError{msg: "check: shard: " + err.Error()}

@@ -53,6 +53,12 @@ func runMerge(ctx context.Context, args []string, env Env) error {
 	if _, err := report.FormatOK(*format); err != nil {
 		return usageError{msg: "merge: " + err.Error()}
 	}
+	return mergeReports(ctx, o, env, files, *format)
+}
+
+// mergeReports merges the named shard reports: eval reports are printed in
+// format, check reports are compared again (and published in Action mode).
+func mergeReports(ctx context.Context, o checkOptions, env Env, files []string, format string) error {
 	var evals []*eval.Report
 	var checks []*check.Outcome
 	for _, f := range files {
@@ -89,7 +95,7 @@ func runMerge(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return usageError{msg: err.Error()}
 		}
-		if err := report.WriteEval(env.Stdout, merged, *format); err != nil {
+		if err := report.WriteEval(env.Stdout, merged, format); err != nil {
 			return err
 		}
 		total := 0

@@ -16,15 +16,19 @@ import (
 
 // TestActionShardedMatrixMerges drives the matrix workflow of docs/action.md:
 // four `check` jobs with the shard input each evaluate their part and publish
-// nothing, then the merge job's `promptgate merge` of their reports publishes
-// the one check run an unsharded check would, with no further model call.
+// nothing; the merge job downloads their reports into promptgate-shards/ and
+// runs the action with shard: merge, which publishes the one check run an
+// unsharded check would, with no further model call.
 func TestActionShardedMatrixMerges(t *testing.T) {
 	t.Parallel()
 	dir, base, head := scenarioRepo(t)
 	gh, ghSrv := newFakeGitHub(t)
 	model, calls := fakeModel(t)
 	envs := actionEnv(t, dir, base, head, ghSrv.URL, model.URL)
-	var reports []string
+	shards := filepath.Join(t.TempDir(), "promptgate-shards")
+	if err := os.Mkdir(shards, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for k := 1; k <= 4; k++ {
 		job := maps.Clone(envs)
 		job["INPUT_SHARD"] = fmt.Sprintf("%d/4", k)
@@ -32,7 +36,15 @@ func TestActionShardedMatrixMerges(t *testing.T) {
 		if code := Main(context.Background(), []string{"check"}, func(key string) string { return job[key] }, &stdout, &stderr); code != ExitOK {
 			t.Fatalf("shard %d/4: exit %d, want 0 (a shard is not judged)\nstdout:\n%s\nstderr:\n%s", k, code, stdout.String(), stderr.String())
 		}
-		reports = append(reports, filepath.Join(envs["RUNNER_TEMP"], fmt.Sprintf("promptgate-report-shard-%d-of-4.json", k)))
+		// actions/upload-artifact and download-artifact, by hand.
+		name := fmt.Sprintf("promptgate-report-shard-%d-of-4.json", k)
+		b, err := os.ReadFile(filepath.Join(envs["RUNNER_TEMP"], name))
+		if err != nil {
+			t.Fatalf("shard %d/4 wrote no report: %v", k, err)
+		}
+		if err := os.WriteFile(filepath.Join(shards, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	gh.mu.Lock()
 	if gh.creates != 0 {
@@ -43,8 +55,10 @@ func TestActionShardedMatrixMerges(t *testing.T) {
 		t.Errorf("shard jobs wrote the job summary:\n%s", s)
 	}
 
+	merge := maps.Clone(envs)
+	merge["INPUT_SHARD"] = "merge:" + shards
 	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), append([]string{"merge"}, reports...), func(k string) string { return envs[k] }, &stdout, &stderr)
+	code := Main(context.Background(), []string{"check"}, func(k string) string { return merge[k] }, &stdout, &stderr)
 	if code != ExitGateFail {
 		t.Fatalf("merge: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitGateFail, stdout.String(), stderr.String())
 	}
