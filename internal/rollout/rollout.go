@@ -24,9 +24,10 @@ import (
 // DefaultMaxAttempts bounds read-modify-commit attempts per command.
 const DefaultMaxAttempts = 5
 
-// Reactions the App leaves on the command comment.
+// Reactions the App leaves on the command comment once it has replied. There
+// is no "seen" reaction: it came a moment before the reply and cost an API
+// call per command.
 const (
-	ReactionSeen    = "eyes"
 	ReactionDone    = "rocket"
 	ReactionRefused = "confused"
 )
@@ -70,7 +71,6 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	if len(cmds) == 0 && len(problems) == 0 {
 		return nil
 	}
-	s.react(ctx, gh, req, ReactionSeen, log)
 
 	cfg, err := loadConfig(ctx, gh, req)
 	if err != nil {

@@ -17,15 +17,21 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Defaults for Options left zero.
 const (
 	// DefaultMaxBody is GitHub's cap on webhook payloads.
-	DefaultMaxBody    = 25 << 20
-	DefaultWorkers    = 4
-	DefaultQueueSize  = 256
+	DefaultMaxBody = 25 << 20
+	DefaultWorkers = 4
+	// DefaultQueueSize and DefaultQueueBytes bound the deliveries waiting for
+	// a worker: a burst queues rather than being refused, and only past 20,000
+	// deliveries or 256 MiB of bodies (a command comment is ~13 KB) is a
+	// delivery answered 503.
+	DefaultQueueSize  = 20000
+	DefaultQueueBytes = 256 << 20
 	DefaultDedupeSize = 10000
 	DefaultDedupeTTL  = 24 * time.Hour
 	DefaultJobTimeout = 2 * time.Minute
@@ -63,8 +69,10 @@ type Options struct {
 	Secret []byte
 	// Filter drops uninteresting deliveries before they are queued; nil queues all.
 	Filter Filter
-	// Workers is the size of the worker pool; QueueSize bounds deliveries waiting for a worker.
+	// Workers is the size of the worker pool; QueueSize and QueueBytes bound
+	// the deliveries, and their bodies' bytes, waiting for a worker.
 	Workers, QueueSize int
+	QueueBytes         int64
 	// MaxBody caps the request body in bytes.
 	MaxBody int64
 	// DedupeSize and DedupeTTL bound the memory of delivery IDs already queued.
@@ -85,6 +93,7 @@ type Handler struct {
 	bufs    sync.Pool
 	seen    *dedupe
 	queue   chan Delivery
+	queued  atomic.Int64 // bytes of the bodies in queue
 	mu      sync.RWMutex // guards closed against sends on a closed queue
 	closed  bool
 	workers sync.WaitGroup
@@ -100,6 +109,9 @@ func New(p Processor, o Options) *Handler {
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize
+	}
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = DefaultQueueBytes
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
@@ -233,10 +245,15 @@ func (h *Handler) enqueue(d Delivery) error {
 	if h.closed {
 		return errShuttingDown
 	}
+	if h.queued.Add(int64(len(d.Body))) > h.opt.QueueBytes {
+		h.queued.Add(-int64(len(d.Body)))
+		return errQueueFull
+	}
 	select {
 	case h.queue <- d:
 		return nil
 	default:
+		h.queued.Add(-int64(len(d.Body)))
 		return errQueueFull
 	}
 }
@@ -244,6 +261,7 @@ func (h *Handler) enqueue(d Delivery) error {
 func (h *Handler) work() {
 	defer h.workers.Done()
 	for d := range h.queue {
+		h.queued.Add(-int64(len(d.Body)))
 		h.run(d)
 	}
 }
