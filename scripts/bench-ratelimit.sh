@@ -70,12 +70,13 @@ run_promptgate() { # args: label, server flags...; prints one result line
   t1=$(now)
   report "$label" promptgate "$t0" "$t1" "$(jq '[.suites[].errored] | add' "$work/out.json")" "$@"
   [ "$status" = 0 ] || { echo "  promptgate exited $status:"; head -5 "$work/err.txt"; }
+  stop_server
   if [ -n "${PROMPTFOO:-}" ]; then
-    kill "$pid"; wait "$pid" 2>/dev/null || true
     run_promptfoo "$label" "$@"
   fi
-  kill "$pid"; wait "$pid" 2>/dev/null || true
 }
+
+stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 
 run_promptfoo() { # same cases through promptfoo, against a fresh server
   local label=$1
@@ -99,7 +100,7 @@ run_promptfoo() { # same cases through promptfoo, against a fresh server
     "$PROMPTFOO" eval -c promptfooconfig.yaml --no-cache --max-concurrency "$CONC" -o out.json >pf.log 2>&1) || true
   t1=$(now)
   report "$label" promptfoo "$t0" "$t1" "$(jq '.results.stats.errors // 0' "$work/pf/out.json" 2>/dev/null || echo '?')" "$@"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server
 }
 
 report() { # label, tool, t0, t1, errors, server flags...

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/ghevent"
 	"github.com/promptgate/promptgate/internal/publish"
+	"github.com/promptgate/promptgate/internal/ratelimit"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/shard"
 )
@@ -99,7 +101,9 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
 	}
 
-	client, err := publish.NewClient(nil, token, env.Getenv("GITHUB_API_URL"))
+	// A check run, its annotation batches and the sticky comment wait out
+	// GitHub's rate limits rather than fail the job.
+	client, err := publish.NewClient(&http.Client{Transport: &ratelimit.GitHubTransport{}}, token, env.Getenv("GITHUB_API_URL"))
 	if err != nil {
 		return usageError{msg: "check: " + err.Error()}
 	}

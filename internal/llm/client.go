@@ -146,7 +146,7 @@ func New(opts Options) (*Client, error) {
 		c.log = slog.Default()
 	}
 	if c.sleep == nil {
-		c.sleep = sleep
+		c.sleep = ratelimit.Sleep
 	}
 	if c.now == nil {
 		c.now = time.Now

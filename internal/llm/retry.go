@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -27,19 +26,4 @@ func backoff(retry int) time.Duration {
 		ceiling = min(backoffCap, backoffBase<<retry)
 	}
 	return rand.N(ceiling + 1)
-}
-
-// sleep waits for d or until ctx ends; it is the default Options.Sleep.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -51,7 +51,7 @@ func (t *GitHubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		now = time.Now
 	}
 	if sleepFn == nil {
-		sleepFn = sleep
+		sleepFn = Sleep
 	}
 	if maxWait <= 0 {
 		maxWait = DefaultGitHubMaxWait

@@ -99,7 +99,7 @@ func New(o Options) *Limiter {
 		l.now = time.Now
 	}
 	if l.sleep == nil {
-		l.sleep = sleep
+		l.sleep = Sleep
 	}
 	now := l.now()
 	if l.cfgRPM > 0 {
@@ -336,8 +336,9 @@ func (l *Limiter) estimate(tokens int) int {
 	return tokens
 }
 
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends, whichever is first; it returns
+// ctx.Err() when ctx ended.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
