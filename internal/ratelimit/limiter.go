@@ -235,13 +235,6 @@ func (l *Limiter) Done(t *Ticket, o Outcome) {
 	}
 }
 
-// Pause holds every call back for d from now, as a 429's Retry-After asks.
-func (l *Limiter) Pause(d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.pause(l.now(), d)
-}
-
 // Stats returns the pacing figures so far.
 func (l *Limiter) Stats() Stats {
 	l.mu.Lock()
