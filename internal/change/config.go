@@ -144,7 +144,8 @@ type resolution struct {
 	// model is the model string as written (or defaulted), provider prefix included.
 	model string
 	// provider is the serving provider's settings that can change an output;
-	// Concurrency is zeroed, since it only changes throughput.
+	// Concurrency and the rate limits are zeroed, since they only change
+	// throughput.
 	provider config.Provider
 }
 
@@ -163,7 +164,7 @@ func resolve(cfg *config.Config, p *prompt.Prompt) resolution {
 	}
 	prov, _ := cfg.Provider(name)
 	prov.Name = name
-	prov.Concurrency = 0
+	prov.Concurrency, prov.RPM, prov.TPM, prov.RateLimitWait = 0, 0, 0, 0
 	return resolution{model: model, provider: prov}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
+	"github.com/promptgate/promptgate/internal/shard"
 	"github.com/promptgate/promptgate/internal/suite"
 )
 
@@ -48,6 +49,19 @@ type Options struct {
 	Logger      *slog.Logger
 	// Progress, when set, receives progress lines (workflow groups in Action mode).
 	Progress io.Writer
+	// Shard, when enabled, evaluates only this part of each side's case runs
+	// and keeps both sides' reports in Outcome.Evals for `promptgate merge`.
+	Shard shard.Shard
+	// Given, when set, stands in for evaluating: the merged reports of a
+	// sharded check. Nothing else changes, so the comparison is the one an
+	// unsharded check makes.
+	Given *Evals
+}
+
+// Evals are the eval reports of the two sides; a side with nothing to
+// evaluate is nil.
+type Evals struct {
+	Base, Head *eval.Report
 }
 
 // Outcome is a finished comparison.
@@ -59,6 +73,10 @@ type Outcome struct {
 	// Problems are config or input errors found at head; they fail the check and
 	// become annotations.
 	Problems diag.List
+	// Shard is "K/N" for one part of a sharded check; Evals then holds the
+	// part's reports for `promptgate merge`.
+	Shard string `json:",omitempty"`
+	Evals *Evals `json:",omitempty"`
 }
 
 // Run performs the comparison. It returns an error only when the check itself
@@ -74,7 +92,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if head == "" {
 		head = "HEAD"
 	}
-	out := &Outcome{}
+	out := &Outcome{Shard: o.Shard.String()}
 	// Snapshots and diffs name files from the top of the work tree; a directory
 	// below it would silently read another promptgate.yaml, or none.
 	prefix, err := repo.Prefix(ctx)
@@ -139,6 +157,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	headRep, err := evaluate(ctx, o, headProj, reeval, reproject, "head")
 	if err != nil {
 		return nil, err
+	}
+	if o.Shard.Enabled() {
+		out.Evals = &Evals{Base: baseRep, Head: headRep}
 	}
 	affected := map[string][]string{}
 	for k, rs := range out.Affected.Reeval {
@@ -288,6 +309,12 @@ func pick(suites []*suite.Suite, sets ...map[string]bool) []*suite.Suite {
 // evaluate runs one side: re-evaluated suites through the live (or, without a
 // key, offline) client, re-projected ones from the cache only.
 func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, reproject map[string]bool, label string) (*eval.Report, error) {
+	if o.Given != nil {
+		if label == "base" {
+			return o.Given.Base, nil
+		}
+		return o.Given.Head, nil
+	}
 	if proj == nil {
 		return nil, nil
 	}
@@ -295,7 +322,7 @@ func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, rep
 	if !o.Live {
 		liveMode = llm.CacheOffline
 	}
-	total := &eval.Report{}
+	total := &eval.Report{Shard: o.Shard.String()}
 	for _, part := range []struct {
 		set  map[string]bool
 		mode llm.CacheMode
@@ -315,10 +342,10 @@ func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, rep
 			return nil, err
 		}
 		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.Total(suites), part.mode)
+			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.TotalIn(suites, o.Shard), part.mode)
 		}
 		r := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
-			DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger}
+			Shard: o.Shard, DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger}
 		rep, err := r.Run(ctx, suites)
 		if err != nil && !diag.IsInput(err) {
 			return nil, fmt.Errorf("evaluate %s: %w", label, err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/ghevent"
 	"github.com/promptgate/promptgate/internal/publish"
+	"github.com/promptgate/promptgate/internal/ratelimit"
 	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/shard"
 )
 
 // runAction is `promptgate check` inside GitHub Actions: inputs from action.yml,
@@ -57,11 +60,50 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if ev.Fork {
 		o.forkPR = true
 	}
+	if o.given == nil {
+		// A shard job evaluates its part and publishes nothing: the merge job
+		// publishes the one check run.
+		o.shard = input("shard", o.shard)
+		if dir, ok := strings.CutPrefix(o.shard, "merge"); ok {
+			// The merge job of a sharded matrix: shard: merge[:DIR] merges the
+			// shard reports downloaded into DIR (default promptgate-shards).
+			dir = cmp.Or(strings.TrimPrefix(dir, ":"), "promptgate-shards")
+			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			if len(files) == 0 {
+				gha.Errorf("shard: merge found no shard reports (*.json) in %s", dir)
+				return usageError{msg: "check: shard: merge found no shard reports (*.json) in " + dir}
+			}
+			o.shard = ""
+			return mergeReports(ctx, o, env, files, "table")
+		}
+		if sh, err := shard.Parse(o.shard); err != nil {
+			gha.Errorf("shard: %v", err)
+			return usageError{msg: "check: shard: " + err.Error()}
+		} else if sh.Enabled() {
+			if o.reportJSON == "" {
+				o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()),
+					fmt.Sprintf("promptgate-report-shard-%d-of-%d.json", sh.K, sh.N))
+			}
+			gha.Group("promptgate: evaluate shard " + sh.String() + " of base and head")
+			res, err := compare(ctx, o, env, base, head)
+			gha.EndGroup()
+			if err != nil {
+				return err
+			}
+			if err := writeShard(env, res, o.reportJSON); err != nil {
+				return err
+			}
+			return publish.WriteOutputs(env.Getenv, publish.Outputs{ReportJSON: o.reportJSON})
+		}
+	}
+	o.shard = ""
 	if o.reportJSON == "" {
 		o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
 	}
 
-	client, err := publish.NewClient(nil, token, env.Getenv("GITHUB_API_URL"))
+	// A check run, its annotation batches and the sticky comment wait out
+	// GitHub's rate limits rather than fail the job.
+	client, err := publish.NewClient(&http.Client{Transport: &ratelimit.GitHubTransport{}}, token, env.Getenv("GITHUB_API_URL"))
 	if err != nil {
 		return usageError{msg: "check: " + err.Error()}
 	}

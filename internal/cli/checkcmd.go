@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +13,11 @@ import (
 	"github.com/promptgate/promptgate/internal/check"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/shard"
 )
 
 const checkHelp = `Usage: promptgate check [flags]
@@ -44,34 +47,38 @@ Examples:
   promptgate check --base origin/main --head HEAD --fail-on regression,threshold
   OPENAI_API_KEY=sk-... promptgate check --base v1.4.0 --report-json report.json
 
+A large check can be spread over several jobs: --shard K/N evaluates one of N disjoint
+parts of every suite (by case identity, the same part on every run) and writes it to
+--report-json without judging it; promptgate merge then combines the N reports into the
+one check an unsharded run makes. See docs/scale.md.
+
 Exit status: 0 success or nothing to evaluate, 1 a gate failed, 2 bad input or configuration.
+A shard exits 0 unless its input is bad: the verdict comes from merge.
 `
 
 type checkOptions struct {
-	dir, configPath, base, head, failOn, reportJSON, cacheDir string
-	concurrency                                               int
-	offline, comment, verbose                                 bool
+	dir, configPath, base, head, failOn, reportJSON, cacheDir, shard string
+	concurrency                                                      int
+	offline, comment, verbose                                        bool
 	// forkPR is set in Action mode for a pull request from a fork, which gets
 	// no secrets: the report then says why the key is missing.
 	forkPR bool
+	// given holds merged shard reports (promptgate merge): the comparison
+	// uses them instead of evaluating.
+	given *check.Evals
 }
 
 func runCheck(ctx context.Context, args []string, env Env) error {
 	var o checkOptions
 	fs := newFlagSet("check", checkHelp, env)
-	fs.StringVar(&o.dir, "C", ".", "run as if started in `dir` (a git work tree)")
-	fs.StringVar(&o.configPath, "config", config.FileName, "config `file`, relative to the repo root")
-	fs.StringVar(&o.base, "base", "", "base git `revision` to compare against (required outside GitHub Actions)")
-	fs.StringVar(&o.head, "head", "HEAD", "head git `revision`")
-	fs.StringVar(&o.failOn, "fail-on", "", "comma-separated `gates` that fail the check: "+strings.Join(diff.GateNames, ",")+" (default: the config's gate section)")
-	fs.StringVar(&o.reportJSON, "report-json", "", "write the full comparison as JSON to `file`")
-	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config)")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
-	fs.BoolVar(&o.offline, "offline", false, "make no model calls: answer from the cache, skip the rest")
-	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
-	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
+	checkFlags(fs, &o)
+	fs.StringVar(&o.shard, "shard", "", "evaluate only part `K/N` of the case runs, for promptgate merge")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	sh, err := shard.Parse(o.shard)
+	if err != nil {
+		return usageError{msg: "check: --shard: " + err.Error()}
 	}
 	if env.Getenv("GITHUB_ACTIONS") == "true" {
 		return runAction(ctx, o, env)
@@ -79,10 +86,16 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if o.base == "" {
 		return usageError{msg: "check: --base is required outside GitHub Actions (for example --base main)"}
 	}
+	if sh.Enabled() && o.reportJSON == "" {
+		return usageError{msg: "check: --shard needs --report-json FILE, the report promptgate merge reads"}
+	}
 	warnUncommitted(ctx, o, env)
 	res, err := compare(ctx, o, env, o.base, o.head)
 	if err != nil {
 		return err
+	}
+	if sh.Enabled() {
+		return writeShard(env, res, o.reportJSON)
 	}
 	var md bytes.Buffer
 	hint := report.DiffOptions{}
@@ -96,6 +109,50 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	return conclusionErr(res)
 }
 
+// writeShard writes a check shard's report for promptgate merge and says so;
+// a shard is not judged on its own.
+func writeShard(env Env, res *check.Outcome, reportJSON string) error {
+	if err := renderOutcome(&bytes.Buffer{}, res, reportJSON, report.DiffOptions{}); err != nil {
+		return err
+	}
+	if len(res.Problems) > 0 {
+		return res.Problems
+	}
+	runs := 0
+	if res.Evals != nil {
+		for _, r := range []*eval.Report{res.Evals.Base, res.Evals.Head} {
+			for _, s := range reportSuites(r) {
+				runs += len(s.Cases)
+			}
+		}
+	}
+	fmt.Fprintf(env.Stdout, "promptgate: shard %s evaluated %d case runs (base and head); report: %s\n"+
+		"Combine the shards' reports with: promptgate merge REPORT.json…\n", res.Shard, runs, reportJSON)
+	return nil
+}
+
+func reportSuites(r *eval.Report) []*eval.SuiteResult {
+	if r == nil {
+		return nil
+	}
+	return r.Suites
+}
+
+// checkFlags defines the flags check and merge share.
+func checkFlags(fs *flag.FlagSet, o *checkOptions) {
+	fs.StringVar(&o.dir, "C", ".", "run as if started in `dir` (a git work tree)")
+	fs.StringVar(&o.configPath, "config", config.FileName, "config `file`, relative to the repo root")
+	fs.StringVar(&o.base, "base", "", "base git `revision` to compare against (required outside GitHub Actions)")
+	fs.StringVar(&o.head, "head", "HEAD", "head git `revision`")
+	fs.StringVar(&o.failOn, "fail-on", "", "comma-separated `gates` that fail the check: "+strings.Join(diff.GateNames, ",")+" (default: the config's gate section)")
+	fs.StringVar(&o.reportJSON, "report-json", "", "write the full comparison as JSON to `file`")
+	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
+	fs.BoolVar(&o.offline, "offline", false, "make no model calls: answer from the cache, skip the rest")
+	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
+	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
+}
+
 // compare runs the comparison between two revisions with the options' client setup.
 func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*check.Outcome, error) {
 	root := o.dir
@@ -104,8 +161,12 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	}
 	logger := newLogger(env.Stderr, o.verbose)
 	live, why := liveCalls(ctx, o, env, root)
+	sh, err := shard.Parse(o.shard)
+	if err != nil {
+		return nil, usageError{msg: "check: shard: " + err.Error()}
+	}
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
-		Concurrency: o.concurrency, Logger: logger, Progress: env.Stderr,
+		Concurrency: o.concurrency, Logger: logger, Progress: env.Stderr, Shard: sh, Given: o.given,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error) {
 			dir := firstNonEmpty(o.cacheDir, cfg.Paths.Cache)
 			if !filepath.IsAbs(dir) {

@@ -50,6 +50,7 @@ Commands:
   eval      Run the repo's eval suites against an OpenAI-compatible endpoint and print a table.
   check     Evaluate base vs head of a change, project monthly cost, gate it, and publish the diff
             (the GitHub Action runs this; locally: promptgate check --base main).
+  merge     Combine the JSON reports of --shard K/N runs of eval or check into one run's report.
   serve     Run the GitHub App webhook server for /rollout and /rollback PR comments.
   version   Print the version.
   help      Show help for a command: promptgate help eval
@@ -80,6 +81,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = runEval(ctx, rest, env)
 	case "check":
 		err = runCheck(ctx, rest, env)
+	case "merge":
+		err = runMerge(ctx, rest, env)
 	case "serve":
 		err = runServe(ctx, rest, env)
 	case "version", "--version":
@@ -139,21 +142,37 @@ func newFlagSet(name, help string, env Env) *flag.FlagSet {
 
 // parseFlags parses args, turning flag errors into usage errors (exit 2).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	usage := fs.Usage
-	fs.Usage = func() {} // the flag package calls Usage on errors too; print help only when asked
-	err := fs.Parse(args)
-	fs.Usage = usage
+	rest, err := parseFlagsAndArgs(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage()
-			return err
-		}
-		return usageError{msg: fmt.Sprintf("%s: %v (see promptgate %s --help)", fs.Name(), err, fs.Name())}
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{msg: fmt.Sprintf("%s: unexpected argument %q (see promptgate %s --help)", fs.Name(), fs.Arg(0), fs.Name())}
+	if len(rest) > 0 {
+		return usageError{msg: fmt.Sprintf("%s: unexpected argument %q (see promptgate %s --help)", fs.Name(), rest[0], fs.Name())}
 	}
 	return nil
+}
+
+// parseFlagsAndArgs parses flags placed anywhere among the arguments and
+// returns the arguments that are not flags.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls Usage on errors too; print help only when asked
+	defer func() { fs.Usage = usage }()
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usage()
+				return nil, err
+			}
+			return nil, usageError{msg: fmt.Sprintf("%s: %v (see promptgate %s --help)", fs.Name(), err, fs.Name())}
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // listFlag is a repeatable, comma-separable string flag.

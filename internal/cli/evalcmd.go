@@ -18,6 +18,7 @@ import (
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
 	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/shard"
 )
 
 const evalHelp = `Usage: promptgate eval [flags]
@@ -46,17 +47,23 @@ A case whose model call still fails after retries counts as an error, not a fail
 are shown apart. A case that cannot be called here at all (--offline with no recorded
 response, or no API key) is skipped and still gets an input-token estimate.
 
+A large run can be spread over several machines: --shard K/N runs one of N disjoint parts
+of every suite (by suite file, case description or index, and repeat, so the same cases land
+in the same part on every run and its cache stays warm). Write each part with --format json
+and combine them with promptgate merge, which prints exactly what one run prints.
+
 Exit status: 0 all suites met their thresholds with no errors; 1 a suite missed its
 threshold or a case errored; 2 bad input or configuration (each message names the file and
-line), or case runs that could not be made.
+line), or case runs that could not be made. A shard is not judged on its own: it exits 0
+(or 2), and promptgate merge gives the verdict.
 `
 
 type evalOptions struct {
-	dir, configPath, format, trace, cacheDir, judge string
-	promptfoo                                       string
-	prompts, suites                                 listFlag
-	concurrency                                     int
-	noCache, offline, verbose, quiet                bool
+	dir, configPath, format, trace, cacheDir, judge, shard string
+	promptfoo                                              string
+	prompts, suites                                        listFlag
+	concurrency                                            int
+	noCache, offline, verbose, quiet                       bool
 }
 
 func runEval(ctx context.Context, args []string, env Env) error {
@@ -74,6 +81,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.BoolVar(&o.offline, "offline", false, "answer only from the response cache; a miss is an error and no model is called")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config, .promptgate/cache)")
 	fs.StringVar(&o.judge, "judge-model", "", "`model` that grades llm-rubric assertions (default defaults.judge_model)")
+	fs.StringVar(&o.shard, "shard", "", "run only part `K/N` of the case runs (for promptgate merge)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs (retries, cache) on stderr")
 	var cacheOn bool
@@ -89,6 +97,10 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	if _, err := report.FormatOK(o.format); err != nil {
 		return usageError{msg: "eval: " + err.Error()}
+	}
+	sh, err := shard.Parse(o.shard)
+	if err != nil {
+		return usageError{msg: "eval: --shard: " + err.Error()}
 	}
 	root := o.dir
 	if env.Dir != "" && !filepath.IsAbs(root) {
@@ -136,7 +148,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	runner := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config),
 		Concurrency: o.concurrency, DefaultModel: proj.Config.Defaults.Model,
-		JudgeModel: firstNonEmpty(o.judge, proj.Config.Defaults.JudgeModel), Logger: logger}
+		JudgeModel: firstNonEmpty(o.judge, proj.Config.Defaults.JudgeModel), Logger: logger, Shard: sh}
 	if runner.Concurrency <= 0 {
 		runner.Concurrency = defaultConcurrency(proj.Config)
 	}
@@ -148,11 +160,19 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		defer f.Close()
 		runner.Trace = eval.NewTraceWriter(f)
 	}
-	bar := progressBar(env.Stderr, eval.Total(suites), o.quiet)
+	bar := progressBar(env.Stderr, eval.TotalIn(suites, sh), o.quiet)
 	if bar != nil {
-		runner.Progress = func(done, _ int) { _ = bar.Set(done) }
+		runner.Progress = func(done, _ int) {
+			if note := pacingNote(client.Pacing()); note != "" {
+				bar.Describe("evaluating (" + note + ")")
+			}
+			_ = bar.Set(done)
+		}
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	if note := pacingNote(client.Pacing()); note != "" {
+		logger.Info("rate limits", "pacing", note)
+	}
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(env.Stderr)
@@ -170,9 +190,18 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if runErr != nil {
 		return runErr
 	}
+	if sh.Enabled() {
+		return nil
+	}
+	return evalVerdict(rep, eval.Total(suites))
+}
+
+// evalVerdict is the exit status of a whole run, sharded and merged or not:
+// runs that could not be made (exit 2) first, then the gates (exit 1).
+func evalVerdict(rep *eval.Report, total int) error {
 	if n := rep.Skipped(); n > 0 {
 		// The first reason says what to do: record the calls, or set the key.
-		return fmt.Errorf("eval: %d of %d case runs could not be made (%s)", n, eval.Total(suites), firstSkipReason(rep))
+		return fmt.Errorf("eval: %d of %d case runs could not be made (%s)", n, total, firstSkipReason(rep))
 	}
 	if !rep.OK() {
 		return errGate
@@ -198,7 +227,7 @@ func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, 
 	for _, p := range cfg.Providers {
 		lp := llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
 			APIKey: getenv(p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries,
-			Azure: p.Azure, APIVersion: p.APIVersion}
+			RPM: p.RPM, TPM: p.TPM, RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion}
 		if concurrency > 0 {
 			lp.Concurrency = concurrency
 		}

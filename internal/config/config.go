@@ -87,6 +87,12 @@ type Provider struct {
 	Concurrency int
 	Timeout     time.Duration
 	MaxRetries  int
+	// RPM and TPM are the requests and tokens per minute calls to each model
+	// are paced to; 0 means learn them from the provider's rate-limit headers.
+	RPM, TPM int
+	// RateLimitWait bounds how long one call waits out 429 answers before it
+	// is an error; 0 means the client's default (5m).
+	RateLimitWait time.Duration
 	// Azure selects Azure OpenAI's deployment API (`azure: true`): the model
 	// name is the deployment name and the key goes in the api-key header. A
 	// bare https://NAME.openai.azure.com base URL turns it on by itself.

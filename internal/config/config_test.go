@@ -102,6 +102,21 @@ func TestFirstProviderIsDefaultWithoutOneNamedDefault(t *testing.T) {
 	}
 }
 
+func TestParseRateLimits(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte("providers:\n  default:\n    rpm: 500\n    tpm: 200000\n    rate_limit_wait: 90s\n  local: {}\n"), "promptgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Provider{APIKeyEnv: DefaultAPIKeyEnv, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
+	limited, local := base, base
+	limited.Name, limited.RPM, limited.TPM, limited.RateLimitWait = "default", 500, 200000, 90*time.Second
+	local.Name = "local"
+	if diff := cmp.Diff([]Provider{limited, local}, c.Providers); diff != "" {
+		t.Errorf("providers (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseAzureProviders(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -164,6 +179,9 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad api_version", "providers:\n  az:\n    base_url: https://x.openai.azure.com\n    api_version: 2024-10-21&x=1\n", "promptgate.yaml:4: providers.az.api_version \"2024-10-21&x=1\" is not an api-version"},
 		{"azure not a bool", "providers:\n  az:\n    azure: maybe\n", `promptgate.yaml:3: providers.az.azure: want true or false, got "maybe"`},
 		{"azure key misspelt", "providers:\n  az:\n    azur: true\n", `promptgate.yaml:3: providers.az.azur: unknown key (did you mean "azure"?)`},
+		{"bad rpm", "providers:\n  default:\n    rpm: 0\n", "promptgate.yaml:3: providers.default.rpm (requests per minute) must be between 1"},
+		{"bad tpm", "providers:\n  default:\n    tpm: -5\n", "promptgate.yaml:3: providers.default.tpm (tokens per minute) must be between 1"},
+		{"bad rate_limit_wait", "providers:\n  default:\n    rate_limit_wait: forever\n", "promptgate.yaml:3: providers.default.rate_limit_wait \"forever\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

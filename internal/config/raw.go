@@ -21,8 +21,12 @@ type rawProvider struct {
 	Concurrency *int    `yaml:"concurrency"`
 	Timeout     *string `yaml:"timeout"`
 	MaxRetries  *int    `yaml:"max_retries"`
-	Azure       *bool   `yaml:"azure"`
-	APIVersion  string  `yaml:"api_version"`
+	RPM         *int    `yaml:"rpm"`
+	TPM         *int    `yaml:"tpm"`
+	// RateLimitWait is how long one call waits out 429s, as a duration.
+	RateLimitWait *string `yaml:"rate_limit_wait"`
+	Azure         *bool   `yaml:"azure"`
+	APIVersion    string  `yaml:"api_version"`
 }
 
 type rawPrice struct {

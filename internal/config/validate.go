@@ -73,12 +73,36 @@ func (v *validator) providers(c *Config, raw map[string]rawProvider, root *yaml.
 			}
 			p.MaxRetries = *rp.MaxRetries
 		}
+		v.rateLimits(&p, key, rp)
 		v.azure(&p, key, rp)
 		c.Providers = append(c.Providers, p)
 	}
 	c.DefaultProvider = c.Providers[0].Name
 	if _, ok := raw[defaultProviderName]; ok {
 		c.DefaultProvider = defaultProviderName
+	}
+}
+
+// rateLimits validates a provider's rpm, tpm and rate_limit_wait keys.
+func (v *validator) rateLimits(p *Provider, key string, rp rawProvider) {
+	if rp.RPM != nil {
+		if *rp.RPM < 1 || *rp.RPM > 100_000_000 {
+			v.errorf(key+".rpm", "providers.%s.rpm (requests per minute) must be between 1 and 100000000, got %d", p.Name, *rp.RPM)
+		}
+		p.RPM = *rp.RPM
+	}
+	if rp.TPM != nil {
+		if *rp.TPM < 1 || *rp.TPM > 1_000_000_000_000 {
+			v.errorf(key+".tpm", "providers.%s.tpm (tokens per minute) must be between 1 and 1000000000000, got %d", p.Name, *rp.TPM)
+		}
+		p.TPM = *rp.TPM
+	}
+	if rp.RateLimitWait != nil {
+		d, err := time.ParseDuration(*rp.RateLimitWait)
+		if err != nil || d <= 0 || d > 24*time.Hour {
+			v.errorf(key+".rate_limit_wait", "providers.%s.rate_limit_wait %q is not a duration between 1s and 24h, like 5m", p.Name, *rp.RateLimitWait)
+		}
+		p.RateLimitWait = d
 	}
 }
 

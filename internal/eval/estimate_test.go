@@ -113,7 +113,7 @@ func TestNoAPIKeySkipsWithEstimates(t *testing.T) {
 		t.Fatalf("skipped %d, errored %d, graded %d, calls %d/%d; want 3 skipped and no call", s.Skipped, s.Errored, s.Graded(), rep.Calls, c.Calls())
 	}
 	for _, cr := range s.Cases {
-		if cr.EstimatedInputTokens <= tokensPerReplyPriming || cr.InputTokens != 0 || !strings.Contains(cr.Error, "OPENAI_API_KEY") {
+		if cr.EstimatedInputTokens <= 3 || cr.InputTokens != 0 || !strings.Contains(cr.Error, "OPENAI_API_KEY") {
 			t.Errorf("case %d: estimated %d, input %d, error %q", cr.Index, cr.EstimatedInputTokens, cr.InputTokens, cr.Error)
 		}
 	}

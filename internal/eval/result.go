@@ -33,6 +33,9 @@ type Report struct {
 	CacheHits int `json:"cache_hits"`
 	// Warnings are non-fatal problems, such as models missing from the price table.
 	Warnings []string `json:"warnings,omitempty"`
+	// Shard is "K/N" when the run was one part of a sharded run (its suites
+	// then hold only that part's cases), empty for a whole run.
+	Shard string `json:"shard,omitempty"`
 }
 
 // SuiteResult aggregates one suite's case runs.

@@ -19,6 +19,7 @@ import (
 	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/prompt"
+	"github.com/promptgate/promptgate/internal/shard"
 	"github.com/promptgate/promptgate/internal/suite"
 )
 
@@ -38,7 +39,9 @@ type Runner struct {
 	// Progress, when set, is called after every finished case run.
 	Progress func(done, total int)
 	// Trace, when set, receives one record per model call.
-	Trace  *TraceWriter
+	Trace *TraceWriter
+	// Shard, when enabled, runs only this part's case runs; see package shard.
+	Shard  shard.Shard
 	Logger *slog.Logger
 }
 
@@ -84,10 +87,23 @@ func Check(suites []*suite.Suite, set *prompt.Set, defaultModel string) error {
 }
 
 // Total is the number of case runs the suites make (cases × repeat).
-func Total(suites []*suite.Suite) int {
+func Total(suites []*suite.Suite) int { return TotalIn(suites, shard.Shard{}) }
+
+// TotalIn is the number of case runs the suites make in one shard.
+func TotalIn(suites []*suite.Suite, sh shard.Shard) int {
 	n := 0
 	for _, s := range suites {
-		n += len(s.Tests) * max(1, s.Repeat)
+		if !sh.Enabled() {
+			n += len(s.Tests) * max(1, s.Repeat)
+			continue
+		}
+		for ci := range s.Tests {
+			for rep := range max(1, s.Repeat) {
+				if sh.Has(s.Path, s.Tests[ci].Index, s.Tests[ci].Description, rep) {
+					n++
+				}
+			}
+		}
 	}
 	return n
 }
@@ -105,7 +121,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	rep := &Report{Suites: make([]*SuiteResult, len(suites))}
+	rep := &Report{Suites: make([]*SuiteResult, len(suites)), Shard: r.Shard.String()}
 	for i, s := range suites {
 		p, ok := r.Prompts.Get(s.Prompt, s.Variant)
 		if !ok {
@@ -126,6 +142,9 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 			p, _ := r.Prompts.Get(s.Prompt, s.Variant)
 			for ci := range s.Tests {
 				for rep := 0; rep < max(1, s.Repeat); rep++ {
+					if !r.Shard.Has(s.Path, s.Tests[ci].Index, s.Tests[ci].Description, rep) {
+						continue
+					}
 					select {
 					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rep, count: count}:
 					case <-ctx.Done():
@@ -147,7 +166,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	total := Total(suites)
+	total := TotalIn(suites, r.Shard)
 	n := 0
 	unpriced := map[string]bool{}
 	modelErrs := map[string]*diag.Error{}

@@ -95,11 +95,12 @@ func TestSecondRunMakesZeroModelCalls(t *testing.T) {
 
 func TestFaultsAreErrorsNotFails(t *testing.T) {
 	t.Parallel()
-	// 10% 429 with Retry-After: 1, 5% 500, 2% truncated JSON, by request number.
+	// 10% 429, 5% 500, 2% truncated JSON, by request number. A 429 pauses
+	// every call to the model for its hint, so the hint is short here.
 	fake := newFakeChat(t, 0, func(n int64, req chatReq) (int, http.Header, string) {
 		switch {
 		case n%10 == 3:
-			return 429, http.Header{"Retry-After": {"1"}}, `{"error":{"message":"slow down","type":"rate_limit"}}`
+			return 429, http.Header{"Retry-After-Ms": {"20"}}, `{"error":{"message":"slow down","type":"rate_limit"}}`
 		case n%20 == 7:
 			return 500, nil, `{"error":{"message":"boom"}}`
 		case n%50 == 11:

@@ -3,6 +3,7 @@ package eval
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"sync"
 
@@ -32,7 +33,12 @@ type TraceRecord struct {
 	CostUSD  *float64 `json:"cost_usd"`
 	CacheHit bool     `json:"cache_hit"`
 	Retries  int      `json:"retries"`
-	Error    string   `json:"error,omitempty"`
+	// Throttled counts attempts the provider answered 429; WaitMS is the time
+	// the call was held back by rate-limit pacing and waiting out 429s and
+	// retries.
+	Throttled int     `json:"throttled,omitempty"`
+	WaitMS    float64 `json:"wait_ms,omitempty"`
+	Error     string  `json:"error,omitempty"`
 }
 
 func newTraceRecord(j job, req llm.Request, resp llm.Response, err error, pc priced, role string) TraceRecord {
@@ -40,13 +46,17 @@ func newTraceRecord(j job, req llm.Request, resp llm.Response, err error, pc pri
 		Case: j.c.Index, Repeat: j.repeat, Role: role, Provider: resp.Provider, Model: req.Model,
 		Messages: req.Messages, Response: resp.Content, InputTokens: resp.Usage.InputTokens,
 		OutputTokens: resp.Usage.OutputTokens, LatencyMS: float64(resp.Latency.Microseconds()) / 1000,
-		CacheHit: resp.CacheHit, Retries: resp.Retries}
+		CacheHit: resp.CacheHit, Retries: resp.Retries, Throttled: resp.Throttled,
+		WaitMS: float64(resp.Waited.Microseconds()) / 1000}
 	if pc.CostKnown {
 		c := pc.CostUSD
 		rec.CostUSD = &c
 	}
 	if err != nil {
 		rec.Error = err.Error()
+		if ce, ok := errors.AsType[*llm.CallError](err); ok {
+			rec.Throttled = ce.Throttled
+		}
 		if unavailable(err) {
 			rec.EstimatedInputTokens = EstimateInputTokens(req.Messages)
 		}

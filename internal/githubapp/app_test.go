@@ -135,7 +135,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, nil) }
+
+// newRigWith is newRig with the App's config and the fake adjusted by tune
+// before the server starts.
+func newRigWith(t *testing.T, tune func(*Config, *ghfake.Server)) *rig {
 	t.Helper()
 	key, pemBytes := appKey(t)
 	gh := ghfake.New(t)
@@ -153,6 +157,9 @@ func newRig(t *testing.T) *rig {
 
 	logs := &syncBuffer{}
 	cfg := Config{AppID: 42, PrivateKey: pemBytes, WebhookSecret: []byte(testSecret), APIURL: gh.URL, Workers: 2, QueueSize: 16}
+	if tune != nil {
+		tune(&cfg, gh)
+	}
 	srv, err := NewServer(cfg, NewLogger(logs, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)

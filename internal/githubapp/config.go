@@ -77,7 +77,8 @@ Flags:
                            https://api.github.com; GHES: https://HOST/api/v3)
   --workers N              delivery worker pool size ($PROMPTGATE_WORKERS, default 4)
   --queue N                deliveries waiting for a worker before 503
-                           ($PROMPTGATE_QUEUE, default 256)
+                           ($PROMPTGATE_QUEUE, default 20000; at most 256 MiB
+                           of bodies wait, a command comment is ~13 KB)
   --shutdown-timeout D     time to finish in-flight work on SIGTERM
                            ($PROMPTGATE_SHUTDOWN_TIMEOUT, default 30s)
   --log-level LEVEL        debug, info, warn or error ($PROMPTGATE_LOG_LEVEL, default info)

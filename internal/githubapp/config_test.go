@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptgate/promptgate/internal/webhook"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -44,11 +46,11 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "env defaults", env: base, want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"),
-			Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: 256, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo}},
+			Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo}},
 		{name: "GHES and tuning from env", env: with("GITHUB_API_URL", "https://ghe.example.com/api/v3/", "PROMPTGATE_LISTEN", ":9000",
 			"PROMPTGATE_WORKERS", "8", "PROMPTGATE_LOG_LEVEL", "debug"),
 			want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"), Listen: ":9000",
-				APIURL: "https://ghe.example.com/api/v3", Workers: 8, QueueSize: 256, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelDebug}},
+				APIURL: "https://ghe.example.com/api/v3", Workers: 8, QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelDebug}},
 		{name: "flags override env", env: base, args: []string{"--app-id", "7", "--private-key-file", keyFile, "--webhook-secret-file", secretFile,
 			"--listen", "127.0.0.1:1", "--queue", "9", "--shutdown-timeout", "5s"},
 			want: Config{AppID: 7, PrivateKey: []byte("PEM-FROM-FILE"), WebhookSecret: []byte("from-file"), Listen: "127.0.0.1:1",

@@ -20,6 +20,7 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/ratelimit"
 	"github.com/promptgate/promptgate/internal/rollout"
 	"github.com/promptgate/promptgate/internal/webhook"
 )
@@ -53,7 +54,8 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	if len(cfg.WebhookSecret) == 0 {
 		return nil, errors.New("start App: no webhook secret")
 	}
-	cl, err := newClients(cfg, http.DefaultTransport)
+	// Rate limits on the installation token are waited out, not failed.
+	cl, err := newClients(cfg, &ratelimit.GitHubTransport{Base: http.DefaultTransport, Logger: log})
 	if err != nil {
 		return nil, err
 	}

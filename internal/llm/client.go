@@ -1,17 +1,22 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/promptgate/promptgate/internal/ratelimit"
 )
 
 // Options configure a Client.
@@ -49,6 +54,10 @@ type CallRecord struct {
 	Latency  time.Duration `json:"latency"`
 	CacheHit bool          `json:"cache_hit"`
 	Retries  int           `json:"retries"`
+	// Throttled counts 429 answers; Waited is the time held back by pacing
+	// and waiting out 429s and retries.
+	Throttled int           `json:"throttled"`
+	Waited    time.Duration `json:"waited"`
 	// Err is the error text, empty on success.
 	Err string `json:"error,omitempty"`
 }
@@ -70,17 +79,56 @@ type Client struct {
 
 var _ Completer = (*Client)(nil)
 
-// endpoint is a provider with its go-openai client and concurrency slots.
+// endpoint is a provider with its go-openai client, concurrency slots, and
+// one rate limiter per model, since OpenAI and Anthropic set limits per model.
 type endpoint struct {
 	Provider
-	api   *openai.Client
-	slots chan struct{}
+	api      *openai.Client
+	slots    chan struct{}
+	newLimit func() *ratelimit.Limiter
+	mu       sync.Mutex
+	limits   map[string]*ratelimit.Limiter
 	// refusedWithoutKey is set once the endpoint answered 401 or 403 to a call
 	// sent without a key (OpenRouter, a keyed LiteLLM proxy): later calls are
 	// then failed as NoAPIKey without going out, with the same message, so a
 	// report can say it once.
 	// The value is the HTTP status, 0 until then.
 	refusedWithoutKey atomic.Int32
+}
+
+// limiter returns the model's limiter, creating it on first use.
+func (e *endpoint) limiter(model string) *ratelimit.Limiter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, ok := e.limits[model]
+	if !ok {
+		l = e.newLimit()
+		e.limits[model] = l
+	}
+	return l
+}
+
+// Pacing is one provider and model's rate-limit pacing so far.
+type Pacing struct {
+	Provider, Model string
+	ratelimit.Stats
+}
+
+// Pacing reports, per provider and model called so far, the limits in force
+// and the waits and 429s, sorted by provider and model.
+func (c *Client) Pacing() []Pacing {
+	var out []Pacing
+	for _, e := range c.providers {
+		e.mu.Lock()
+		for m, l := range e.limits {
+			out = append(out, Pacing{Provider: e.Name, Model: m, Stats: l.Stats()})
+		}
+		e.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b Pacing) int {
+		return cmp.Or(strings.Compare(a.Provider, b.Provider), strings.Compare(a.Model, b.Model))
+	})
+	return out
 }
 
 // New checks the options and builds a Client.
@@ -104,7 +152,7 @@ func New(opts Options) (*Client, error) {
 		c.log = slog.Default()
 	}
 	if c.sleep == nil {
-		c.sleep = sleep
+		c.sleep = ratelimit.Sleep
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -117,7 +165,12 @@ func New(opts Options) (*Client, error) {
 		if _, dup := c.providers[p.Name]; dup {
 			return nil, fmt.Errorf("create model client: provider %q configured twice", p.Name)
 		}
-		e := &endpoint{Provider: p, api: newAPI(p, &c.calls), slots: make(chan struct{}, p.Concurrency)}
+		e := &endpoint{Provider: p, api: newAPI(p, &c.calls), slots: make(chan struct{}, p.Concurrency),
+			limits: map[string]*ratelimit.Limiter{}}
+		e.newLimit = func() *ratelimit.Limiter {
+			return ratelimit.New(ratelimit.Options{MaxConcurrency: p.Concurrency, RPM: p.RPM, TPM: p.TPM,
+				Now: c.now, Sleep: c.sleep})
+		}
 		c.providers[p.Name] = e
 		if c.def == nil {
 			c.def = e
@@ -180,12 +233,12 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		rec := CallRecord{
 			Provider: e.Name, Model: model, Messages: req.Messages, Params: req.Params,
 			Content: resp.Content, Usage: resp.Usage, Latency: resp.Latency,
-			CacheHit: resp.CacheHit, Retries: resp.Retries,
+			CacheHit: resp.CacheHit, Retries: resp.Retries, Throttled: resp.Throttled, Waited: resp.Waited,
 		}
 		if err != nil {
 			rec.Err = err.Error()
-			if ce, ok := errors.AsType[*CallError](err); ok && ce.Attempts > 1 {
-				rec.Retries = ce.Attempts - 1
+			if ce, ok := errors.AsType[*CallError](err); ok {
+				rec.Retries, rec.Throttled = max(0, ce.Attempts-1), ce.Throttled
 			}
 		}
 		c.onCall(rec)

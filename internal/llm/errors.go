@@ -88,6 +88,9 @@ type CallError struct {
 	Status int
 	// Attempts is the number of HTTP attempts made, 0 when none was.
 	Attempts int
+	// Throttled counts the attempts answered 429, which are waited out
+	// rather than counted against max_retries.
+	Throttled int
 	// Provider and Model are the provider name and the model name sent to it.
 	Provider, Model string
 	Err             error

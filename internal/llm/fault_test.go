@@ -49,7 +49,9 @@ func TestFaultyServer(t *testing.T) {
 			return ctx.Err()
 		}
 	}
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: scaled,
+	// A stopped clock makes each wait for a 429 pause exactly Retry-After.
+	stopped := time.Now()
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: scaled, Now: func() time.Time { return stopped },
 		Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "k", Concurrency: limit, MaxRetries: 4}}})
 
 	type result struct {

@@ -49,8 +49,15 @@ type Provider struct {
 	// Timeout bounds each attempt, including reading the body; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
-	// MaxRetries bounds the retries after the first attempt; 0 means none.
+	// MaxRetries bounds the retries after failures other than 429; 0 means
+	// none. A 429 is waited out instead, up to RateLimitWait.
 	MaxRetries int
+	// RPM and TPM are the requests and tokens per minute to pace each model
+	// to; 0 means learn them from the provider's rate-limit headers.
+	RPM, TPM int
+	// RateLimitWait bounds the total time one call waits out 429 answers
+	// before it ends as an error; 0 means DefaultRateLimitWait.
+	RateLimitWait time.Duration
 	// Azure selects Azure OpenAI's deployment-style API (see above).
 	Azure bool
 	// APIVersion is Azure's api-version; empty means DefaultAzureAPIVersion.
@@ -101,6 +108,9 @@ func (p Provider) withDefaults() (Provider, error) {
 	}
 	if p.Timeout <= 0 {
 		p.Timeout = DefaultTimeout
+	}
+	if p.RateLimitWait <= 0 {
+		p.RateLimitWait = DefaultRateLimitWait
 	}
 	if p.MaxRetries < 0 {
 		p.MaxRetries = 0

@@ -30,6 +30,11 @@ var (
 	ok      step = func(w http.ResponseWriter) { answer(w, "fine", 3, 1) }
 	cut     step = truncated
 	noChoix step = func(w http.ResponseWriter) { fmt.Fprint(w, `{"id":"x","choices":[]}`) }
+	quota   step = func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}`)
+	}
 	html502 step = func(w http.ResponseWriter) {
 		w.WriteHeader(http.StatusBadGateway)
 		fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
@@ -48,6 +53,8 @@ func TestRetries(t *testing.T) {
 		wantCalls   int64
 		wantMinWait []time.Duration // lower bound of each recorded wait
 		wantInErr   string
+		// rateLimitWait is the provider's bound on waiting out 429s; 0 is the default.
+		rateLimitWait time.Duration
 	}{
 		{name: "429 honours Retry-After seconds", maxRetries: 2,
 			script: []step{status(429, "Retry-After", "7"), ok}, wantCalls: 2, wantMinWait: []time.Duration{7 * time.Second}},
@@ -63,9 +70,16 @@ func TestRetries(t *testing.T) {
 		{name: "retries exhausted on 503", maxRetries: 2,
 			script:  []step{status(503), status(503), status(503)},
 			wantErr: llm.Server, wantStatus: 503, wantCalls: 3, wantMinWait: []time.Duration{0, 0}, wantInErr: "after 3 attempts"},
-		{name: "retries exhausted on 429", maxRetries: 1,
-			script:  []step{status(429, "Retry-After", "2"), status(429, "Retry-After", "3")},
-			wantErr: llm.RateLimited, wantStatus: 429, wantCalls: 2, wantMinWait: []time.Duration{2 * time.Second}},
+		{name: "429 does not count against max_retries", maxRetries: 0,
+			script:    []step{status(429, "Retry-After", "2"), status(429, "Retry-After-Ms", "3000"), ok},
+			wantCalls: 3, wantMinWait: []time.Duration{2 * time.Second, 3 * time.Second}},
+		{name: "429 without a hint backs off", maxRetries: 0, script: []step{status(429), ok}, wantCalls: 2, wantMinWait: []time.Duration{0}},
+		{name: "429 past rate_limit_wait ends the call", maxRetries: 4, rateLimitWait: 5 * time.Second,
+			script:  []step{status(429, "Retry-After", "2"), status(429, "Retry-After", "2"), status(429, "Retry-After", "2")},
+			wantErr: llm.RateLimited, wantStatus: 429, wantCalls: 3, wantMinWait: []time.Duration{2 * time.Second, 2 * time.Second},
+			wantInErr: "refused with HTTP 429 3 times over 4s of waiting; a call waits out rate limiting for at most 5s, set by providers.default.rate_limit_wait"},
+		{name: "429 insufficient_quota is final", maxRetries: 4, script: []step{quota},
+			wantErr: llm.RateLimited, wantStatus: 429, wantCalls: 1, wantInErr: "exceeded your current quota"},
 		{name: "retries exhausted on truncated JSON", maxRetries: 1,
 			script: []step{cut, cut}, wantErr: llm.BadResponse, wantStatus: 200, wantCalls: 2, wantMinWait: []time.Duration{0},
 			wantInErr: "malformed response body"},
@@ -93,7 +107,7 @@ func TestRetries(t *testing.T) {
 			})
 			sl := &noSleep{}
 			c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sl.sleep, Now: func() time.Time { return now },
-				Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "k", MaxRetries: tt.maxRetries}}})
+				Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "k", MaxRetries: tt.maxRetries, RateLimitWait: tt.rateLimitWait}}})
 			resp, err := c.Complete(context.Background(), llm.Request{Model: "gpt-4o", Messages: userMsg})
 			if tt.wantErr == 0 {
 				if err != nil {

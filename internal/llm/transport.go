@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+	"time"
 )
 
 // attemptKey carries the per-attempt state through go-openai to the transport.
@@ -21,6 +22,8 @@ type attemptState struct {
 	// would otherwise be dropped and the server would sample at its default.
 	zeros  []string
 	result attemptResult
+	// waited is how long the limiter held the attempt back for pacing.
+	waited time.Duration
 }
 
 // transport sits under go-openai's http.Client. go-openai returns errors

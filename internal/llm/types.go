@@ -59,6 +59,10 @@ type Response struct {
 	Latency  time.Duration `json:"latency"`
 	Retries  int           `json:"retries"`
 	CacheHit bool          `json:"cache_hit"`
+	// Throttled counts attempts answered 429; Waited is the time spent held
+	// back by pacing and waiting out 429s and retries. Neither is cached.
+	Throttled int           `json:"-"`
+	Waited    time.Duration `json:"-"`
 }
 
 // Completer makes chat completions. The eval runner and the llm-rubric judge

@@ -34,10 +34,15 @@ const (
 	// dropped, across all requests.
 	DefaultMaxBuffered = 64 << 20
 	DefaultWorkers     = 4
-	DefaultQueueSize   = 256
-	DefaultDedupeSize  = 10000
-	DefaultDedupeTTL   = 24 * time.Hour
-	DefaultJobTimeout  = 2 * time.Minute
+	// DefaultQueueSize and DefaultQueueBytes bound the deliveries waiting for
+	// a worker: a burst queues rather than being refused, and only past 20,000
+	// deliveries or 256 MiB of bodies (a command comment is ~13 KB) is a
+	// delivery answered 503.
+	DefaultQueueSize  = 20000
+	DefaultQueueBytes = 256 << 20
+	DefaultDedupeSize = 10000
+	DefaultDedupeTTL  = 24 * time.Hour
+	DefaultJobTimeout = 2 * time.Minute
 )
 
 // Delivery is one accepted webhook delivery, as handed to a Processor.
@@ -72,8 +77,10 @@ type Options struct {
 	Secret []byte
 	// Filter drops uninteresting deliveries before they are queued; nil queues all.
 	Filter Filter
-	// Workers is the size of the worker pool; QueueSize bounds deliveries waiting for a worker.
+	// Workers is the size of the worker pool; QueueSize and QueueBytes bound
+	// the deliveries, and their bodies' bytes, waiting for a worker.
 	Workers, QueueSize int
+	QueueBytes         int64
 	// MaxBody caps the request body in bytes, for events not in EventMaxBody.
 	MaxBody int64
 	// EventMaxBody caps the body of the named events (by X-GitHub-Event) in bytes.
@@ -107,6 +114,7 @@ type Handler struct {
 	buffered atomic.Int64
 	seen     *Dedupe
 	queue    chan Delivery
+	queued   atomic.Int64 // bytes of the bodies in queue
 	mu       sync.RWMutex // guards closed against sends on a closed queue
 	closed   bool
 	workers  sync.WaitGroup
@@ -122,6 +130,9 @@ func New(p Processor, o Options) *Handler {
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize
+	}
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = DefaultQueueBytes
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
@@ -325,10 +336,15 @@ func (h *Handler) enqueue(d Delivery) error {
 	if h.closed {
 		return errShuttingDown
 	}
+	if h.queued.Add(int64(len(d.Body))) > h.opt.QueueBytes {
+		h.queued.Add(-int64(len(d.Body)))
+		return errQueueFull
+	}
 	select {
 	case h.queue <- d:
 		return nil
 	default:
+		h.queued.Add(-int64(len(d.Body)))
 		return errQueueFull
 	}
 }
@@ -336,6 +352,7 @@ func (h *Handler) enqueue(d Delivery) error {
 func (h *Handler) work() {
 	defer h.workers.Done()
 	for d := range h.queue {
+		h.queued.Add(-int64(len(d.Body)))
 		h.run(d)
 	}
 }

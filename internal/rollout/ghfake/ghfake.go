@@ -78,6 +78,8 @@ type Server struct {
 	// ConflictMutate, when set, rewrites the file as the injected conflict is
 	// answered, as another writer's commit would, so a retry must re-read.
 	ConflictMutate func(content []byte) []byte
+	// Latency delays every answer, as a real API's round trip does.
+	Latency time.Duration
 	// AppKey, when set, makes the fake verify the App JWT and require Token on every
 	// other route.
 	AppKey *rsa.PublicKey
@@ -121,7 +123,9 @@ func New(t testing.TB) *Server {
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls = append(s.calls, r.Method+" "+r.URL.Path)
+		latency := s.Latency
 		s.mu.Unlock()
+		time.Sleep(latency)
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(s.Close)
