@@ -303,7 +303,7 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	for _, r := range gh.Reactions() {
 		reactions = append(reactions, r.Content)
 	}
-	if diff := cmp.Diff([]string{"rocket"}, reactions); diff != "" {
+	if diff := cmp.Diff([]string{"eyes", "rocket"}, reactions); diff != "" {
 		t.Errorf("reactions (-want +got):\n%s", diff)
 	}
 	sc := bufio.NewScanner(strings.NewReader(a.log.String()))

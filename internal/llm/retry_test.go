@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,8 +150,21 @@ func TestRetries(t *testing.T) {
 func TestConcurrencyLimit(t *testing.T) {
 	t.Parallel()
 	const limit, requests = 3, 40
+	// The first `limit` calls are held until all of them are in flight, so the
+	// test proves the slots fill without depending on how busy the CPU is; a
+	// client that allowed fewer would leave them waiting, and then fail below.
+	var arrived atomic.Int32
+	full := make(chan struct{})
 	f := newFake(t, "", func(n int, body chatBody, w http.ResponseWriter, r *http.Request) {
-		time.Sleep(5 * time.Millisecond)
+		if n <= limit {
+			if arrived.Add(1) == limit {
+				close(full)
+			}
+			select {
+			case <-full:
+			case <-time.After(30 * time.Second):
+			}
+		}
 		echo(n, body, w, r)
 	})
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), Concurrency: limit}}})
