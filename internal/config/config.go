@@ -132,6 +132,10 @@ type Rollout struct {
 	// Branch to commit to; "" means the repository's default branch.
 	Branch    string
 	CheckName string
+	// PrometheusURL is the Prometheus server the analysis queries; "" with no analysis.
+	PrometheusURL string
+	// Analysis lists the live metrics that must pass before a share is raised.
+	Analysis []AnalysisMetric
 }
 
 // Defaults fill what prompts and suites leave out.
@@ -274,6 +278,15 @@ func indexLines(root *yaml.Node, lines map[string]int, sections map[string]strin
 	}
 	var walk func(n *yaml.Node, prefix string, depth int)
 	walk = func(n *yaml.Node, prefix string, depth int) {
+		if n.Kind == yaml.SequenceNode && depth <= 3 {
+			// List items ("rollout.analysis.0") get lines too, so errors can point at one.
+			for i, item := range n.Content {
+				key := prefix + "." + strconv.Itoa(i)
+				lines[key] = item.Line
+				walk(item, key, depth+1)
+			}
+			return
+		}
 		if n.Kind != yaml.MappingNode || depth > 3 {
 			return
 		}

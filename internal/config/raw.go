@@ -48,13 +48,15 @@ type rawGate struct {
 }
 
 type rawRollout struct {
-	FlagsFile     string   `yaml:"flags_file"`
-	Steps         []int    `yaml:"steps"`
-	MinPermission string   `yaml:"min_permission"`
-	Teams         []string `yaml:"teams"`
-	RequireCheck  *bool    `yaml:"require_check"`
-	Branch        string   `yaml:"branch"`
-	CheckName     string   `yaml:"check_name"`
+	FlagsFile     string              `yaml:"flags_file"`
+	Steps         []int               `yaml:"steps"`
+	MinPermission string              `yaml:"min_permission"`
+	Teams         []string            `yaml:"teams"`
+	RequireCheck  *bool               `yaml:"require_check"`
+	Branch        string              `yaml:"branch"`
+	CheckName     string              `yaml:"check_name"`
+	PrometheusURL string              `yaml:"prometheus_url"`
+	Analysis      []rawAnalysisMetric `yaml:"analysis"`
 }
 
 type rawDefaults struct {

@@ -250,6 +250,7 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 	}
 	c.Rollout.Branch = raw.Branch
 	c.Rollout.CheckName = firstNonEmpty(raw.CheckName, c.Rollout.CheckName)
+	v.analysis(c, raw)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
