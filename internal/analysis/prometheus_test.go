@@ -11,12 +11,12 @@ import (
 
 // Queries as a user writes them against the OpenFeature-labelled metrics.
 var liveMetrics = []config.AnalysisMetric{
-	{Name: "error_rate", MaxIncreasePct: ptr(50), Query: `sum(rate(app_errors_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[10s]))` +
-		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[10s]))`},
-	{Name: "p95_latency_seconds", Max: ptr(1), Query: `histogram_quantile(0.95, sum by (le) (rate(app_request_duration_seconds_bucket{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[10s])))`},
-	{Name: "cost_per_request_usd", MaxIncreasePct: ptr(20), Query: `sum(rate(app_cost_usd_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[10s]))` +
-		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[10s]))`},
-	{Name: "requests_per_second", Min: ptr(1), Query: `sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[10s]))`},
+	{Name: "error_rate", MaxIncreasePct: ptr(50), Query: `sum(rate(app_errors_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))` +
+		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))`},
+	{Name: "p95_latency_seconds", Max: ptr(1), Query: `histogram_quantile(0.95, sum by (le) (rate(app_request_duration_seconds_bucket{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s])))`},
+	{Name: "cost_per_request_usd", MaxIncreasePct: ptr(20), Query: `sum(rate(app_cost_usd_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))` +
+		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))`},
+	{Name: "requests_per_second", Min: ptr(1), Query: `sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))`},
 }
 
 // TestRunAgainstPrometheus runs the analysis against a real Prometheus scraping
@@ -33,7 +33,7 @@ func TestRunAgainstPrometheus(t *testing.T) {
 	exp.Set("classify", "stable", stable)
 	exp.Set("classify", "canary", stable)
 	prom := promtest.StartPrometheus(t, promtest.PrometheusOptions{Targets: []string{exp.Target()}})
-	prom.WaitFor(t, `count(rate(app_requests_total[10s]) > 0)`, func(v float64) bool { return v == 4 })
+	prom.WaitScraped(t, 4)
 
 	a, err := New(prom.URL, nil)
 	if err != nil {
@@ -63,6 +63,9 @@ func TestRunAgainstPrometheus(t *testing.T) {
 				er := res.Rows[0]
 				if er.Stable.V < 0.005 || er.Stable.V > 0.015 || er.Rollout.V < 0.015 || er.Rollout.V > 0.025 {
 					t.Errorf("error rates stable %g canary %g, want about 0.01 and 0.02", er.Stable.V, er.Rollout.V)
+				}
+				if rps := res.Rows[3].Rollout.V; rps < 40 || rps > 60 {
+					t.Errorf("requests per second %g, want about 50", rps)
 				}
 			}
 		})

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/analysis"
 	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
 )
@@ -51,6 +53,9 @@ type Service struct {
 	// Backoff returns the pause before attempt n+1 after n failed; nil means a
 	// jittered exponential backoff from 100 ms.
 	Backoff func(n int) time.Duration
+	// Prometheus is the HTTP client for rollout.analysis queries; nil means a
+	// client with a 15 s timeout.
+	Prometheus *http.Client
 
 	mu    sync.Mutex
 	files map[string]*sync.Mutex
@@ -118,6 +123,16 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			log.Info("command refused", "rule", gate.refusal.Rule, "reason", gate.refusal.Reason)
 			return outcome{text: gate.refusal.text(c)}, nil
 		}
+		guard, err := s.guard(ctx, gh, req, cfg, c.Flag, pct)
+		if err != nil {
+			log.Error("analyse live metrics", "error", err)
+			return outcome{text: failureText(c, err)}, err
+		}
+		if guard.refusal != nil {
+			log.Info("command refused", "rule", guard.refusal.Rule, "failed", guard.result.Count(analysis.Fail),
+				"inconclusive", guard.result.Count(analysis.Inconclusive))
+			return outcome{text: guard.refusal.text(c)}, nil
+		}
 		res, err := s.apply(ctx, gh, req, cfg, c.Flag, pct)
 		if err != nil {
 			log.Error("apply rollout", "error", err)
@@ -129,7 +144,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 		}
 		log.Info("rollout applied", "from_pct", res.before.RolloutPct, "to_pct", res.after.RolloutPct,
 			"commit", res.commitSHA, "attempts", res.attempts)
-		return outcome{ok: true, text: appliedText(c, res, gate.cost)}, nil
+		return outcome{ok: true, text: appliedText(c, res, gate.cost) + guard.note()}, nil
 	default:
 		return outcome{text: fmt.Sprintf("I do not know how to run `%s`.\n\n%s", c.Raw, chatops.Usage())}, nil
 	}
