@@ -35,6 +35,8 @@ type Server struct {
 	hooks   *webhook.Handler
 	clients *clients
 	rollout *rollout.Service
+	// alerts serves POST /alertmanager; nil when no token is configured.
+	alerts http.Handler
 }
 
 // NewServer checks cfg's private key and starts the worker pool. Call Shutdown
@@ -51,11 +53,23 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	s.hooks = webhook.New(webhook.ProcessorFunc(s.process), webhook.Options{
 		Secret: cfg.WebhookSecret, Filter: wanted, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
 	})
+	s.alerts = s.alertHandler(cfg.AlertmanagerToken)
 	return s, nil
 }
 
-// Handler serves POST /webhook and GET /healthz.
-func (s *Server) Handler() http.Handler { return s.hooks }
+// Handler serves POST /webhook, GET /healthz and, with a token, POST /alertmanager.
+func (s *Server) Handler() http.Handler {
+	if s.alerts == nil {
+		return s.hooks
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/alertmanager" {
+			s.alerts.ServeHTTP(w, r)
+			return
+		}
+		s.hooks.ServeHTTP(w, r)
+	})
+}
 
 // Shutdown refuses new deliveries and waits for queued and running ones.
 func (s *Server) Shutdown(ctx context.Context) error { return s.hooks.Shutdown(ctx) }

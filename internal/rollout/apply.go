@@ -150,5 +150,9 @@ func commitMessage(req Request, flag string, from, to int) string {
 	if to < from {
 		verb = "roll back"
 	}
-	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\nRequested by @%s in #%d.", verb, flag, from, to, req.Commenter, req.PR)
+	by := fmt.Sprintf("Requested by @%s in #%d.", req.Commenter, req.PR)
+	if req.Reason != "" {
+		by = req.Reason
+	}
+	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\n%s", verb, flag, from, to, by)
 }

@@ -44,6 +44,9 @@ type Request struct {
 	CommentID int64
 	Commenter string
 	Body      string
+	// Reason, when set, replaces "Requested by @commenter in #PR." in the commit
+	// message, for changes no comment asked for (an alert's rollback).
+	Reason string
 }
 
 // Service runs commands. The zero value is ready to use.

@@ -75,6 +75,11 @@ type Server struct {
 	// AppKey, when set, makes the fake verify the App JWT and require Token on every
 	// other route.
 	AppKey *rsa.PublicKey
+	// DefaultBranch is what GET /repos/{owner}/{repo} reports; "" means main.
+	DefaultBranch string
+	// Installations maps "owner/repo" to the App installation on it, for GET
+	// /repos/{owner}/{repo}/installation (which needs the App JWT when AppKey is set).
+	Installations map[string]int64
 
 	commits     []Commit
 	comments    []Comment
@@ -88,9 +93,11 @@ type Server struct {
 func New(t testing.TB) *Server {
 	s := &Server{t: t, files: map[string][]byte{}, Permissions: map[string]string{},
 		TeamMembers: map[string][]string{}, PullHeads: map[int]string{}, CheckRuns: map[string][]CheckRun{},
-		putMessages: map[string]int{}}
+		Installations: map[string]int64{}, putMessages: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.accessToken)
+	mux.HandleFunc("GET /repos/{owner}/{repo}", s.auth(s.repository))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/installation", s.repoInstallation)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.auth(s.getContents))
 	mux.HandleFunc("PUT /repos/{owner}/{repo}/contents/{path...}", s.auth(s.putContents))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.auth(s.permission))
@@ -213,6 +220,40 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens++
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{"token": Token, "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+}
+
+func (s *Server) repository(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	branch := s.DefaultBranch
+	s.mu.Unlock()
+	if branch == "" {
+		branch = "main"
+	}
+	owner, repo := r.PathValue("owner"), r.PathValue("repo")
+	writeJSON(w, http.StatusOK, map[string]any{"name": repo, "full_name": owner + "/" + repo,
+		"owner": map[string]string{"login": owner}, "default_branch": branch})
+}
+
+// repoInstallation answers GET /repos/{owner}/{repo}/installation, which GitHub
+// serves only to the App itself (JWT), never to an installation token.
+func (s *Server) repoInstallation(w http.ResponseWriter, r *http.Request) {
+	if s.AppKey != nil {
+		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if _, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return s.AppKey, nil }, jwt.WithValidMethods([]string{"RS256"})); err != nil {
+			s.t.Errorf("ghfake: GET %s without a valid App JWT: %v", r.URL.Path, err)
+			http.Error(w, "bad jwt", http.StatusUnauthorized)
+			return
+		}
+	}
+	s.mu.Lock()
+	id, ok := s.Installations[r.PathValue("owner")+"/"+r.PathValue("repo")]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "app_id": 42,
+		"account": map[string]string{"login": r.PathValue("owner")}})
 }
 
 func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
