@@ -53,6 +53,12 @@ func TestConfigFromEnv(t *testing.T) {
 			"--listen", "127.0.0.1:1", "--queue", "9", "--shutdown-timeout", "5s"},
 			want: Config{AppID: 7, PrivateKey: []byte("PEM-FROM-FILE"), WebhookSecret: []byte("from-file"), Listen: "127.0.0.1:1",
 				APIURL: "https://api.github.com", Workers: 4, QueueSize: 9, ShutdownTimeout: 5 * time.Second, LogLevel: slog.LevelInfo}},
+		{name: "alertmanager token from env", env: with("PROMPTGATE_ALERTMANAGER_TOKEN", "am-tok"), want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"),
+			WebhookSecret: []byte("s3cret"), Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: 256,
+			ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo, AlertmanagerToken: []byte("am-tok")}},
+		{name: "alertmanager token from file", env: base, args: []string{"--alertmanager-token-file", secretFile}, want: Config{AppID: 42,
+			PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"), Listen: ":8080", APIURL: "https://api.github.com", Workers: 4,
+			QueueSize: 256, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo, AlertmanagerToken: []byte("from-file")}},
 		{name: "nothing set", env: map[string]string{}, wantErr: "PROMPTGATE_APP_ID"},
 		{name: "no secret", env: with("PROMPTGATE_WEBHOOK_SECRET", ""), wantErr: "PROMPTGATE_WEBHOOK_SECRET"},
 		{name: "bad workers", env: with("PROMPTGATE_WORKERS", "0"), wantErr: "PROMPTGATE_WORKERS"},
@@ -77,7 +83,7 @@ func TestConfigFromEnv(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
-			if s := got.String(); strings.Contains(s, "s3cret") || strings.Contains(s, "BEGIN") || strings.Contains(s, "from-file") {
+			if s := got.String(); strings.Contains(s, "s3cret") || strings.Contains(s, "BEGIN") || strings.Contains(s, "from-file") || strings.Contains(s, "am-tok") {
 				t.Errorf("String() leaks a secret: %s", s)
 			}
 		})
