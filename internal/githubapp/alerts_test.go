@@ -71,7 +71,11 @@ func newAlertRig(t *testing.T, token string) *alertRig {
 	return r
 }
 
-func (r *alertRig) count(status string) int { r.mu.Lock(); defer r.mu.Unlock(); return r.counts[status] }
+func (r *alertRig) count(status string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.counts[status]
+}
 
 // eventually polls cond until it holds, failing after promtest.Deadline.
 func eventually(t *testing.T, what string, cond func() bool, logs ...func() string) {
@@ -126,7 +130,9 @@ func TestAlertmanagerRollsBack(t *testing.T) {
           summary: 'canary error rate {{ $value | humanizePercentage }} @oncall <b>'
 `
 	prom := promtest.StartPrometheus(t, promtest.PrometheusOptions{Targets: []string{exp.Target()}, Rules: rules, Alertmanager: am.URL})
-	serverLogs := func() string { return "serve:\n" + r.logs.String() + "\nprometheus:\n" + prom.Log() + "\nalertmanager:\n" + am.Log() }
+	serverLogs := func() string {
+		return "serve:\n" + r.logs.String() + "\nprometheus:\n" + prom.Log() + "\nalertmanager:\n" + am.Log()
+	}
 
 	eventually(t, "rollback commit", func() bool { return len(r.gh.Commits()) == 2 }, serverLogs)
 	// Alertmanager repeats the firing group every 2 s; let a few repeats arrive.
