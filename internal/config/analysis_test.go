@@ -54,35 +54,9 @@ func TestRenderEscapesValues(t *testing.T) {
 	}
 }
 
-func TestParseAnalysisErrors(t *testing.T) {
-	t.Parallel()
-	const url = "rollout:\n  prometheus_url: http://127.0.0.1:9090\n  analysis:\n"
-	tests := []struct{ name, in, want string }{
-		{"no url", "rollout:\n  analysis:\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1}\n", "promptgate.yaml:2: rollout.analysis needs rollout.prometheus_url"},
-		{"bad url", "rollout:\n  prometheus_url: ftp://x\n", "promptgate.yaml:2: rollout.prometheus_url \"ftp://x\""},
-		{"no bound", url + "    - {name: e, query: 'x{v=\"{{variant}}\"}'}\n", "promptgate.yaml:4: rollout.analysis[0] (e) needs exactly one of max, min or max_increase_pct, got 0"},
-		{"two bounds", url + "    - {name: ok, query: 'x{v=\"{{variant}}\"}', max: 1}\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1, min: 0}\n", "promptgate.yaml:5: rollout.analysis[1] (e) needs exactly one"},
-		{"no variant", url + "    - {name: e, query: 'x{f=\"{{flag}}\"}', max: 1}\n", "rollout.analysis[0] (e): the query must use {{variant}}"},
-		{"typo placeholder", url + "    - {name: e, query: 'x{v=\"{{variant}}\",f=\"{{flg}}\"}', max: 1}\n", "unknown placeholder \"{{flg}}\""},
-		{"placeholder outside quotes", url + "    - {name: e, query: 'x{v=~{{variant}}}', max: 1}\n", "rollout.analysis[0] (e): put {{variant}} inside a double-quoted string"},
-		{"no name", url + "    - {query: 'x{v=\"{{variant}}\"}', max: 1}\n", "rollout.analysis[0] needs a name"},
-		{"duplicate name", url + "    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1}\n    - {name: e, query: 'y{v=\"{{variant}}\"}', max: 1}\n", "promptgate.yaml:5: rollout.analysis[1] (e): the name is used twice"},
-		{"negative pct", url + "    - {name: e, query: 'x{v=\"{{variant}}\"}', max_increase_pct: -5}\n", "max_increase_pct must be 0 or more"},
-		{"unknown key", url + "    - {name: e, query: 'x{v=\"{{variant}}\"}', maximum: 1}\n", "promptgate.yaml:4: field maximum not found"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := Parse([]byte(tt.in), "promptgate.yaml")
-			if err == nil {
-				t.Fatalf("Parse succeeded, want error containing %q", tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %q, want it to contain %q", err, tt.want)
-			}
-		})
-	}
-}
+// analysisURL starts a promptgate.yaml whose analysis list follows; the error
+// cases that use it are in TestParseErrorsNameFileAndLine.
+const analysisURL = "rollout:\n  prometheus_url: http://127.0.0.1:9090\n  analysis:\n"
 
 func FuzzParseAnalysis(f *testing.F) {
 	f.Add([]byte("rollout:\n  prometheus_url: http://127.0.0.1:9090\n  analysis:\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max_increase_pct: 10}\n"), "f", "canary")

@@ -158,6 +158,17 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad api_version", "providers:\n  az:\n    base_url: https://x.openai.azure.com\n    api_version: 2024-10-21&x=1\n", "promptgate.yaml:4: providers.az.api_version \"2024-10-21&x=1\" is not an api-version"},
 		{"azure not a bool", "providers:\n  az:\n    azure: maybe\n", "promptgate.yaml:3: cannot unmarshal"},
 		{"azure key misspelt", "providers:\n  az:\n    azur: true\n", "promptgate.yaml:3: field azur not found"},
+		{"no url", "rollout:\n  analysis:\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1}\n", "promptgate.yaml:2: rollout.analysis needs rollout.prometheus_url"},
+		{"bad url", "rollout:\n  prometheus_url: ftp://x\n", "promptgate.yaml:2: rollout.prometheus_url \"ftp://x\""},
+		{"no bound", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}'}\n", "promptgate.yaml:4: rollout.analysis[0] (e) needs exactly one of max, min or max_increase_pct, got 0"},
+		{"two bounds", analysisURL + "    - {name: ok, query: 'x{v=\"{{variant}}\"}', max: 1}\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1, min: 0}\n", "promptgate.yaml:5: rollout.analysis[1] (e) needs exactly one"},
+		{"no variant", analysisURL + "    - {name: e, query: 'x{f=\"{{flag}}\"}', max: 1}\n", "rollout.analysis[0] (e): the query must use {{variant}}"},
+		{"typo placeholder", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\",f=\"{{flg}}\"}', max: 1}\n", "unknown placeholder \"{{flg}}\""},
+		{"placeholder outside quotes", analysisURL + "    - {name: e, query: 'x{v=~{{variant}}}', max: 1}\n", "rollout.analysis[0] (e): put {{variant}} inside a double-quoted string"},
+		{"no name", analysisURL + "    - {query: 'x{v=\"{{variant}}\"}', max: 1}\n", "rollout.analysis[0] needs a name"},
+		{"duplicate name", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1}\n    - {name: e, query: 'y{v=\"{{variant}}\"}', max: 1}\n", "promptgate.yaml:5: rollout.analysis[1] (e): the name is used twice"},
+		{"negative pct", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}', max_increase_pct: -5}\n", "max_increase_pct must be 0 or more"},
+		{"unknown key", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}', maximum: 1}\n", "promptgate.yaml:4: field maximum not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

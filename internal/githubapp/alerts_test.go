@@ -34,20 +34,10 @@ type alertRig struct {
 
 func newAlertRig(t *testing.T, token string) *alertRig {
 	t.Helper()
-	key, pemBytes := appKey(t)
-	gh := ghfake.New(t)
-	gh.AppKey = &key.PublicKey
+	_, pemBytes := appKey(t)
+	gh := fakeRepo(t)
 	gh.DefaultBranch = "master"
 	gh.Installations["Codertocat/Hello-World"] = 1
-	flags, err := os.ReadFile("../rollout/testdata/flags20.flagd.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh.SetFile("master", "promptgate.yaml", []byte("rollout:\n  flags_file: "+flagsPath+"\n"))
-	gh.SetFile("master", flagsPath, flags)
-	gh.Permissions["alice"] = "write"
-	gh.PullHeads[1] = headSHA
-	gh.CheckRuns[headSHA] = []ghfake.CheckRun{{Name: "promptgate", Status: "completed", Conclusion: "success"}}
 	logs := &syncBuffer{}
 	cfg := Config{AppID: 42, PrivateKey: pemBytes, WebhookSecret: []byte(testSecret), APIURL: gh.URL, Workers: 2, QueueSize: 16,
 		AlertmanagerToken: []byte(token)}

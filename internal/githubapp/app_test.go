@@ -118,9 +118,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newRig(t *testing.T) *rig {
+// fakeRepo is ghfake holding Codertocat/Hello-World with promptgate.yaml and 20
+// flags on master, a writer alice, a reader rob, and PR #1 whose check passed.
+func fakeRepo(t *testing.T) *ghfake.Server {
 	t.Helper()
-	key, pemBytes := appKey(t)
+	key, _ := appKey(t)
 	gh := ghfake.New(t)
 	gh.AppKey = &key.PublicKey
 	flags, err := os.ReadFile("../rollout/testdata/flags20.flagd.json")
@@ -133,7 +135,13 @@ func newRig(t *testing.T) *rig {
 	gh.Permissions["rob"] = "read"
 	gh.PullHeads[1] = headSHA
 	gh.CheckRuns[headSHA] = []ghfake.CheckRun{{Name: "promptgate", Status: "completed", Conclusion: "success"}}
+	return gh
+}
 
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	_, pemBytes := appKey(t)
+	gh := fakeRepo(t)
 	logs := &syncBuffer{}
 	cfg := Config{AppID: 42, PrivateKey: pemBytes, WebhookSecret: []byte(testSecret), APIURL: gh.URL, Workers: 2, QueueSize: 16}
 	srv, err := NewServer(cfg, NewLogger(logs, slog.LevelDebug))
