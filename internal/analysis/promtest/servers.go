@@ -92,13 +92,12 @@ func StartPrometheus(t testing.TB, o PrometheusOptions) *Prometheus {
 	}
 	cfg.WriteString("]\n")
 	write(t, filepath.Join(dir, "prometheus.yml"), cfg.String())
-	addr := freeAddr(t)
-	p := &Prometheus{URL: "http://" + addr, log: &logBuffer{}}
-	start(t, p.log, bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr,
-		"--web.console.templates="+dir, "--web.console.libraries="+dir, "--log.level=warn")
-	waitReady(t, p.URL+"/-/ready", "prometheus", p.log)
-	return p
+	url, log := run(t, "prometheus", bin, func(addr string) []string {
+		return []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"),
+			"--storage.tsdb.path=" + filepath.Join(dir, "data"), "--web.listen-address=" + addr,
+			"--web.console.templates=" + dir, "--web.console.libraries=" + dir, "--log.level=warn"}
+	})
+	return &Prometheus{URL: url, log: log}
 }
 
 // Query runs an instant query and returns the values of the vector or scalar
@@ -221,13 +220,12 @@ receivers:
             credentials: %q
 `, webhookURL, token)
 	write(t, filepath.Join(dir, "alertmanager.yml"), cfg)
-	addr := freeAddr(t)
-	a := &Alertmanager{URL: "http://" + addr, log: &logBuffer{}}
-	start(t, a.log, bin, "--config.file="+filepath.Join(dir, "alertmanager.yml"),
-		"--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr,
-		"--cluster.listen-address=", "--log.level=warn")
-	waitReady(t, a.URL+"/-/ready", "alertmanager", a.log)
-	return a
+	url, log := run(t, "alertmanager", bin, func(addr string) []string {
+		return []string{"--config.file=" + filepath.Join(dir, "alertmanager.yml"),
+			"--storage.path=" + filepath.Join(dir, "data"), "--web.listen-address=" + addr,
+			"--cluster.listen-address=", "--log.level=warn"}
+	})
+	return &Alertmanager{URL: url, log: log}
 }
 
 // Log returns what the server wrote so far, for failure messages.
@@ -236,7 +234,29 @@ func (a *Alertmanager) Log() string { return a.log.String() }
 // Log returns what the server wrote so far, for failure messages.
 func (p *Prometheus) Log() string { return p.log.String() }
 
-func start(t testing.TB, log *logBuffer, bin string, args ...string) {
+// run starts bin on a free loopback port and waits until it is ready. A port
+// taken by someone else between finding it and binding it makes the server exit;
+// then it tries again on another port, a few times.
+func run(t testing.TB, name, bin string, args func(addr string) []string) (string, *logBuffer) {
+	t.Helper()
+	var log *logBuffer
+	for range 3 {
+		addr := freeAddr(t)
+		log = &logBuffer{}
+		done := start(t, log, bin, args(addr)...)
+		switch waitReady("http://"+addr+"/-/ready", done) {
+		case ready:
+			return "http://" + addr, log
+		case timedOut:
+			t.Fatalf("%s not ready at %s within %s:\n%s", name, addr, Deadline, log)
+		}
+	}
+	t.Fatalf("%s exited before it was ready, three times; last output:\n%s", name, log)
+	return "", nil
+}
+
+// start runs the server until the test ends; done closes when it exits.
+func start(t testing.TB, log *logBuffer, bin string, args ...string) <-chan struct{} {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
@@ -245,7 +265,6 @@ func start(t testing.TB, log *logBuffer, bin string, args ...string) {
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	log.done = done
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -255,25 +274,33 @@ func start(t testing.TB, log *logBuffer, bin string, args ...string) {
 			<-done
 		}
 	})
+	return done
 }
 
-func waitReady(t testing.TB, u, name string, log *logBuffer) {
-	t.Helper()
+type readiness int
+
+const (
+	ready readiness = iota
+	exited
+	timedOut
+)
+
+func waitReady(u string, done <-chan struct{}) readiness {
 	for end := time.Now().Add(Deadline); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		select {
-		case <-log.done:
-			t.Fatalf("%s exited before it was ready:\n%s", name, log)
+		case <-done:
+			return exited
 		default:
 		}
 		resp, err := http.Get(u)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return ready
 			}
 		}
 	}
-	t.Fatalf("%s not ready at %s within %s:\n%s", name, u, Deadline, log)
+	return timedOut
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
@@ -297,9 +324,8 @@ func write(t testing.TB, path, content string) {
 
 // logBuffer collects a server's output.
 type logBuffer struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	done chan struct{}
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
