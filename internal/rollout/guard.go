@@ -25,6 +25,9 @@ const prometheusTimeout = 15 * time.Second
 type guarded struct {
 	refusal *Refusal
 	result  *analysis.Result
+	// firstExposure is set when the raise starts from 0%: the canary has served
+	// nobody yet, so there is nothing to analyse.
+	firstExposure bool
 }
 
 // guard runs rollout.analysis before a command that raises flag's share to pct.
@@ -36,6 +39,9 @@ func (s *Service) guard(ctx context.Context, gh *github.Client, req Request, cfg
 	split, ok, err := s.currentSplit(ctx, gh, req, cfg, flag)
 	if err != nil || !ok || pct <= split.RolloutPct {
 		return guarded{}, err // a missing flag is refused by apply, with its own rule
+	}
+	if split.RolloutPct == 0 {
+		return guarded{firstExposure: true}, nil
 	}
 	res, err := s.analyze(ctx, cfg, split)
 	if err != nil {
@@ -85,6 +91,9 @@ func (s *Service) analyze(ctx context.Context, cfg *config.Config, split flagd.S
 
 // analysisNote is the passing table appended to a successful rollout's reply.
 func (g guarded) note() string {
+	if g.firstExposure {
+		return "\n\nrollout.analysis did not run: at 0% the canary has served nobody yet. Every further raise must pass it."
+	}
 	if g.result == nil {
 		return ""
 	}

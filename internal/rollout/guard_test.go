@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -75,24 +76,31 @@ func TestGuardedRollout(t *testing.T) {
 		body    string
 		setPct  int // -1: no commit
 		queries bool
+		start   int // the flags' share before the command: 0 or 5
 		want    []string
 	}{
-		{name: "bad canary refused", body: "/rollout summarize 25%", setPct: -1, queries: true,
+		{name: "bad canary refused", start: 5, body: "/rollout summarize 25%", setPct: -1, queries: true,
 			want: []string{"refused by rule **rollout.analysis**", "5% → 25%", "| metric | stable | canary | bound | verdict |", "| error\\_rate |", "❌ fail", "≤ stable +50%"}},
-		{name: "healthy canary goes through", body: "/rollout classify 25%", setPct: 25, queries: true,
+		{name: "healthy canary goes through", start: 5, body: "/rollout classify 25%", setPct: 25, queries: true,
 			want: []string{"🚀 Rolled out `classify`: **5% → 25%**", "| metric | stable | canary | bound | verdict |", "✅ pass", "2 passed"}},
-		{name: "rollback never waits for analysis", body: "/rollback summarize", setPct: 0, queries: false,
+		{name: "first exposure from 0% has nothing to analyse", body: "/rollout summarize 1%", setPct: 1, queries: false, start: 0,
+			want: []string{"0% → 1%", "rollout.analysis did not run: at 0% the canary has served nobody yet"}},
+		{name: "rollback never waits for analysis", start: 5, body: "/rollback summarize", setPct: 0, queries: false,
 			want: []string{"↩️ Rolled back `summarize`: **5% → 0%**"}},
-		{name: "lowering a share never waits for analysis", body: "/rollout summarize 1%", setPct: 1, queries: false,
+		{name: "lowering a share never waits for analysis", start: 5, body: "/rollout summarize 1%", setPct: 1, queries: false,
 			want: []string{"5% → 1%"}},
-		{name: "status shows the analysis", body: "/rollout summarize status", setPct: -1, queries: true,
+		{name: "status shows the analysis", start: 5, body: "/rollout summarize status", setPct: -1, queries: true,
 			want: []string{"📊 `summarize`", "| error\\_rate |", "❌ fail", "1 passed, 1 failed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			gh := setup(t, guardedYAML(prom.URL))
-			gh.SetFile("main", flagsPath, []byte(guardedFlags))
+			flags := []byte(guardedFlags)
+			if tt.start == 0 {
+				flags = bytes.ReplaceAll(flags, []byte(`["stable", 95], ["canary", 5]`), []byte(`["stable", 100], ["canary", 0]`))
+			}
+			gh.SetFile("main", flagsPath, flags)
 			tr := &countingTransport{}
 			s := &Service{Prometheus: &http.Client{Transport: tr, Timeout: time.Minute}}
 			if err := s.Handle(context.Background(), gh.Client(), request("alice", tt.body), quiet()); err != nil {
