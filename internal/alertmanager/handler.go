@@ -21,6 +21,9 @@ const (
 	DefaultRemember = 24 * time.Hour
 	// DefaultTimeout bounds one notification's rollbacks.
 	DefaultTimeout = 2 * time.Minute
+	// maxRemembered bounds the memory of handled alerts. Forgetting is safe: a
+	// repeat then finds its flag at 0% and commits nothing.
+	maxRemembered = 10000
 )
 
 // Rollbacker rolls a flag back for an alert. It must be idempotent: rolling
@@ -134,7 +137,7 @@ func (h *Handler) claim(keys []string) bool {
 	defer h.mu.Unlock()
 	now := h.now()
 	for k, at := range h.seen {
-		if now.Sub(at) > h.remember {
+		if now.Sub(at) > h.remember || len(h.seen) > maxRemembered {
 			delete(h.seen, k)
 		}
 	}
