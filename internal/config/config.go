@@ -37,6 +37,8 @@ const (
 	DefaultEvalsDir      = "evals"
 	DefaultCacheDir      = ".promptgate/cache"
 	DefaultJudgeModel    = "gpt-4.1-mini"
+	DefaultInterval      = 10 * time.Minute
+	DefaultFailureLimit  = 2
 	// DefaultAzureAPIVersion is the api-version of an Azure OpenAI provider
 	// that names none (the current GA version of Azure's data-plane API).
 	DefaultAzureAPIVersion = "2024-10-21"
@@ -136,6 +138,11 @@ type Rollout struct {
 	PrometheusURL string
 	// Analysis lists the live metrics that must pass before a share is raised.
 	Analysis []AnalysisMetric
+	// Interval is the time /rollout f auto waits between steps.
+	Interval time.Duration
+	// FailureLimit is how many analyses in a row may fail (or be inconclusive)
+	// before /rollout f auto rolls the flag back to 0%.
+	FailureLimit int
 }
 
 // Defaults fill what prompts and suites leave out.

@@ -76,7 +76,8 @@ func TestDefaults(t *testing.T) {
 	if len(c.Providers) != 1 || c.Providers[0].Name != "default" || c.Providers[0].Concurrency != DefaultConcurrency {
 		t.Fatalf("providers = %+v", c.Providers)
 	}
-	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" {
+	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" ||
+		c.Rollout.Interval != 10*time.Minute || c.Rollout.FailureLimit != 2 {
 		t.Errorf("rollout = %+v", c.Rollout)
 	}
 	if !cmp.Equal(c.Budget.Alerts, DefaultAlerts) {
@@ -150,6 +151,9 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad step", "rollout:\n  steps: [5, 150]\n", "promptgate.yaml:2: rollout.steps must be percentages"},
 		{"bad permission", "rollout:\n  min_permission: god\n", "promptgate.yaml:2: rollout.min_permission \"god\""},
 		{"bad flags file", "rollout:\n  flags_file: flags.txt\n", "promptgate.yaml:2: rollout.flags_file"},
+		{"bad interval", "rollout:\n  interval: soon\n", "promptgate.yaml:2: rollout.interval \"soon\" must be a duration"},
+		{"interval too short", "rollout:\n  steps: [1]\n  interval: 10ms\n", "promptgate.yaml:3: rollout.interval \"10ms\""},
+		{"zero failure limit", "rollout:\n  failure_limit: 0\n", "promptgate.yaml:2: rollout.failure_limit must be 1 or more"},
 		{"provider with slash", "providers:\n  a/b: {}\n", "promptgate.yaml:2: provider name"},
 		{"azure without base_url", "providers:\n  az:\n    azure: true\n", "promptgate.yaml:3: providers.az.azure needs base_url"},
 		{"api_version without azure", "providers:\n  default:\n    base_url: http://127.0.0.1:4000/v1\n    api_version: 2024-10-21\n", "promptgate.yaml:4: providers.default.api_version is only sent to Azure OpenAI"},

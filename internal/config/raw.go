@@ -57,6 +57,8 @@ type rawRollout struct {
 	CheckName     string              `yaml:"check_name"`
 	PrometheusURL string              `yaml:"prometheus_url"`
 	Analysis      []rawAnalysisMetric `yaml:"analysis"`
+	Interval      string              `yaml:"interval"`
+	FailureLimit  *int                `yaml:"failure_limit"`
 }
 
 type rawDefaults struct {
