@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/promptgate/promptgate/internal/chatops"
+	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/report"
 )
 
@@ -94,9 +95,17 @@ func noAutolink(s string) string { return autolinks.Replace(s) }
 // rolloutPR matches the PR number in a promptgate rollout commit's body.
 var rolloutPR = regexp.MustCompile(`(?m)^Requested by @\S+ in #(\d+)\.$`)
 
-// lastRolloutPR finds the PR named by the newest promptgate commit that rolled
+// lastRolloutPR finds the PR of the flag's automatic rollout (metadata
+// promptgatePR), else the PR named by the newest promptgate commit that rolled
 // flag out (raised its share), or 0.
 func lastRolloutPR(ctx context.Context, gh *github.Client, req Request, branch, path, flag string) (int, error) {
+	if doc, _, err := readFile(ctx, gh, req, branch, path); err == nil {
+		if md, err := flagd.ReadMeta(doc, flagd.FormatForPath(path), flag); err == nil {
+			if st := readAutoState(md); st.active() && st.PR > 0 {
+				return st.PR, nil
+			}
+		}
+	}
 	commits, _, err := gh.Repositories.ListCommits(ctx, req.Owner, req.Repo, &github.CommitsListOptions{
 		SHA: branch, Path: path, ListOptions: github.ListOptions{PerPage: lastRolloutHistory}})
 	if err != nil {

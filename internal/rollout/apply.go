@@ -89,7 +89,7 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 			return res, err
 		}
 		format := flagd.FormatForPath(path)
-		out, before, after, err := flagd.SetRollout(doc, format, flag, pct)
+		out, before, after, err := flagd.Edit(doc, format, flag, pct, endAuto(doc, format, flag))
 		if errors.Is(err, flagd.ErrFlagNotFound) {
 			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, branch)}
 			return res, nil
@@ -117,6 +117,16 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 			return res, fmt.Errorf("wait to retry commit of %s: %w", path, err)
 		}
 	}
+}
+
+// endAuto is the metadata edit that ends a running or paused automatic
+// rollout: a manual /rollout, /rollback or an alert's rollback takes over.
+func endAuto(doc []byte, f flagd.Format, flag string) []flagd.Meta {
+	md, err := flagd.ReadMeta(doc, f, flag)
+	if err != nil || !readAutoState(md).active() {
+		return nil
+	}
+	return []flagd.Meta{{Key: metaMode, Value: string(ModeOff)}, {Key: metaNext, Value: ""}}
 }
 
 func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) string {

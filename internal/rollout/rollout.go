@@ -59,6 +59,11 @@ type Service struct {
 	// Prometheus is the HTTP client for rollout.analysis queries; nil means a
 	// client with a 15 s timeout.
 	Prometheus *http.Client
+	// Now is the clock automatic rollouts read; nil means time.Now.
+	Now func() time.Time
+	// Driver, when set, is told about repositories where an automatic rollout
+	// starts or resumes, so it steps them without waiting for a webhook.
+	Driver *Driver
 
 	mu    sync.Mutex
 	files map[string]*sync.Mutex
@@ -109,6 +114,8 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 		return outcome{ok: true, text: chatops.Usage()}, nil
 	case chatops.Status:
 		return s.status(ctx, gh, req, cfg, c.Flag)
+	case chatops.Auto, chatops.Pause, chatops.Resume:
+		return s.autoCommand(ctx, gh, req, cfg, c, log)
 	case chatops.Rollout, chatops.Rollback:
 		pct := c.Percent
 		if c.Kind == chatops.Rollback {

@@ -1,0 +1,147 @@
+package rollout
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/rollout/ghfake"
+)
+
+// zeroFlags is guardedFlags with both flags at 0%.
+var zeroFlags = strings.ReplaceAll(guardedFlags, `["stable", 95], ["canary", 5]`, `["stable", 100], ["canary", 0]`)
+
+// unreachableYAML configures analysis against a port nobody listens on, so
+// every analysis is inconclusive.
+const unreachableYAML = baseYAML + "  interval: 1m\n  prometheus_url: http://127.0.0.1:1\n  analysis:\n" +
+	"    - {name: error_rate, query: 'errors{variant=\"{{variant}}\"}', max: 0.05}\n"
+
+// clock is a fake clock tests move by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func autoOf(t *testing.T, gh *ghfake.Server, flag string) (autoState, int) {
+	t.Helper()
+	doc := gh.File("main", flagsPath)
+	md, err := flagd.ReadMeta(doc, flagd.JSON, flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := flagd.ReadSplit(doc, flagd.JSON, flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readAutoState(md), sp.RolloutPct
+}
+
+func fakeRepo(gh *ghfake.Server) Repo {
+	return Repo{Owner: "Codertocat", Name: "Hello-World", DefaultBranch: "main", Client: gh.Client()}
+}
+
+// TestAutoCommandsWithFakeClock drives /rollout f auto, pause, resume and the
+// steps with a hand-moved clock. Prometheus is unreachable, so every analysis
+// is inconclusive: that counts as not passing, and two in a row roll back.
+func TestAutoCommandsWithFakeClock(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	type step struct {
+		comment  string        // a command, or "" for a tick
+		advance  time.Duration // clock move before it
+		wantMode Mode
+		wantPct  int
+		wantFail int
+		want     string // in the newest comment
+		commits  int
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{name: "inconclusive twice rolls back", steps: []step{
+			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1,
+				want: "rollout.analysis did not run: at 0% the canary has served nobody yet"},
+			{advance: 30 * time.Second, wantMode: ModeAuto, wantPct: 1, commits: 1}, // not due yet
+			{advance: 30 * time.Second, wantMode: ModeAuto, wantPct: 1, wantFail: 1, commits: 2,
+				want: "holds at **1%**: rollout.analysis did not pass (1 of rollout.failure_limit 2)"},
+			{advance: time.Minute, wantMode: ModeRolledBack, wantPct: 0, wantFail: 2, commits: 3,
+				want: "Rolled back **summarize**: **1% → 0%**"},
+			{advance: time.Hour, wantMode: ModeRolledBack, wantPct: 0, wantFail: 2, commits: 3},
+		}},
+		{name: "pause holds, resume carries on", steps: []step{
+			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1},
+			{comment: "/rollout summarize pause", wantMode: ModePaused, wantPct: 1, commits: 2, want: "⏸️ Paused"},
+			{advance: time.Hour, wantMode: ModePaused, wantPct: 1, commits: 2},
+			{comment: "/rollout summarize pause", wantMode: ModePaused, wantPct: 1, commits: 2, want: "is not in an automatic rollout (mode `paused`)"},
+			{comment: "/rollout summarize resume", wantMode: ModeAuto, wantPct: 1, commits: 3, want: "▶️ Resumed"},
+			{advance: time.Minute, wantMode: ModeAuto, wantPct: 1, wantFail: 1, commits: 4, want: "holds at"},
+		}},
+		{name: "manual rollout and rollback end auto mode", steps: []step{
+			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1},
+			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1, want: "already in an automatic rollout"},
+			{comment: "/rollback summarize", wantMode: ModeOff, wantPct: 0, commits: 2, want: "Rolled back `summarize`: **1% → 0%**"},
+			{advance: time.Hour, wantMode: ModeOff, wantPct: 0, commits: 2},
+			{comment: "/rollout summarize resume", wantMode: ModeOff, wantPct: 0, commits: 2, want: "has no paused automatic rollout"},
+		}},
+		{name: "a reader cannot start it", steps: []step{
+			{comment: "/rollout summarize auto by rob", commits: 0, want: "refused by rule **rollout.min_permission**"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gh := setup(t, unreachableYAML)
+			gh.SetFile("main", flagsPath, []byte(zeroFlags))
+			clk := &clock{now: start}
+			s := &Service{Now: clk.Now}
+			d := NewDriver(s, quiet())
+			for i, st := range tt.steps {
+				clk.add(st.advance)
+				if st.comment != "" {
+					user := "alice"
+					body, by, ok := strings.Cut(st.comment, " by ")
+					if ok {
+						user = by
+					}
+					if err := s.Handle(context.Background(), gh.Client(), request(user, body), quiet()); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					d.Sweep(context.Background())
+				}
+				if got := len(gh.Commits()); got != st.commits {
+					t.Fatalf("step %d: commits = %d, want %d", i, got, st.commits)
+				}
+				if st.want != "" {
+					c := gh.Comments()
+					if last := c[len(c)-1].Body; !strings.Contains(last, st.want) {
+						t.Errorf("step %d: last comment lacks %q:\n%s", i, st.want, last)
+					}
+				}
+				if st.commits == 0 {
+					continue
+				}
+				got, pct := autoOf(t, gh, "summarize")
+				if diff := cmp.Diff([]any{st.wantMode, st.wantPct, st.wantFail}, []any{got.Mode, pct, got.Failures}); diff != "" {
+					t.Errorf("step %d: mode, pct, failures (-want +got):\n%s", i, diff)
+				}
+				if got.Mode == ModeAuto && got.PR != 7 {
+					t.Errorf("step %d: PR = %d, want 7", i, got.PR)
+				}
+			}
+		})
+	}
+}
