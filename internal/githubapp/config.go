@@ -41,12 +41,18 @@ type Config struct {
 	// AlertmanagerToken is the bearer token POST /alertmanager requires; empty
 	// turns the endpoint off.
 	AlertmanagerToken []byte
+	// AutoPoll is how often automatic rollouts are checked for a due step;
+	// 0 means DefaultAutoPoll.
+	AutoPoll time.Duration
 }
+
+// DefaultAutoPoll is how often serve looks for due automatic rollout steps.
+const DefaultAutoPoll = 15 * time.Second
 
 // String describes the config without its secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("app_id=%d listen=%s api=%s workers=%d queue=%d private_key=%s webhook_secret=%s alertmanager_token=%s",
-		c.AppID, c.Listen, c.APIURL, c.Workers, c.QueueSize, redacted(c.PrivateKey), redacted(c.WebhookSecret), redacted(c.AlertmanagerToken))
+	return fmt.Sprintf("app_id=%d listen=%s api=%s workers=%d queue=%d auto_poll=%s private_key=%s webhook_secret=%s alertmanager_token=%s",
+		c.AppID, c.Listen, c.APIURL, c.Workers, c.QueueSize, c.AutoPoll, redacted(c.PrivateKey), redacted(c.WebhookSecret), redacted(c.AlertmanagerToken))
 }
 
 // LogValue keeps secrets out of slog output.
@@ -62,7 +68,8 @@ func redacted(b []byte) string {
 const usageText = `Usage: promptgate serve [flags]
 
 Runs the promptgate GitHub App: receives webhooks at POST /webhook, answers
-/rollout, /rollback and /promptgate help comments on pull requests, rolls flags
+/rollout, /rollback and /promptgate help comments on pull requests, steps
+/rollout <flag> auto rollouts (resuming them on start), rolls flags
 back for Alertmanager at POST /alertmanager (when a token is set), and serves
 GET /healthz. Every flag defaults to its environment variable.
 
@@ -87,6 +94,9 @@ Flags:
                            file holding the bearer token that turns on
                            POST /alertmanager; or set $PROMPTGATE_ALERTMANAGER_TOKEN.
                            Unset, the endpoint is off (404)
+  --auto-poll D            how often to look for due /rollout <flag> auto steps
+                           ($PROMPTGATE_AUTO_POLL, default 15s); the steps
+                           themselves follow rollout.interval
 `
 
 // Usage is the --help text of `promptgate serve`.
@@ -115,6 +125,7 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	shutdown := fs.String("shutdown-timeout", env("PROMPTGATE_SHUTDOWN_TIMEOUT", "30s"), "")
 	level := fs.String("log-level", env("PROMPTGATE_LOG_LEVEL", "info"), "")
 	amTokenFile := fs.String("alertmanager-token-file", "", "")
+	autoPoll := fs.String("auto-poll", env("PROMPTGATE_AUTO_POLL", DefaultAutoPoll.String()), "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, err
@@ -184,6 +195,9 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout / PROMPTGATE_SHUTDOWN_TIMEOUT must be a positive duration, got %q", *shutdown)
+	}
+	if c.AutoPoll, err = time.ParseDuration(*autoPoll); err != nil || c.AutoPoll < 100*time.Millisecond {
+		bad("--auto-poll / PROMPTGATE_AUTO_POLL must be a duration of at least 100ms, got %q", *autoPoll)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		bad("--log-level / PROMPTGATE_LOG_LEVEL: %w", err)

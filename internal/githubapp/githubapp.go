@@ -35,6 +35,7 @@ type Server struct {
 	hooks   *webhook.Handler
 	clients *clients
 	rollout *rollout.Service
+	driver  *rollout.Driver
 	// alerts serves POST /alertmanager; nil when no token is configured.
 	alerts http.Handler
 }
@@ -50,6 +51,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{log: log, clients: cl, rollout: &rollout.Service{}}
+	s.driver = rollout.NewDriver(s.rollout, log.With("component", "auto"))
 	s.hooks = webhook.New(webhook.ProcessorFunc(s.process), webhook.Options{
 		Secret: cfg.WebhookSecret, Filter: wanted, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
 	})
@@ -98,6 +100,9 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, log *slog.Logger) e
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("promptgate serve listening", "addr", ln.Addr().String(), "config", cfg)
+	autoCtx, stopAuto := context.WithCancel(ctx)
+	autoDone := make(chan struct{})
+	go func() { defer close(autoDone); srv.runAuto(autoCtx, cfg.AutoPoll) }()
 
 	var serveErr error
 	select {
@@ -105,6 +110,8 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, log *slog.Logger) e
 	case serveErr = <-errc:
 		serveErr = fmt.Errorf("serve HTTP: %w", serveErr)
 	}
+	stopAuto()
+	<-autoDone
 	timeout := cfg.ShutdownTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
