@@ -145,3 +145,44 @@ func TestAutoCommandsWithFakeClock(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoStepLosesRaceToAnotherReplica: while this replica commits a step,
+// another one commits the same step first. The loser's PUT gets 409; it
+// re-reads, finds the state moved on, and neither commits nor comments.
+func TestAutoStepLosesRaceToAnotherReplica(t *testing.T) {
+	t.Parallel()
+	gh := setup(t, unreachableYAML)
+	gh.SetFile("main", flagsPath, []byte(zeroFlags))
+	clk := &clock{now: time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)}
+	s := &Service{Now: clk.Now, Backoff: func(int) time.Duration { return 0 }}
+	if err := s.Handle(context.Background(), gh.Client(), request("alice", "/rollout summarize auto"), quiet()); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := autoOf(t, gh, "summarize")
+	winner := st
+	winner.Failures, winner.Verdict, winner.Next = 1, "inconclusive", st.Next.Add(time.Minute)
+	gh.ConflictFirstPut = true
+	gh.ConflictMutate = func(doc []byte) []byte {
+		out, _, _, err := flagd.Edit(doc, flagd.JSON, "summarize", flagd.KeepSplit, winner.meta())
+		if err != nil {
+			t.Error(err)
+		}
+		return out
+	}
+	clk.add(time.Minute)
+	if _, err := s.Tick(context.Background(), fakeRepo(gh), quiet()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(gh.Commits()); n != 1 {
+		t.Errorf("commits = %d, want only the start: the other replica's step is not taken again", n)
+	}
+	if n := len(gh.Comments()); n != 1 {
+		t.Errorf("comments = %d, want only the reply to the command", n)
+	}
+	if got, _ := autoOf(t, gh, "summarize"); got != winner {
+		t.Errorf("state = %+v, want the winner's %+v", got, winner)
+	}
+	if n := gh.Count("PUT", "/repos/Codertocat/Hello-World/contents/"); n != 2 {
+		t.Errorf("PUTs = %d, want the start and the one that lost", n)
+	}
+}
