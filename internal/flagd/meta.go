@@ -71,6 +71,24 @@ func ReadMeta(doc []byte, f Format, flag string) (map[string]any, error) {
 	return md, nil
 }
 
+// AllMeta returns every flag's metadata (flags without any are left out),
+// reading and validating the file once.
+func AllMeta(doc []byte, f Format) (map[string]map[string]any, error) {
+	sem, err := readSemantic(doc, f)
+	if err != nil {
+		return nil, err
+	}
+	flags, _ := sem["flags"].(map[string]any)
+	out := map[string]map[string]any{}
+	for name, v := range flags {
+		fl, _ := v.(map[string]any)
+		if md, ok := fl["metadata"].(map[string]any); ok {
+			out[name] = md
+		}
+	}
+	return out, nil
+}
+
 // mapNode is a key-only node for notFound's list of known flags.
 func mapNode(m map[string]any) *node {
 	return &node{kind: kindObject, keys: sortedKeys(m)}

@@ -75,6 +75,8 @@ func TestAutoCommandsWithFakeClock(t *testing.T) {
 			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1,
 				want: "rollout.analysis did not run: at 0% the canary has served nobody yet"},
 			{advance: 30 * time.Second, wantMode: ModeAuto, wantPct: 1, commits: 1}, // not due yet
+			{comment: "/rollout summarize status", wantMode: ModeAuto, wantPct: 1, commits: 1,
+				want: "🤖 Automatic rollout: mode **auto**, last step 1%, last analysis none, 0 failed in a row, PR #7, next analysis at 2026-12-02T03:01:00Z."},
 			{advance: 30 * time.Second, wantMode: ModeAuto, wantPct: 1, wantFail: 1, commits: 2,
 				want: "holds at **1%**: rollout.analysis did not pass (1 of rollout.failure_limit 2)"},
 			{advance: time.Minute, wantMode: ModeRolledBack, wantPct: 0, wantFail: 2, commits: 3,
@@ -185,4 +187,38 @@ func TestAutoStepLosesRaceToAnotherReplica(t *testing.T) {
 	if n := gh.Count("PUT", "/repos/Codertocat/Hello-World/contents/"); n != 2 {
 		t.Errorf("PUTs = %d, want the start and the one that lost", n)
 	}
+}
+
+// FuzzReadAutoState reads any metadata values as auto state: it never panics,
+// keeps only known modes and verdicts and sane numbers, and the state it
+// reads survives a write to a flags file and a read back.
+func FuzzReadAutoState(f *testing.F) {
+	f.Add("auto", 10.0, 1.0, "pass", 7.0, "2026-12-02T03:00:00Z")
+	f.Add("rolled-back", -1.0, 1e12, "`@x`", 0.5, "tomorrow")
+	f.Fuzz(func(t *testing.T, mode string, step, failures float64, verdict string, pr float64, next string) {
+		st := readAutoState(map[string]any{metaMode: mode, metaStep: step, metaFailures: failures,
+			metaVerdict: verdict, metaPR: pr, metaNext: next})
+		if st.Mode != "" && readAutoState(map[string]any{metaMode: string(st.Mode)}).Mode != st.Mode {
+			t.Fatalf("mode %q not kept", st.Mode)
+		}
+		for _, n := range []int{st.Step, st.Failures, st.PR} {
+			if n < 0 || n > 1e9 {
+				t.Fatalf("number %d out of range", n)
+			}
+		}
+		if strings.ContainsAny(st.line(), "`<>[]") && !strings.Contains(st.line(), "\\") {
+			t.Fatalf("unescaped status line %q", st.line())
+		}
+		out, _, _, err := flagd.Edit([]byte(zeroFlags), flagd.JSON, "summarize", flagd.KeepSplit, st.meta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		md, err := flagd.ReadMeta(out, flagd.JSON, "summarize")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back := readAutoState(md); back != st {
+			t.Fatalf("state %+v read back as %+v", st, back)
+		}
+	})
 }

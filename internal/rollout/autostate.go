@@ -1,9 +1,11 @@
 package rollout
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/report"
 )
 
 // Keys of the automatic rollout's state in the flag's metadata. They are flat
@@ -63,8 +65,13 @@ func readAutoState(md map[string]any) autoState {
 	default:
 		st.Mode = ""
 	}
+	switch st.Verdict {
+	case "pass", "fail", "inconclusive", verdictNone:
+	default:
+		st.Verdict = ""
+	}
 	if t, err := time.Parse(time.RFC3339, str(metaNext)); err == nil {
-		st.Next = t
+		st.Next = t.UTC() // one form, so two reads of a state compare equal
 	}
 	return st
 }
@@ -87,6 +94,20 @@ func (st autoState) meta() []flagd.Meta {
 		{Key: metaPR, Value: st.PR},
 		{Key: metaNext, Value: next},
 	}
+}
+
+// line describes the state for /rollout f status. Every value comes from the
+// flags file, so the free-form ones are escaped.
+func (st autoState) line() string {
+	s := fmt.Sprintf("🤖 Automatic rollout: mode **%s**, last step %d%%, last analysis %s, %d failed in a row",
+		st.Mode, st.Step, report.EscapeInline(modeName(Mode(st.Verdict))), st.Failures)
+	if st.PR > 0 {
+		s += fmt.Sprintf(", PR #%d", st.PR)
+	}
+	if st.Mode == ModeAuto && !st.Next.IsZero() {
+		s += ", next analysis at " + st.Next.Format(time.RFC3339)
+	}
+	return s + "."
 }
 
 // nextStep is the first of steps above pct, or -1 when pct is at or past the last.

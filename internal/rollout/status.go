@@ -56,6 +56,11 @@ func (s *Service) status(ctx context.Context, gh *github.Client, req Request, cf
 		date := rc.GetCommit().GetAuthor().GetDate().Format("2006-01-02")
 		fmt.Fprintf(&b, "- %s [`%s`](%s) %s\n", date, short(rc.GetSHA()), rc.GetHTMLURL(), escapeInline(subject))
 	}
+	if md, err := flagd.ReadMeta(doc, format, flag); err == nil {
+		if st := readAutoState(md); st.Mode != "" {
+			b.WriteString("\n" + st.line() + "\n")
+		}
+	}
 	text := strings.TrimRight(b.String(), "\n")
 	if len(cfg.Rollout.Analysis) > 0 && split.Rollout != "" {
 		res, err := s.analyze(ctx, cfg, split)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -116,17 +118,13 @@ func (s *Service) Tick(ctx context.Context, repo Repo, log *slog.Logger) (active
 		return true, err
 	}
 	format := flagd.FormatForPath(path)
-	names, err := flagd.Flags(doc, format)
+	all, err := flagd.AllMeta(doc, format)
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", path, flagd.InFile(err, path))
 	}
 	var errs []error
-	for _, flag := range names {
-		md, err := flagd.ReadMeta(doc, format, flag)
-		if err != nil {
-			continue
-		}
-		st := readAutoState(md)
+	for _, flag := range slices.Sorted(maps.Keys(all)) {
+		st := readAutoState(all[flag])
 		if st.Mode != ModeAuto {
 			continue
 		}
