@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/promptgate/promptgate/internal/diag"
 )
@@ -199,22 +198,10 @@ func (d *document) emptyObjectSpan(n *node) (int, int, error) {
 	return start, end, nil
 }
 
-// insertJSON adds "targeting" after the flag's last member, copying the
-// separator between the two members before it so the new line is indented
-// (or not) like its neighbours.
+// insertJSON adds "targeting" after the flag's last member, indented (or not)
+// like its neighbours.
 func (d *document) insertJSON(m *managedFlag, pct int) []edit {
-	fn := m.node
-	last := len(fn.keys) - 1
-	memberSep := ", "
-	if last > 0 {
-		memberSep = string(d.src[fn.vals[last-1].end:fn.keyStarts[last]])
-	}
-	colon := string(d.src[fn.keyEnds[last]:fn.vals[last].start])
-	if strings.ContainsAny(colon, "\r\n") {
-		colon = ": "
-	}
-	at := fn.vals[last].end
-	return []edit{{at, at, memberSep + `"targeting"` + colon + fractionalText(m, pct)}}
+	return []edit{d.appendJSON(m.node, []Meta{{Key: "targeting", Value: rawText(fractionalText(m, pct))}})}
 }
 
 // verify re-reads an edited document and checks that flagd will load it,

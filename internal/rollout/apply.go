@@ -68,10 +68,38 @@ func readFile(ctx context.Context, gh *github.Client, req Request, ref, path str
 	return []byte(content), fc.GetSHA(), nil
 }
 
-// apply sets flag to pct in the flags file on the configured branch. It holds the
-// file's in-process lock and, when GitHub reports a stale sha (409 or 422), re-reads
-// the file, re-applies the edit and tries again, up to MaxAttempts times.
+// apply sets flag to pct in the flags file on the configured branch, ending
+// any automatic rollout of it.
 func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int) (applied, error) {
+	path := cfg.Rollout.FlagsFile
+	format := flagd.FormatForPath(path)
+	return s.commitLoop(ctx, gh, req, cfg, func(doc []byte, res *applied) ([]byte, string, bool, error) {
+		out, before, after, err := flagd.Edit(doc, format, flag, pct, endAuto(doc, format, flag))
+		if errors.Is(err, flagd.ErrFlagNotFound) {
+			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, res.branch)}
+			return nil, "", true, nil
+		}
+		if err != nil {
+			return nil, "", true, fmt.Errorf("set %s to %d%% in %s: %w", flag, pct, path, flagd.InFile(err, path))
+		}
+		res.before, res.after = before, after
+		if bytes.Equal(out, doc) {
+			res.noop = true
+			return nil, "", true, nil
+		}
+		return out, commitMessage(req, flag, before.RolloutPct, after.RolloutPct), false, nil
+	})
+}
+
+// editFunc makes one attempt's edit of the flags file: the new content and
+// its commit message, or done to stop without committing (after setting a
+// refusal or a no-op on res, or with an error).
+type editFunc func(doc []byte, res *applied) (out []byte, msg string, done bool, err error)
+
+// commitLoop commits edit's change to the flags file on the configured branch.
+// It holds the file's in-process lock and, when GitHub reports a stale sha
+// (409 or 422), re-reads the file and calls edit again, up to MaxAttempts times.
+func (s *Service) commitLoop(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, edit editFunc) (applied, error) {
 	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
 	lock := s.fileLock(req.Owner + "/" + req.Repo + "@" + branch + ":" + path)
 	lock.Lock()
@@ -88,21 +116,10 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 		if err != nil {
 			return res, err
 		}
-		format := flagd.FormatForPath(path)
-		out, before, after, err := flagd.Edit(doc, format, flag, pct, endAuto(doc, format, flag))
-		if errors.Is(err, flagd.ErrFlagNotFound) {
-			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, branch)}
-			return res, nil
+		out, msg, done, err := edit(doc, &res)
+		if done || err != nil {
+			return res, err
 		}
-		if err != nil {
-			return res, fmt.Errorf("set %s to %d%% in %s: %w", flag, pct, path, flagd.InFile(err, path))
-		}
-		res.before, res.after = before, after
-		if bytes.Equal(out, doc) {
-			res.noop = true
-			return res, nil
-		}
-		msg := commitMessage(req, flag, before.RolloutPct, after.RolloutPct)
 		cr, resp, err := gh.Repositories.UpdateFile(ctx, req.Owner, req.Repo, path, &github.RepositoryContentFileOptions{
 			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
 		if err == nil {

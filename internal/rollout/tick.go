@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"time"
 
@@ -27,55 +26,29 @@ var errSuperseded = errors.New("the automatic rollout state changed under this s
 // still holds base: on a stale sha it re-reads, and when the state moved on
 // (another replica's commit) it returns errSuperseded instead of stepping twice.
 func (s *Service) commitAuto(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int, st autoState, base *autoState, reason string) (applied, error) {
-	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
-	lock := s.fileLock(req.Owner + "/" + req.Repo + "@" + branch + ":" + path)
-	lock.Lock()
-	defer lock.Unlock()
+	path := cfg.Rollout.FlagsFile
 	format := flagd.FormatForPath(path)
-	res := applied{branch: branch, path: path}
-	for attempt := 1; ; attempt++ {
-		res.attempts = attempt
-		doc, sha, err := readFile(ctx, gh, req, branch, path)
-		if errors.Is(err, errNotFound) {
-			res.refusal = &Refusal{RuleFlagExists, fmt.Sprintf("there is no flags file `%s` on `%s` (rollout.flags_file).", path, branch)}
-			return res, nil
-		}
-		if err != nil {
-			return res, err
-		}
+	return s.commitLoop(ctx, gh, req, cfg, func(doc []byte, res *applied) ([]byte, string, bool, error) {
 		if base != nil {
 			md, err := flagd.ReadMeta(doc, format, flag)
 			if err != nil {
-				return res, fmt.Errorf("read %s in %s: %w", flag, path, flagd.InFile(err, path))
+				return nil, "", true, fmt.Errorf("read %s in %s: %w", flag, path, flagd.InFile(err, path))
 			}
 			if readAutoState(md) != *base {
-				return res, errSuperseded
+				return nil, "", true, errSuperseded
 			}
 		}
 		out, before, after, err := flagd.Edit(doc, format, flag, pct, st.meta())
 		if errors.Is(err, flagd.ErrFlagNotFound) {
-			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, branch)}
-			return res, nil
+			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, res.branch)}
+			return nil, "", true, nil
 		}
 		if err != nil {
-			return res, fmt.Errorf("set %s in %s: %w", flag, path, flagd.InFile(err, path))
+			return nil, "", true, fmt.Errorf("set %s in %s: %w", flag, path, flagd.InFile(err, path))
 		}
 		res.before, res.after = before, after
-		msg := autoCommitMessage(flag, before.RolloutPct, after.RolloutPct, st, reason)
-		cr, resp, err := gh.Repositories.UpdateFile(ctx, req.Owner, req.Repo, path, &github.RepositoryContentFileOptions{
-			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
-		if err == nil {
-			res.commitSHA, res.commitURL = cr.Commit.GetSHA(), cr.Commit.GetHTMLURL()
-			return res, nil
-		}
-		stale := resp != nil && (resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity)
-		if !stale || attempt >= s.maxAttempts() {
-			return res, fmt.Errorf("commit %s on %s (attempt %d): %w", path, branch, attempt, err)
-		}
-		if err := sleep(ctx, s.backoff(attempt)); err != nil {
-			return res, fmt.Errorf("wait to retry commit of %s: %w", path, err)
-		}
-	}
+		return out, autoCommitMessage(flag, before.RolloutPct, after.RolloutPct, st, reason), false, nil
+	})
 }
 
 func autoCommitMessage(flag string, from, to int, st autoState, reason string) string {
