@@ -137,17 +137,30 @@ func (d *document) span(n *node) (int, int, error) {
 	if d.format == JSON {
 		return n.start, n.end, nil
 	}
+	start, err := d.yamlStart(n)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !bytes.HasPrefix(d.src[start:], []byte(n.text)) {
+		return 0, 0, fmt.Errorf("it is not a plain number (tags, quotes and anchors can't be edited)")
+	}
+	return start, start + len(n.text), nil
+}
+
+// yamlStart finds the offset of a YAML value's first byte, refusing values
+// that an anchor shares with other places.
+func (d *document) yamlStart(n *node) (int, error) {
 	if n.shared {
-		return 0, 0, fmt.Errorf("it is under a YAML anchor or alias, so changing it would change other places too")
+		return 0, fmt.Errorf("it is under a YAML anchor or alias, so changing it would change other places too")
 	}
 	if d.starts == nil {
 		d.starts = lineStarts(d.src)
 	}
 	start := offsetOf(d.src, d.starts, n.line, n.col)
-	if start < 0 || !bytes.HasPrefix(d.src[start:], []byte(n.text)) {
-		return 0, 0, fmt.Errorf("it is not a plain number (tags, quotes and anchors can't be edited)")
+	if start < 0 || start >= len(d.src) {
+		return 0, fmt.Errorf("its position is outside the file")
 	}
-	return start, start + len(n.text), nil
+	return start, nil
 }
 
 // fractionalText is the rule inserted into a flag without targeting. It uses

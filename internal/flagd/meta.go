@@ -226,15 +226,9 @@ func (d *document) scalarSpan(n *node, inFlow bool) (int, int, error) {
 	if d.format == JSON {
 		return n.start, n.end, nil
 	}
-	if n.shared {
-		return 0, 0, fmt.Errorf("it is under a YAML anchor or alias")
-	}
-	if d.starts == nil {
-		d.starts = lineStarts(d.src)
-	}
-	start := offsetOf(d.src, d.starts, n.line, n.col)
-	if start < 0 || start >= len(d.src) {
-		return 0, 0, fmt.Errorf("its position is outside the file")
+	start, err := d.yamlStart(n)
+	if err != nil {
+		return 0, 0, err
 	}
 	rest := d.src[start:]
 	if eol := bytes.IndexAny(rest, "\r\n"); eol >= 0 {

@@ -59,19 +59,7 @@ func TestEditMetaGolden(t *testing.T) {
 			if after.RolloutPct != tt.wantPct {
 				t.Errorf("after = %d%%, want %d%%", after.RolloutPct, tt.wantPct)
 			}
-			golden := filepath.Join("testdata", "golden", "meta_"+name)
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), string(out)); diff != "" {
-				t.Errorf("output differs from %s (-want +got):\n%s", golden, diff)
-			}
+			compareGolden(t, "meta_"+name, out)
 			outLines := map[string]bool{}
 			for _, l := range strings.Split(string(out), "\n") {
 				outLines[l] = true
