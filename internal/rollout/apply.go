@@ -22,6 +22,8 @@ type applied struct {
 	commitSHA     string
 	commitURL     string
 	attempts      int
+	// endedAuto is set when the commit ended an automatic rollout.
+	endedAuto bool
 }
 
 // loadConfig reads promptgate.yaml from the default branch. A PR cannot loosen
@@ -74,7 +76,9 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 	path := cfg.Rollout.FlagsFile
 	format := flagd.FormatForPath(path)
 	return s.commitLoop(ctx, gh, req, cfg, func(doc []byte, res *applied) ([]byte, string, bool, error) {
-		out, before, after, err := flagd.Edit(doc, format, flag, pct, endAuto(doc, format, flag))
+		end := endAuto(doc, format, flag)
+		res.endedAuto = end != nil
+		out, before, after, err := flagd.Edit(doc, format, flag, pct, end)
 		if errors.Is(err, flagd.ErrFlagNotFound) {
 			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, res.branch)}
 			return nil, "", true, nil

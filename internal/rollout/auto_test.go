@@ -94,7 +94,7 @@ func TestAutoCommandsWithFakeClock(t *testing.T) {
 		{name: "manual rollout and rollback end auto mode", steps: []step{
 			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1},
 			{comment: "/rollout summarize auto", wantMode: ModeAuto, wantPct: 1, commits: 1, want: "already in an automatic rollout"},
-			{comment: "/rollback summarize", wantMode: ModeOff, wantPct: 0, commits: 2, want: "Rolled back `summarize`: **1% → 0%**"},
+			{comment: "/rollback summarize", wantMode: ModeOff, wantPct: 0, commits: 2, want: "This ends the automatic rollout of `summarize`."},
 			{advance: time.Hour, wantMode: ModeOff, wantPct: 0, commits: 2},
 			{comment: "/rollout summarize resume", wantMode: ModeOff, wantPct: 0, commits: 2, want: "has no paused automatic rollout"},
 		}},

@@ -26,6 +26,9 @@ func appliedText(c chatops.Command, res applied, cost *costNote) string {
 			c.Flag, res.before.RolloutPct, res.after.RolloutPct, res.after.Rollout, res.after.Stable, 100-res.after.RolloutPct)
 	}
 	fmt.Fprintf(&b, "\nCommit [`%s`](%s) to `%s` on `%s`.", short(res.commitSHA), res.commitURL, res.path, res.branch)
+	if res.endedAuto {
+		fmt.Fprintf(&b, " This ends the automatic rollout of `%s`.", c.Flag)
+	}
 	if cost != nil {
 		if fc, ok := cost.projection.Flags[c.Flag]; ok {
 			fmt.Fprintf(&b, "\n\nProjected monthly cost at %d%%: **%s** (all stable %s, all rollout %s), from the promptgate check on %s.",
