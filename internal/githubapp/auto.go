@@ -11,22 +11,40 @@ import (
 	"github.com/promptgate/promptgate/internal/rollout"
 )
 
-// runAuto carries on automatic rollouts until ctx ends: it first watches every
+// rescanEvery is how often serve lists its installations again, so that a
+// replica also carries on rollouts another replica started (and then lost).
+const rescanEvery = 5 * time.Minute
+
+// runAuto carries on automatic rollouts until ctx ends: it watches every
 // repository of every installation (a flag in auto mode there resumes without
-// waiting for a webhook), then sweeps them every poll. It returns only after
-// its last sweep, so a stopped server commits nothing more.
+// waiting for a webhook), sweeps them every poll, and lists the installations
+// again every rescanEvery. It returns only after its last sweep, so a stopped
+// server commits nothing more.
 func (s *Server) runAuto(ctx context.Context, poll time.Duration) {
 	if poll <= 0 {
 		poll = DefaultAutoPoll
 	}
-	if err := s.watchInstallations(ctx); err != nil {
-		// The webhook path still watches repos where someone runs a command.
-		s.log.Error("list installations to resume automatic rollouts", "error", err)
+	rescan := func() {
+		if err := s.watchInstallations(ctx); err != nil && ctx.Err() == nil {
+			// The webhook path still watches repos where someone runs a command.
+			s.log.Error("list installations to resume automatic rollouts", "error", err)
+		}
 	}
+	rescan()
 	s.driver.Sweep(ctx)
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	s.driver.Run(ctx, t.C)
+	sweep, again := time.NewTicker(poll), time.NewTicker(rescanEvery)
+	defer sweep.Stop()
+	defer again.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-again.C:
+			rescan()
+		case <-sweep.C:
+			s.driver.Sweep(ctx)
+		}
+	}
 }
 
 // watchInstallations lists the App's installations (GET /app/installations, as
