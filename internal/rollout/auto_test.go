@@ -222,3 +222,46 @@ func FuzzReadAutoState(f *testing.F) {
 		}
 	})
 }
+
+// TestAutoInYAMLFlagsFile runs an automatic rollout to its rollback in a YAML
+// flags file: comments and the other flag stay as they were, and every
+// version validates.
+func TestAutoInYAMLFlagsFile(t *testing.T) {
+	t.Parallel()
+	const path = "flags/prompts.flagd.yaml"
+	gh := setup(t, strings.Replace(unreachableYAML, flagsPath, path, 1))
+	gh.SetFile("main", path, []byte(yamlFlags))
+	clk := &clock{now: time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)}
+	s := &Service{Now: clk.Now}
+	d := NewDriver(s, quiet())
+	if err := s.Handle(context.Background(), gh.Client(), request("alice", "/rollout summarize auto"), quiet()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		clk.add(time.Minute)
+		d.Sweep(context.Background())
+	}
+	commits := gh.Commits()
+	if len(commits) != 3 {
+		t.Fatalf("commits = %d, want start, hold, rollback", len(commits))
+	}
+	for i, c := range commits {
+		if err := flagd.Validate(c.Content, flagd.YAML); err != nil {
+			t.Errorf("commit %d does not validate: %v", i, err)
+		}
+		if !strings.HasPrefix(string(c.Content), "# prompts served through OpenFeature\n") ||
+			!strings.Contains(string(c.Content), "  fresh:\n    state: ENABLED\n    variants: {stable: fresh, candidate: fresh.v2}\n") {
+			t.Errorf("commit %d lost the comment or changed the other flag:\n%s", i, c.Content)
+		}
+	}
+	md, err := flagd.ReadMeta(commits[2].Content, flagd.YAML, "summarize")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := readAutoState(md); st.Mode != ModeRolledBack || st.Failures != 2 {
+		t.Errorf("state = %+v, want rolled back after 2", st)
+	}
+	if sp, _ := flagd.ReadSplit(commits[2].Content, flagd.YAML, "summarize"); sp.RolloutPct != 0 || !sp.HasFractional {
+		t.Errorf("split = %+v, want 0%%", sp)
+	}
+}
