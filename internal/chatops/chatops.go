@@ -2,6 +2,7 @@
 //
 //	/rollout <flag> <percent>[%]
 //	/rollout <flag> status
+//	/rollout <flag> auto|pause|resume
 //	/rollback <flag>
 //	/promptgate help
 //
@@ -33,7 +34,16 @@ const (
 	Status
 	// Help asks for the command reference.
 	Help
+	// Auto starts an automatic rollout through rollout.steps.
+	Auto
+	// Pause holds an automatic rollout at its current step.
+	Pause
+	// Resume carries on a paused automatic rollout.
+	Resume
 )
+
+// modes are the words after a flag that name a Kind instead of a percentage.
+var modes = map[string]Kind{"status": Status, "auto": Auto, "pause": Pause, "resume": Resume}
 
 // String returns the kind's name.
 func (k Kind) String() string {
@@ -46,6 +56,12 @@ func (k Kind) String() string {
 		return "status"
 	case Help:
 		return "help"
+	case Auto:
+		return "auto"
+	case Pause:
+		return "pause"
+	case Resume:
+		return "resume"
 	default:
 		return fmt.Sprintf("Kind(%d)", int(k))
 	}
@@ -73,8 +89,8 @@ func (c Command) String() string {
 		return fmt.Sprintf("/rollout %s %d%%", c.Flag, c.Percent)
 	case Rollback:
 		return "/rollback " + c.Flag
-	case Status:
-		return "/rollout " + c.Flag + " status"
+	case Status, Auto, Pause, Resume:
+		return "/rollout " + c.Flag + " " + c.Kind.String()
 	case Help:
 		return "/promptgate help"
 	default:
@@ -97,7 +113,7 @@ type Problem struct {
 
 // Usage syntax, one per command word, repeated in every problem message.
 const (
-	rolloutUsage    = "`/rollout <flag> <percent>[%]` or `/rollout <flag> status`"
+	rolloutUsage    = "`/rollout <flag> <percent>[%]` or `/rollout <flag> status|auto|pause|resume`"
 	rollbackUsage   = "`/rollback <flag>`"
 	promptgateUsage = "`/promptgate help`"
 )
@@ -111,6 +127,8 @@ func Usage() string {
 |---|---|
 | ` + "`/rollout <flag> <percent>[%]`" + ` | serve the flag's rollout variant to ` + "`<percent>`" + `% of targeting keys, e.g. ` + "`/rollout summarize 25%`" + ` |
 | ` + "`/rollout <flag> status`" + ` | show the flag's current split |
+| ` + "`/rollout <flag> auto`" + ` | step through ` + "`rollout.steps`" + ` every ` + "`rollout.interval`" + ` while ` + "`rollout.analysis`" + ` passes; roll back after ` + "`rollout.failure_limit`" + ` failed analyses in a row |
+| ` + "`/rollout <flag> pause`" + ` / ` + "`resume`" + ` | hold an automatic rollout at its step, or carry it on; a manual ` + "`/rollout`" + ` or ` + "`/rollback`" + ` ends it |
 | ` + "`/rollback <flag>`" + ` | send all traffic back to the flag's stable (default) variant |
 | ` + "`/promptgate help`" + ` | show this help |
 
@@ -178,7 +196,7 @@ func parseRollout(args []string) (Command, string) {
 		if _, msg := parsePercent(args[0]); msg == "" {
 			return Command{}, "`/rollout` needs a flag name before the percentage." + usage
 		}
-		return Command{}, fmt.Sprintf("%s needs a percentage (or `status`).", mdsafe.Code("/rollout "+args[0])) + usage
+		return Command{}, fmt.Sprintf("%s needs a percentage (or `status`, `auto`, `pause`, `resume`).", mdsafe.Code("/rollout "+args[0])) + usage
 	case 2:
 	default:
 		return Command{}, fmt.Sprintf("`/rollout` takes two arguments; %s is one too many.", mdsafe.Code(args[2])) + usage
@@ -187,8 +205,8 @@ func parseRollout(args []string) (Command, string) {
 	if msg != "" {
 		return Command{}, msg + usage
 	}
-	if strings.EqualFold(args[1], "status") {
-		return Command{Kind: Status, Flag: flag}, ""
+	if k, ok := modes[strings.ToLower(args[1])]; ok {
+		return Command{Kind: k, Flag: flag}, ""
 	}
 	pct, msg := parsePercent(args[1])
 	if msg != "" {

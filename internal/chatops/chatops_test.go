@@ -32,6 +32,10 @@ func TestParseCommands(t *testing.T) {
 			}},
 		{"status", "/rollout summarize status",
 			[]Command{{Kind: Status, Flag: "summarize", Line: 1, Raw: "/rollout summarize status"}}},
+		{"auto pause resume", "/rollout summarize auto\n/rollout summarize PAUSE\n/rollout `summarize` resume",
+			[]Command{{Kind: Auto, Flag: "summarize", Line: 1, Raw: "/rollout summarize auto"},
+				{Kind: Pause, Flag: "summarize", Line: 2, Raw: "/rollout summarize PAUSE"},
+				{Kind: Resume, Flag: "summarize", Line: 3, Raw: "/rollout `summarize` resume"}}},
 		{"rollback", "/rollback summarize",
 			[]Command{{Kind: Rollback, Flag: "summarize", Line: 1, Raw: "/rollback summarize"}}},
 		{"help", "/promptgate help",
@@ -92,7 +96,7 @@ func TestParseProblems(t *testing.T) {
 		usage   string // the usage the message must show
 	}{
 		{"rollout without args", "/rollout", "needs a flag name and a percentage", rolloutUsage},
-		{"rollout missing pct", "/rollout summarize", "`/rollout summarize` needs a percentage (or `status`)", rolloutUsage},
+		{"rollout missing pct", "/rollout summarize", "`/rollout summarize` needs a percentage (or `status`, `auto`, `pause`, `resume`)", rolloutUsage},
 		{"rollout missing flag", "/rollout 25%", "needs a flag name before the percentage", rolloutUsage},
 		{"pct over 100", "/rollout summarize 150", "percentage `150` is more than 100", rolloutUsage},
 		{"huge pct", "/rollout summarize 99999999999999999999999%", "is more than 100", rolloutUsage},
@@ -155,6 +159,9 @@ func TestCommandStringRoundTrip(t *testing.T) {
 		{Kind: Rollout, Flag: "summarize", Percent: 25},
 		{Kind: Rollout, Flag: "a.b-c_d", Percent: 0},
 		{Kind: Status, Flag: "summarize"},
+		{Kind: Auto, Flag: "summarize"},
+		{Kind: Pause, Flag: "summarize"},
+		{Kind: Resume, Flag: "summarize"},
 		{Kind: Rollback, Flag: "summarize"},
 		{Kind: Help},
 	} {
@@ -168,8 +175,8 @@ func TestCommandStringRoundTrip(t *testing.T) {
 
 func TestKindString(t *testing.T) {
 	t.Parallel()
-	got := []string{Rollout.String(), Rollback.String(), Status.String(), Help.String(), Kind(0).String()}
-	if diff := cmp.Diff([]string{"rollout", "rollback", "status", "help", "Kind(0)"}, got); diff != "" {
+	got := []string{Rollout.String(), Rollback.String(), Status.String(), Help.String(), Auto.String(), Pause.String(), Resume.String(), Kind(0).String()}
+	if diff := cmp.Diff([]string{"rollout", "rollback", "status", "help", "auto", "pause", "resume", "Kind(0)"}, got); diff != "" {
 		t.Errorf("Kind names (-want +got):\n%s", diff)
 	}
 }
@@ -192,7 +199,7 @@ func TestUsageGolden(t *testing.T) {
 		t.Errorf("Usage() differs from %s (-want +got):\n%s", golden, diff)
 	}
 	// Every command the help shows must parse.
-	for _, example := range []string{"/rollout summarize 25%", "/rollout summarize status", "/rollback summarize", "/promptgate help"} {
+	for _, example := range []string{"/rollout summarize 25%", "/rollout summarize status", "/rollout summarize auto", "/rollback summarize", "/promptgate help"} {
 		if !strings.Contains(Usage(), strings.SplitN(example, " ", 2)[0]) {
 			t.Errorf("Usage() does not mention %s", example)
 		}

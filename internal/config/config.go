@@ -39,6 +39,8 @@ const (
 	DefaultEvalsDir      = "evals"
 	DefaultCacheDir      = ".promptgate/cache"
 	DefaultJudgeModel    = "gpt-4.1-mini"
+	DefaultInterval      = 10 * time.Minute
+	DefaultFailureLimit  = 2
 	// DefaultAzureAPIVersion is the api-version of an Azure OpenAI provider
 	// that names none (the current GA version of Azure's data-plane API).
 	DefaultAzureAPIVersion = "2024-10-21"
@@ -146,6 +148,15 @@ type Rollout struct {
 	// MaxCommentAge refuses command comments older than this, so that a replayed
 	// old delivery cannot undo a newer command.
 	MaxCommentAge time.Duration
+	// PrometheusURL is the Prometheus server the analysis queries; "" with no analysis.
+	PrometheusURL string
+	// Analysis lists the live metrics that must pass before a share is raised.
+	Analysis []AnalysisMetric
+	// Interval is the time /rollout f auto waits between steps.
+	Interval time.Duration
+	// FailureLimit is how many analyses in a row may fail (or be inconclusive)
+	// before /rollout f auto rolls the flag back to 0%.
+	FailureLimit int
 }
 
 // Defaults fill what prompts and suites leave out.
@@ -292,6 +303,15 @@ func indexLines(root *yaml.Node, lines map[string]int, sections map[string]strin
 	}
 	var walk func(n *yaml.Node, prefix string, depth int)
 	walk = func(n *yaml.Node, prefix string, depth int) {
+		if n.Kind == yaml.SequenceNode && depth <= 3 {
+			// List items ("rollout.analysis.0") get lines too, so errors can point at one.
+			for i, item := range n.Content {
+				key := prefix + "." + strconv.Itoa(i)
+				lines[key] = item.Line
+				walk(item, key, depth+1)
+			}
+			return
+		}
 		if n.Kind != yaml.MappingNode || depth > 3 {
 			return
 		}

@@ -80,7 +80,8 @@ func TestDefaults(t *testing.T) {
 	if len(c.Providers) != 1 || c.Providers[0].Name != "default" || c.Providers[0].Concurrency != DefaultConcurrency {
 		t.Fatalf("providers = %+v", c.Providers)
 	}
-	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" || c.Rollout.MaxCommentAge != 10*time.Minute {
+	if !cmp.Equal(c.Rollout.Steps, DefaultSteps) || !c.Rollout.RequireCheck || c.Rollout.Branch != "" || c.Rollout.MaxCommentAge != 10*time.Minute ||
+		c.Rollout.Interval != 10*time.Minute || c.Rollout.FailureLimit != 2 {
 		t.Errorf("rollout = %+v", c.Rollout)
 	}
 	if !cmp.Equal(c.Budget.Alerts, DefaultAlerts) {
@@ -171,6 +172,9 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad flags file", "rollout:\n  flags_file: flags.txt\n", "promptgate.yaml:2: rollout.flags_file"},
 		{"bad comment age", "rollout:\n  max_comment_age: soon\n", "promptgate.yaml:2: rollout.max_comment_age \"soon\""},
 		{"zero comment age", "rollout:\n  max_comment_age: 0s\n", "promptgate.yaml:2: rollout.max_comment_age \"0s\""},
+		{"bad interval", "rollout:\n  interval: soon\n", "promptgate.yaml:2: rollout.interval \"soon\" must be a duration"},
+		{"interval too short", "rollout:\n  steps: [1]\n  interval: 10ms\n", "promptgate.yaml:3: rollout.interval \"10ms\""},
+		{"zero failure limit", "rollout:\n  failure_limit: 0\n", "promptgate.yaml:2: rollout.failure_limit must be 1 or more"},
 		{"provider with slash", "providers:\n  a/b: {}\n", "promptgate.yaml:2: provider name"},
 		{"azure without base_url", "providers:\n  az:\n    azure: true\n", "promptgate.yaml:3: providers.az.azure needs base_url"},
 		{"api_version without azure", "providers:\n  default:\n    base_url: http://127.0.0.1:4000/v1\n    api_version: 2024-10-21\n", "promptgate.yaml:4: providers.default.api_version is only sent to Azure OpenAI"},
@@ -182,6 +186,17 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"bad rpm", "providers:\n  default:\n    rpm: 0\n", "promptgate.yaml:3: providers.default.rpm (requests per minute) must be between 1"},
 		{"bad tpm", "providers:\n  default:\n    tpm: -5\n", "promptgate.yaml:3: providers.default.tpm (tokens per minute) must be between 1"},
 		{"bad rate_limit_wait", "providers:\n  default:\n    rate_limit_wait: forever\n", "promptgate.yaml:3: providers.default.rate_limit_wait \"forever\""},
+		{"no url", "rollout:\n  analysis:\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1}\n", "promptgate.yaml:2: rollout.analysis needs rollout.prometheus_url"},
+		{"bad url", "rollout:\n  prometheus_url: ftp://x\n", "promptgate.yaml:2: rollout.prometheus_url \"ftp://x\""},
+		{"no bound", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}'}\n", "promptgate.yaml:4: rollout.analysis[0] (e) needs exactly one of max, min or max_increase_pct, got 0"},
+		{"two bounds", analysisURL + "    - {name: ok, query: 'x{v=\"{{variant}}\"}', max: 1}\n    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1, min: 0}\n", "promptgate.yaml:5: rollout.analysis[1] (e) needs exactly one"},
+		{"no variant", analysisURL + "    - {name: e, query: 'x{f=\"{{flag}}\"}', max: 1}\n", "rollout.analysis[0] (e): the query must use {{variant}}"},
+		{"typo placeholder", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\",f=\"{{flg}}\"}', max: 1}\n", "unknown placeholder \"{{flg}}\""},
+		{"placeholder outside quotes", analysisURL + "    - {name: e, query: 'x{v=~{{variant}}}', max: 1}\n", "rollout.analysis[0] (e): put {{variant}} inside a double-quoted string"},
+		{"no name", analysisURL + "    - {query: 'x{v=\"{{variant}}\"}', max: 1}\n", "rollout.analysis[0] needs a name"},
+		{"duplicate name", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}', max: 1}\n    - {name: e, query: 'y{v=\"{{variant}}\"}', max: 1}\n", "promptgate.yaml:5: rollout.analysis[1] (e): the name is used twice"},
+		{"negative pct", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}', max_increase_pct: -5}\n", "max_increase_pct must be 0 or more"},
+		{"unknown key", analysisURL + "    - {name: e, query: 'x{v=\"{{variant}}\"}', maximum: 1}\n", "promptgate.yaml:4: rollout.analysis[0].maximum: unknown key; rollout.analysis[0] takes: max, max_increase_pct, min, name, query"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,14 +53,18 @@ type rawGate struct {
 }
 
 type rawRollout struct {
-	FlagsFile     string   `yaml:"flags_file"`
-	Steps         []int    `yaml:"steps"`
-	MinPermission string   `yaml:"min_permission"`
-	Teams         []string `yaml:"teams"`
-	RequireCheck  *bool    `yaml:"require_check"`
-	Branch        string   `yaml:"branch"`
-	CheckName     string   `yaml:"check_name"`
-	MaxCommentAge string   `yaml:"max_comment_age"`
+	FlagsFile     string              `yaml:"flags_file"`
+	Steps         []int               `yaml:"steps"`
+	MinPermission string              `yaml:"min_permission"`
+	Teams         []string            `yaml:"teams"`
+	RequireCheck  *bool               `yaml:"require_check"`
+	Branch        string              `yaml:"branch"`
+	CheckName     string              `yaml:"check_name"`
+	PrometheusURL string              `yaml:"prometheus_url"`
+	Analysis      []rawAnalysisMetric `yaml:"analysis"`
+	Interval      string              `yaml:"interval"`
+	FailureLimit  *int                `yaml:"failure_limit"`
+	MaxCommentAge string              `yaml:"max_comment_age"`
 }
 
 type rawDefaults struct {

@@ -242,7 +242,8 @@ func (v *validator) gate(c *Config, raw *rawGate) {
 
 func (v *validator) rollout(c *Config, raw *rawRollout) {
 	c.Rollout = Rollout{FlagsFile: DefaultFlagsFile, Steps: slices.Clone(DefaultSteps),
-		MinPermission: DefaultMinPermission, RequireCheck: true, CheckName: DefaultCheckName, MaxCommentAge: DefaultMaxCommentAge}
+		MinPermission: DefaultMinPermission, RequireCheck: true, CheckName: DefaultCheckName, MaxCommentAge: DefaultMaxCommentAge,
+		Interval: DefaultInterval, FailureLimit: DefaultFailureLimit}
 	if raw == nil {
 		return
 	}
@@ -281,6 +282,20 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 		}
 		c.Rollout.MaxCommentAge = d
 	}
+	if raw.Interval != "" {
+		d, err := time.ParseDuration(raw.Interval)
+		if err != nil || d < time.Second {
+			v.errorf("rollout.interval", "rollout.interval %q must be a duration of at least 1s, like 10m or 1h", raw.Interval)
+		}
+		c.Rollout.Interval = d
+	}
+	if raw.FailureLimit != nil {
+		if *raw.FailureLimit < 1 {
+			v.errorf("rollout.failure_limit", "rollout.failure_limit must be 1 or more, got %d", *raw.FailureLimit)
+		}
+		c.Rollout.FailureLimit = *raw.FailureLimit
+	}
+	v.analysis(c, raw)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

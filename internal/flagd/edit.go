@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/promptgate/promptgate/internal/diag"
 )
@@ -27,6 +26,24 @@ func SetRollout(doc []byte, f Format, flag string, pct int) (out []byte, before,
 	if pct < 0 || pct > 100 {
 		return nil, Split{}, Split{}, fmt.Errorf("rollout percentage %d is outside 0..100", pct)
 	}
+	return Edit(doc, f, flag, pct, nil)
+}
+
+// KeepSplit as Edit's pct leaves the flag's split as it is.
+const KeepSplit = -1
+
+// Edit is SetRollout that also sets flat values in the flag's metadata, in the
+// same edit: each existing value is replaced in place and missing keys are
+// added after the metadata's last key (or a metadata object after the flag's
+// last key). pct KeepSplit changes metadata only. The result is verified like
+// SetRollout's: only the weights and the named metadata values differ.
+func Edit(doc []byte, f Format, flag string, pct int, meta []Meta) (out []byte, before, after Split, err error) {
+	if pct != KeepSplit && (pct < 0 || pct > 100) {
+		return nil, Split{}, Split{}, fmt.Errorf("rollout percentage %d is outside 0..100", pct)
+	}
+	if err := checkMeta(meta); err != nil {
+		return nil, Split{}, Split{}, err
+	}
 	d, err := load(doc, f)
 	if err != nil {
 		return nil, Split{}, Split{}, err
@@ -36,21 +53,37 @@ func SetRollout(doc []byte, f Format, flag string, pct int) (out []byte, before,
 		return nil, Split{}, Split{}, err
 	}
 	before = m.split
-	if !before.HasFractional && pct == 0 {
+	if pct == KeepSplit || !before.HasFractional && pct == 0 {
 		// Every key already gets the stable variant: a 0% rule would only add text.
-		return doc, before, before, nil
+		pct = KeepSplit
 	}
 	var edits []edit
-	if m.split.HasFractional {
+	switch {
+	case pct == KeepSplit:
+	case m.split.HasFractional:
 		edits, err = d.weightEdits(m, pct)
-	} else {
+	default:
 		edits, err = d.insertEdits(m, pct)
 	}
 	if err != nil {
 		return nil, before, Split{}, err
 	}
+	me, err := d.metaEdits(m, meta)
+	if err != nil {
+		return nil, before, Split{}, err
+	}
+	edits = append(edits, me...)
+	if len(edits) == 0 {
+		return doc, before, before, nil
+	}
+	slices.SortStableFunc(edits, func(a, b edit) int { return a.start - b.start })
+	for i := 1; i < len(edits); i++ {
+		if edits[i].start < edits[i-1].end {
+			return nil, before, Split{}, fmt.Errorf("edit flag %q: two edits overlap; the file was left unchanged (this is a promptgate bug, please report it)", flag)
+		}
+	}
 	out = splice(doc, edits)
-	after, err = d.verify(out, m, pct)
+	after, err = d.verify(out, m, pct, meta)
 	if err != nil {
 		return nil, before, Split{}, err
 	}
@@ -58,7 +91,8 @@ func SetRollout(doc []byte, f Format, flag string, pct int) (out []byte, before,
 }
 
 func splice(src []byte, edits []edit) []byte {
-	slices.SortFunc(edits, func(a, b edit) int { return a.start - b.start })
+	// Stable: two insertions at one offset keep the order they were made in.
+	slices.SortStableFunc(edits, func(a, b edit) int { return a.start - b.start })
 	var out bytes.Buffer
 	out.Grow(len(src) + 128)
 	last := 0
@@ -103,17 +137,30 @@ func (d *document) span(n *node) (int, int, error) {
 	if d.format == JSON {
 		return n.start, n.end, nil
 	}
+	start, err := d.yamlStart(n)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !bytes.HasPrefix(d.src[start:], []byte(n.text)) {
+		return 0, 0, fmt.Errorf("it is not a plain number (tags, quotes and anchors can't be edited)")
+	}
+	return start, start + len(n.text), nil
+}
+
+// yamlStart finds the offset of a YAML value's first byte, refusing values
+// that an anchor shares with other places.
+func (d *document) yamlStart(n *node) (int, error) {
 	if n.shared {
-		return 0, 0, fmt.Errorf("it is under a YAML anchor or alias, so changing it would change other places too")
+		return 0, fmt.Errorf("it is under a YAML anchor or alias, so changing it would change other places too")
 	}
 	if d.starts == nil {
 		d.starts = lineStarts(d.src)
 	}
 	start := offsetOf(d.src, d.starts, n.line, n.col)
-	if start < 0 || !bytes.HasPrefix(d.src[start:], []byte(n.text)) {
-		return 0, 0, fmt.Errorf("it is not a plain number (tags, quotes and anchors can't be edited)")
+	if start < 0 || start >= len(d.src) {
+		return 0, fmt.Errorf("its position is outside the file")
 	}
-	return start, start + len(n.text), nil
+	return start, nil
 }
 
 // fractionalText is the rule inserted into a flag without targeting. It uses
@@ -164,28 +211,17 @@ func (d *document) emptyObjectSpan(n *node) (int, int, error) {
 	return start, end, nil
 }
 
-// insertJSON adds "targeting" after the flag's last member, copying the
-// separator between the two members before it so the new line is indented
-// (or not) like its neighbours.
+// insertJSON adds "targeting" after the flag's last member, indented (or not)
+// like its neighbours.
 func (d *document) insertJSON(m *managedFlag, pct int) []edit {
-	fn := m.node
-	last := len(fn.keys) - 1
-	memberSep := ", "
-	if last > 0 {
-		memberSep = string(d.src[fn.vals[last-1].end:fn.keyStarts[last]])
-	}
-	colon := string(d.src[fn.keyEnds[last]:fn.vals[last].start])
-	if strings.ContainsAny(colon, "\r\n") {
-		colon = ": "
-	}
-	at := fn.vals[last].end
-	return []edit{{at, at, memberSep + `"targeting"` + colon + fractionalText(m, pct)}}
+	return []edit{d.appendJSON(m.node, []Meta{{Key: "targeting", Value: rawText(fractionalText(m, pct))}})}
 }
 
 // verify re-reads an edited document and checks that flagd will load it,
-// that it reads back as the requested split, and that nothing but the
-// flag's weights (or its new targeting) changed.
-func (d *document) verify(out []byte, m *managedFlag, pct int) (Split, error) {
+// that it reads back as the requested split (pct KeepSplit: unchanged), and
+// that nothing but the flag's weights (or its new targeting) and the named
+// metadata values changed.
+func (d *document) verify(out []byte, m *managedFlag, pct int, meta []Meta) (Split, error) {
 	fail := func(format string, args ...any) (Split, error) {
 		return Split{}, fmt.Errorf("edit flag %q: %s; the file was left unchanged (this is a promptgate bug, please report it)",
 			m.name, fmt.Sprintf(format, args...))
@@ -198,24 +234,38 @@ func (d *document) verify(out []byte, m *managedFlag, pct int) (Split, error) {
 	if err != nil {
 		return fail("edited flag does not read back: %v", err)
 	}
-	if nm.split.RolloutPct != pct || !nm.split.HasFractional {
-		return fail("edited flag reads back as %d%%, want %d%%", nm.split.RolloutPct, pct)
-	}
 	want := d.sem
 	flag := want["flags"].(map[string]any)[m.name].(map[string]any)
-	if m.split.HasFractional {
+	switch {
+	case pct == KeepSplit:
+		if nm.split != m.split {
+			return fail("edited flag reads back as %d%%, want it unchanged at %d%%", nm.split.RolloutPct, m.split.RolloutPct)
+		}
+	case nm.split.RolloutPct != pct || !nm.split.HasFractional:
+		return fail("edited flag reads back as %d%%, want %d%%", nm.split.RolloutPct, pct)
+	case m.split.HasFractional:
 		args := flag["targeting"].(map[string]any)["fractional"].([]any)
 		for slot, w := range [2]int{100 - pct, pct} {
 			args[m.buckets[slot].index].([]any)[1] = float64(w)
 		}
-	} else {
+	default:
 		flag["targeting"] = map[string]any{"fractional": []any{
 			[]any{m.split.Stable, float64(100 - pct)},
 			[]any{m.split.Rollout, float64(pct)},
 		}}
 	}
+	if len(meta) > 0 {
+		md, _ := flag["metadata"].(map[string]any)
+		if md == nil {
+			md = map[string]any{}
+			flag["metadata"] = md
+		}
+		for _, kv := range meta {
+			md[kv.Key] = kv.semantic()
+		}
+	}
 	if !reflect.DeepEqual(any(nd.sem), any(want)) {
-		return fail("the edit changed more than the weights")
+		return fail("the edit changed more than the weights and metadata")
 	}
 	return nm.split, nil
 }

@@ -3,6 +3,7 @@ package flagd
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,35 +21,63 @@ import (
 //	    - [stable, 100]
 //	    - [candidate, 0]
 func (d *document) insertYAML(m *managedFlag, pct int) ([]edit, error) {
+	return d.insertYAMLSection(m, "targeting", func(sub, step, nl string) string {
+		var b strings.Builder
+		b.WriteString(sub + "fractional:" + nl)
+		for _, bk := range [2]struct {
+			v string
+			w int
+		}{{m.split.Stable, 100 - pct}, {m.split.Rollout, pct}} {
+			b.WriteString(sub + step + "- [" + yamlQuote(bk.v) + ", " + strconv.Itoa(bk.w) + "]" + nl)
+		}
+		return b.String()
+	})
+}
+
+// insertYAMLSection adds "key:" and the lines body writes (indented by sub,
+// one level, step, deeper than the flag's keys) after the flag mapping's last line.
+func (d *document) insertYAMLSection(m *managedFlag, key string, body func(sub, step, nl string) string) ([]edit, error) {
 	fn := m.node
 	if fn.shared {
 		return nil, diag.Errorf("", m.keyLine,
-			"flag %q is under a YAML anchor or alias; add its targeting by hand", m.name)
+			"flag %q is under a YAML anchor or alias; add its %s by hand", m.name, key)
 	}
 	if fn.flow {
 		return nil, diag.Errorf("", m.keyLine,
-			"flag %q is written in YAML flow style ({...}); add \"targeting\" to it by hand or write it in block style", m.name)
+			"flag %q is written in YAML flow style ({...}); add %q to it by hand or write it in block style", m.name, key)
 	}
+	at, prefix, nl, indent, keyCol, err := d.blockEnd(fn)
+	if err != nil {
+		return nil, diag.Errorf("", m.keyLine, "flag %q: %v; add %q by hand", m.name, err, key)
+	}
+	n := keyCol - m.keyCol
+	if n <= 0 {
+		n = 2
+	}
+	step := strings.Repeat(" ", n)
+	return []edit{{at, at, prefix + indent + key + ":" + nl + body(indent+step, step, nl)}}, nil
+}
+
+// blockEnd finds where lines can be appended to block mapping fn: the offset
+// after its last line, the line break to use (prefix goes before the new
+// lines when the file ends without one), and the indentation and column of
+// its keys.
+func (d *document) blockEnd(fn *node) (at int, prefix, nl, indent string, keyCol int, err error) {
 	if d.starts == nil {
 		d.starts = lineStarts(d.src)
 	}
-	keyCol := fn.keyCols[0]
+	keyCol = fn.keyCols[0]
 	keyOff := offsetOf(d.src, d.starts, fn.keyLines[0], keyCol)
 	lineOff := d.starts[fn.keyLines[0]-1]
 	if keyOff < 0 || strings.Trim(string(d.src[lineOff:keyOff]), " ") != "" {
-		return nil, diag.Errorf("", m.keyLine, "flag %q: can't work out its indentation; add \"targeting\" by hand", m.name)
+		return 0, "", "", "", 0, fmt.Errorf("can't work out its indentation")
 	}
-	indent := string(d.src[lineOff:keyOff])
-	step := keyCol - m.keyCol
-	if step <= 0 {
-		step = 2
-	}
-	sub := indent + strings.Repeat(" ", step)
+	indent = string(d.src[lineOff:keyOff])
 
 	// The mapping's last value ends on the last line, after its last key, that
 	// is indented deeper than the keys (or is a "- " item at the same depth,
 	// which YAML allows under a key). Blank and comment lines after it stay
-	// where they are, after the new section.
+	// where they are, after the new lines.
 	lastKeyLine := fn.keyLines[len(fn.keyLines)-1]
 	lastContent := lastKeyLine
 scan:
@@ -66,26 +95,15 @@ scan:
 		}
 	}
 
-	nl := d.lineBreak(lastContent)
-	at := len(d.src)
-	prefix := ""
+	nl = d.lineBreak(lastContent)
+	at = len(d.src)
 	if lastContent < len(d.starts) {
 		at = d.starts[lastContent]
 	} else if nl == "" { // last line of the file without a line break
 		nl = d.anyLineBreak()
 		prefix = nl
 	}
-	var b strings.Builder
-	b.WriteString(prefix)
-	b.WriteString(indent + "targeting:" + nl)
-	b.WriteString(sub + "fractional:" + nl)
-	for _, bk := range [2]struct {
-		v string
-		w int
-	}{{m.split.Stable, 100 - pct}, {m.split.Rollout, pct}} {
-		b.WriteString(sub + strings.Repeat(" ", step) + "- [" + yamlQuote(bk.v) + ", " + strconv.Itoa(bk.w) + "]" + nl)
-	}
-	return []edit{{at, at, b.String()}}, nil
+	return at, prefix, nl, indent, keyCol, nil
 }
 
 // lineText returns line ln (1-based) without its line break.

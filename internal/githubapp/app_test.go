@@ -135,13 +135,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, nil) }
-
-// newRigWith is newRig with the App's config and the fake adjusted by tune
-// before the server starts.
-func newRigWith(t *testing.T, tune func(*Config, *ghfake.Server)) *rig {
+// fakeRepo is ghfake holding Codertocat/Hello-World with promptgate.yaml and 20
+// flags on master, a writer alice, a reader rob, and PR #1 whose check passed.
+func fakeRepo(t *testing.T) *ghfake.Server {
 	t.Helper()
-	key, pemBytes := appKey(t)
+	key, _ := appKey(t)
 	gh := ghfake.New(t)
 	gh.AppKey = &key.PublicKey
 	flags, err := os.ReadFile("../rollout/testdata/flags20.flagd.json")
@@ -154,7 +152,17 @@ func newRigWith(t *testing.T, tune func(*Config, *ghfake.Server)) *rig {
 	gh.Permissions["rob"] = "read"
 	gh.PullHeads[1] = headSHA
 	gh.CheckRuns[headSHA] = []ghfake.CheckRun{{Name: "promptgate", Status: "completed", Conclusion: "success"}}
+	return gh
+}
 
+func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, nil) }
+
+// newRigWith is newRig with the App's config and the fake adjusted by tune
+// before the server starts.
+func newRigWith(t *testing.T, tune func(*Config, *ghfake.Server)) *rig {
+	t.Helper()
+	_, pemBytes := appKey(t)
+	gh := fakeRepo(t)
 	logs := &syncBuffer{}
 	cfg := Config{AppID: 42, PrivateKey: pemBytes, WebhookSecret: []byte(testSecret), APIURL: gh.URL, Workers: 2, QueueSize: 16}
 	if tune != nil {

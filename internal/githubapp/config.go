@@ -40,12 +40,21 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is the slog level (debug shows ignored deliveries).
 	LogLevel slog.Level
+	// AlertmanagerToken is the bearer token POST /alertmanager requires; empty
+	// turns the endpoint off.
+	AlertmanagerToken []byte
+	// AutoPoll is how often automatic rollouts are checked for a due step;
+	// 0 means DefaultAutoPoll.
+	AutoPoll time.Duration
 }
+
+// DefaultAutoPoll is how often serve looks for due automatic rollout steps.
+const DefaultAutoPoll = 15 * time.Second
 
 // String describes the config without its secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("app_id=%d listen=%s api=%s workers=%d queue=%d private_key=%s webhook_secret=%s",
-		c.AppID, c.Listen, c.APIURL, c.Workers, c.QueueSize, redacted(c.PrivateKey), redacted(c.WebhookSecret))
+	return fmt.Sprintf("app_id=%d listen=%s api=%s workers=%d queue=%d auto_poll=%s private_key=%s webhook_secret=%s alertmanager_token=%s",
+		c.AppID, c.Listen, c.APIURL, c.Workers, c.QueueSize, c.AutoPoll, redacted(c.PrivateKey), redacted(c.WebhookSecret), redacted(c.AlertmanagerToken))
 }
 
 // LogValue keeps secrets out of slog output.
@@ -61,7 +70,9 @@ func redacted(b []byte) string {
 const usageText = `Usage: promptgate serve [flags]
 
 Runs the promptgate GitHub App: receives webhooks at POST /webhook, answers
-/rollout, /rollback and /promptgate help comments on pull requests, and serves
+/rollout, /rollback and /promptgate help comments on pull requests, steps
+/rollout <flag> auto rollouts (resuming them on start), rolls flags
+back for Alertmanager at POST /alertmanager (when a token is set), and serves
 GET /healthz. Every flag defaults to its environment variable.
 
 Flags:
@@ -82,6 +93,13 @@ Flags:
   --shutdown-timeout D     time to finish in-flight work on SIGTERM
                            ($PROMPTGATE_SHUTDOWN_TIMEOUT, default 30s)
   --log-level LEVEL        debug, info, warn or error ($PROMPTGATE_LOG_LEVEL, default info)
+  --alertmanager-token-file PATH
+                           file holding the bearer token that turns on
+                           POST /alertmanager; or set $PROMPTGATE_ALERTMANAGER_TOKEN.
+                           Unset, the endpoint is off (404)
+  --auto-poll D            how often to look for due /rollout <flag> auto steps
+                           ($PROMPTGATE_AUTO_POLL, default 15s); the steps
+                           themselves follow rollout.interval
 `
 
 // Usage is the --help text of `promptgate serve`.
@@ -109,6 +127,8 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	queue := fs.String("queue", env("PROMPTGATE_QUEUE", strconv.Itoa(webhook.DefaultQueueSize)), "")
 	shutdown := fs.String("shutdown-timeout", env("PROMPTGATE_SHUTDOWN_TIMEOUT", "30s"), "")
 	level := fs.String("log-level", env("PROMPTGATE_LOG_LEVEL", "info"), "")
+	amTokenFile := fs.String("alertmanager-token-file", "", "")
+	autoPoll := fs.String("auto-poll", env("PROMPTGATE_AUTO_POLL", DefaultAutoPoll.String()), "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, err
@@ -152,6 +172,19 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	default:
 		bad("set PROMPTGATE_WEBHOOK_SECRET or --webhook-secret-file: unsigned deliveries are never accepted")
 	}
+	switch {
+	case *amTokenFile != "":
+		tok, err := os.ReadFile(*amTokenFile)
+		if err != nil {
+			bad("read Alertmanager token: %w", err)
+		}
+		c.AlertmanagerToken = []byte(strings.TrimSpace(string(tok)))
+		if len(c.AlertmanagerToken) == 0 {
+			bad("--alertmanager-token-file %s is empty", *amTokenFile)
+		}
+	case getenv("PROMPTGATE_ALERTMANAGER_TOKEN") != "":
+		c.AlertmanagerToken = []byte(strings.TrimSpace(getenv("PROMPTGATE_ALERTMANAGER_TOKEN")))
+	}
 	c.Listen = *listen
 	c.APIURL = strings.TrimRight(*apiURL, "/")
 	if err := checkAPIURL(c.APIURL); err != nil {
@@ -165,6 +198,9 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout / PROMPTGATE_SHUTDOWN_TIMEOUT must be a positive duration, got %q", *shutdown)
+	}
+	if c.AutoPoll, err = time.ParseDuration(*autoPoll); err != nil || c.AutoPoll < 100*time.Millisecond {
+		bad("--auto-poll / PROMPTGATE_AUTO_POLL must be a duration of at least 100ms, got %q", *autoPoll)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		bad("--log-level / PROMPTGATE_LOG_LEVEL: %w", err)

@@ -46,18 +46,25 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "env defaults", env: base, want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"),
-			Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo}},
+			Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo, AutoPoll: DefaultAutoPoll}},
 		{name: "GHES and tuning from env", env: with("GITHUB_API_URL", "https://ghe.example.com/api/v3/", "PROMPTGATE_LISTEN", ":9000",
-			"PROMPTGATE_WORKERS", "8", "PROMPTGATE_LOG_LEVEL", "debug"),
+			"PROMPTGATE_WORKERS", "8", "PROMPTGATE_LOG_LEVEL", "debug", "PROMPTGATE_AUTO_POLL", "2s"),
 			want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"), Listen: ":9000",
-				APIURL: "https://ghe.example.com/api/v3", Workers: 8, QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelDebug}},
+				APIURL: "https://ghe.example.com/api/v3", Workers: 8, QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelDebug, AutoPoll: 2 * time.Second}},
 		{name: "flags override env", env: base, args: []string{"--app-id", "7", "--private-key-file", keyFile, "--webhook-secret-file", secretFile,
 			"--listen", "127.0.0.1:1", "--queue", "9", "--shutdown-timeout", "5s"},
 			want: Config{AppID: 7, PrivateKey: []byte("PEM-FROM-FILE"), WebhookSecret: []byte("from-file"), Listen: "127.0.0.1:1",
-				APIURL: "https://api.github.com", Workers: 4, QueueSize: 9, ShutdownTimeout: 5 * time.Second, LogLevel: slog.LevelInfo}},
+				APIURL: "https://api.github.com", Workers: 4, QueueSize: 9, ShutdownTimeout: 5 * time.Second, LogLevel: slog.LevelInfo, AutoPoll: DefaultAutoPoll}},
+		{name: "alertmanager token from env", env: with("PROMPTGATE_ALERTMANAGER_TOKEN", "am-tok"), want: Config{AppID: 42, PrivateKey: []byte("-----BEGIN\nX"),
+			WebhookSecret: []byte("s3cret"), Listen: ":8080", APIURL: "https://api.github.com", Workers: 4, QueueSize: webhook.DefaultQueueSize,
+			ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo, AlertmanagerToken: []byte("am-tok"), AutoPoll: DefaultAutoPoll}},
+		{name: "alertmanager token from file", env: base, args: []string{"--alertmanager-token-file", secretFile}, want: Config{AppID: 42,
+			PrivateKey: []byte("-----BEGIN\nX"), WebhookSecret: []byte("s3cret"), Listen: ":8080", APIURL: "https://api.github.com", Workers: 4,
+			QueueSize: webhook.DefaultQueueSize, ShutdownTimeout: 30 * time.Second, LogLevel: slog.LevelInfo, AlertmanagerToken: []byte("from-file"), AutoPoll: DefaultAutoPoll}},
 		{name: "nothing set", env: map[string]string{}, wantErr: "PROMPTGATE_APP_ID"},
 		{name: "no secret", env: with("PROMPTGATE_WEBHOOK_SECRET", ""), wantErr: "PROMPTGATE_WEBHOOK_SECRET"},
 		{name: "bad workers", env: with("PROMPTGATE_WORKERS", "0"), wantErr: "PROMPTGATE_WORKERS"},
+		{name: "bad auto poll", env: base, args: []string{"--auto-poll", "1ms"}, wantErr: "--auto-poll / PROMPTGATE_AUTO_POLL must be a duration of at least 100ms"},
 		{name: "bad api url", env: with("GITHUB_API_URL", "ghe.example.com"), wantErr: "GITHUB_API_URL"},
 		{name: "missing key file", env: base, args: []string{"--private-key-file", filepath.Join(dir, "nope")}, wantErr: "read private key"},
 		{name: "stray argument", env: base, args: []string{"extra"}, wantErr: "no arguments"},
@@ -79,7 +86,7 @@ func TestConfigFromEnv(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
-			if s := got.String(); strings.Contains(s, "s3cret") || strings.Contains(s, "BEGIN") || strings.Contains(s, "from-file") {
+			if s := got.String(); strings.Contains(s, "s3cret") || strings.Contains(s, "BEGIN") || strings.Contains(s, "from-file") || strings.Contains(s, "am-tok") {
 				t.Errorf("String() leaks a secret: %s", s)
 			}
 		})
@@ -92,7 +99,7 @@ func TestConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, name := range []string{"--app-id", "--private-key-file", "--webhook-secret-file", "--listen", "--api-url", "--workers", "--log-level",
+	for _, name := range []string{"--app-id", "--private-key-file", "--webhook-secret-file", "--listen", "--api-url", "--workers", "--log-level", "--auto-poll", "PROMPTGATE_AUTO_POLL",
 		"PROMPTGATE_APP_ID", "PROMPTGATE_PRIVATE_KEY", "PROMPTGATE_WEBHOOK_SECRET", "PROMPTGATE_LISTEN", "GITHUB_API_URL"} {
 		if !strings.Contains(Usage(), name) {
 			t.Errorf("Usage() does not mention %s", name)

@@ -46,6 +46,9 @@ type Server struct {
 	// delivery ID, which is an unsigned header, both come from the signed body,
 	// so a delivery replayed under a new ID is still recognised.
 	comments *webhook.Dedupe
+	driver   *rollout.Driver
+	// alerts serves POST /alertmanager; nil when no token is configured.
+	alerts http.Handler
 }
 
 // NewServer checks cfg's private key and starts the worker pool. Call Shutdown
@@ -61,15 +64,28 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{log: log, clients: cl, rollout: &rollout.Service{},
 		comments: webhook.NewDedupe(webhook.DefaultDedupeSize, webhook.DefaultDedupeTTL, time.Now)}
+	s.driver = rollout.NewDriver(s.rollout, log.With("component", "auto"))
 	s.hooks = webhook.New(webhook.ProcessorFunc(s.process), webhook.Options{
 		Secret: cfg.WebhookSecret, Filter: wanted, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
 		EventMaxBody: MaxEventBody,
 	})
+	s.alerts = s.alertHandler(cfg.AlertmanagerToken)
 	return s, nil
 }
 
-// Handler serves POST /webhook and GET /healthz.
-func (s *Server) Handler() http.Handler { return s.hooks }
+// Handler serves POST /webhook, GET /healthz and, with a token, POST /alertmanager.
+func (s *Server) Handler() http.Handler {
+	if s.alerts == nil {
+		return s.hooks
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/alertmanager" {
+			s.alerts.ServeHTTP(w, r)
+			return
+		}
+		s.hooks.ServeHTTP(w, r)
+	})
+}
 
 // Shutdown refuses new deliveries and waits for queued and running ones.
 func (s *Server) Shutdown(ctx context.Context) error { return s.hooks.Shutdown(ctx) }
@@ -99,6 +115,9 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, log *slog.Logger) e
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("promptgate serve listening", "addr", ln.Addr().String(), "config", cfg)
+	autoCtx, stopAuto := context.WithCancel(ctx)
+	autoDone := make(chan struct{})
+	go func() { defer close(autoDone); srv.runAuto(autoCtx, cfg.AutoPoll) }()
 
 	var serveErr error
 	select {
@@ -106,6 +125,8 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, log *slog.Logger) e
 	case serveErr = <-errc:
 		serveErr = fmt.Errorf("serve HTTP: %w", serveErr)
 	}
+	stopAuto()
+	<-autoDone
 	timeout := cfg.ShutdownTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second

@@ -25,6 +25,8 @@ type applied struct {
 	commitSHA     string
 	commitURL     string
 	attempts      int
+	// endedAuto is set when the commit ended an automatic rollout.
+	endedAuto bool
 }
 
 // loadConfig reads promptgate.yaml from the default branch. A PR cannot loosen
@@ -71,11 +73,47 @@ func readFile(ctx context.Context, gh *github.Client, req Request, ref, path str
 	return []byte(content), fc.GetSHA(), nil
 }
 
-// apply sets flag to pct in the flags file on the configured branch. It holds the
-// file's in-process lock and, when GitHub reports a stale sha (409 or 422), re-reads
-// the file, re-applies the edit and tries again, up to MaxAttempts times.
+// apply sets c's flag to pct in the flags file on the configured branch,
+// ending any automatic rollout of it. When a comment asked for it (c.Raw is
+// set), the comment is read again right before each commit attempt.
 func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, c chatops.Command, pct int) (applied, error) {
 	flag := c.Flag
+	path := cfg.Rollout.FlagsFile
+	format := flagd.FormatForPath(path)
+	return s.commitLoop(ctx, gh, req, cfg, func(doc []byte, res *applied) ([]byte, string, bool, error) {
+		end := endAuto(doc, format, flag)
+		res.endedAuto = end != nil
+		out, before, after, err := flagd.Edit(doc, format, flag, pct, end)
+		if errors.Is(err, flagd.ErrFlagNotFound) {
+			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, res.branch)}
+			return nil, "", true, nil
+		}
+		if err != nil {
+			return nil, "", true, fmt.Errorf("set %s to %d%% in %s: %w", flag, pct, path, flagd.InFile(err, path))
+		}
+		res.before, res.after = before, after
+		if bytes.Equal(out, doc) {
+			res.noop = true
+			return nil, "", true, nil
+		}
+		if c.Raw != "" && req.CommentID != 0 {
+			if res.refusal, err = stillAsked(ctx, gh, req, c); res.refusal != nil || err != nil {
+				return nil, "", true, err
+			}
+		}
+		return out, commitMessage(req, flag, before.RolloutPct, after.RolloutPct), false, nil
+	})
+}
+
+// editFunc makes one attempt's edit of the flags file: the new content and
+// its commit message, or done to stop without committing (after setting a
+// refusal or a no-op on res, or with an error).
+type editFunc func(doc []byte, res *applied) (out []byte, msg string, done bool, err error)
+
+// commitLoop commits edit's change to the flags file on the configured branch.
+// It holds the file's in-process lock and, when GitHub reports a stale sha
+// (409 or 422), re-reads the file and calls edit again, up to MaxAttempts times.
+func (s *Service) commitLoop(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, edit editFunc) (applied, error) {
 	branch, path := branchOf(req, cfg), cfg.Rollout.FlagsFile
 	lock := s.fileLock(req.Owner + "/" + req.Repo + "@" + branch + ":" + path)
 	lock.Lock()
@@ -92,24 +130,10 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 		if err != nil {
 			return res, err
 		}
-		format := flagd.FormatForPath(path)
-		out, before, after, err := flagd.SetRollout(doc, format, flag, pct)
-		if errors.Is(err, flagd.ErrFlagNotFound) {
-			res.refusal = &Refusal{RuleFlagExists, missingFlagReason(doc, format, flag, path, branch)}
-			return res, nil
-		}
-		if err != nil {
-			return res, fmt.Errorf("set %s to %d%% in %s: %w", flag, pct, path, flagd.InFile(err, path))
-		}
-		res.before, res.after = before, after
-		if bytes.Equal(out, doc) {
-			res.noop = true
-			return res, nil
-		}
-		if res.refusal, err = stillAsked(ctx, gh, req, c); res.refusal != nil || err != nil {
+		out, msg, done, err := edit(doc, &res)
+		if done || err != nil {
 			return res, err
 		}
-		msg := commitMessage(req, flag, before.RolloutPct, after.RolloutPct)
 		cr, resp, err := gh.Repositories.UpdateFile(ctx, req.Owner, req.Repo, path, &github.RepositoryContentFileOptions{
 			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
 		if err == nil {
@@ -129,6 +153,16 @@ func (s *Service) apply(ctx context.Context, gh *github.Client, req Request, cfg
 			return res, fmt.Errorf("wait to retry commit of %s: %w", path, err)
 		}
 	}
+}
+
+// endAuto is the metadata edit that ends a running or paused automatic
+// rollout: a manual /rollout, /rollback or an alert's rollback takes over.
+func endAuto(doc []byte, f flagd.Format, flag string) []flagd.Meta {
+	md, err := flagd.ReadMeta(doc, f, flag)
+	if err != nil || !readAutoState(md).active() {
+		return nil
+	}
+	return []flagd.Meta{{Key: metaMode, Value: string(ModeOff)}, {Key: metaNext, Value: ""}}
 }
 
 func missingFlagReason(doc []byte, f flagd.Format, flag, path, branch string) string {
@@ -165,7 +199,11 @@ func commitMessage(req Request, flag string, from, to int) string {
 	if to < from {
 		verb = "roll back"
 	}
-	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\nRequested by @%s in #%d.", verb, flag, from, to, req.Commenter, req.PR)
+	by := fmt.Sprintf("Requested by @%s in #%d.", req.Commenter, req.PR)
+	if req.Reason != "" {
+		by = req.Reason
+	}
+	return fmt.Sprintf("promptgate: %s %s %d%% → %d%%\n\n%s", verb, flag, from, to, by)
 }
 
 // stillAsked fetches the comment again right before a commit. A comment deleted

@@ -37,6 +37,9 @@ func appliedText(c chatops.Command, res applied, cost *costNote) string {
 			flag, res.before.RolloutPct, res.after.RolloutPct, mdsafe.Code(res.after.Rollout), mdsafe.Code(res.after.Stable), 100-res.after.RolloutPct)
 	}
 	fmt.Fprintf(&b, "\nCommit [%s](%s) to %s on %s.", mdsafe.Code(short(res.commitSHA)), res.commitURL, path, branch)
+	if res.endedAuto {
+		fmt.Fprintf(&b, " This ends the automatic rollout of %s.", flag)
+	}
 	if cost != nil {
 		if fc, ok := cost.projection.Flags[c.Flag]; ok {
 			fmt.Fprintf(&b, "\n\nProjected monthly cost at %d%%: **%s** (all stable %s, all rollout %s), from the promptgate check on %s.",

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/analysis"
 	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/mdsafe"
@@ -48,6 +49,9 @@ type Request struct {
 	// CreatedAt is when the comment was written, from the signed payload. A
 	// comment older than rollout.max_comment_age is refused; zero counts as too old.
 	CreatedAt time.Time
+	// Reason, when set, replaces "Requested by @commenter in #PR." in the commit
+	// message, for changes no comment asked for (an alert's rollback).
+	Reason string
 }
 
 // Service runs commands. The zero value is ready to use.
@@ -57,8 +61,15 @@ type Service struct {
 	// Backoff returns the pause before attempt n+1 after n failed; nil means a
 	// jittered exponential backoff from 100 ms.
 	Backoff func(n int) time.Duration
-	// Now is the clock for comment ages and the quiet window; nil means time.Now.
+	// Prometheus is the HTTP client for rollout.analysis queries; nil means a
+	// client with a 15 s timeout.
+	Prometheus *http.Client
+	// Now is the clock for comment ages, the quiet window and automatic
+	// rollouts; nil means time.Now.
 	Now func() time.Time
+	// Driver, when set, is told about repositories where an automatic rollout
+	// starts or resumes, so it steps them without waiting for a webhook.
+	Driver *Driver
 
 	mu    sync.Mutex
 	files map[string]*sync.Mutex
@@ -140,6 +151,8 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 		return outcome{ok: true, text: chatops.Usage()}, nil
 	case chatops.Status:
 		return s.status(ctx, gh, req, cfg, c.Flag)
+	case chatops.Auto, chatops.Pause, chatops.Resume:
+		return s.autoCommand(ctx, gh, req, cfg, role, c, log)
 	case chatops.Rollout, chatops.Rollback:
 		pct := c.Percent
 		if c.Kind == chatops.Rollback {
@@ -157,6 +170,16 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 			log.Info("command refused", "rule", gate.refusal.Rule, "reason", gate.refusal.Reason)
 			return outcome{text: gate.refusal.text(c)}, nil
 		}
+		guard, err := s.guard(ctx, gh, req, cfg, c.Flag, pct)
+		if err != nil {
+			log.Error("analyse live metrics", "error", err)
+			return outcome{text: failureText(c, err)}, err
+		}
+		if guard.refusal != nil {
+			log.Info("command refused", "rule", guard.refusal.Rule, "failed", guard.result.Count(analysis.Fail),
+				"inconclusive", guard.result.Count(analysis.Inconclusive))
+			return outcome{text: guard.refusal.text(c)}, nil
+		}
 		res, err := s.apply(ctx, gh, req, cfg, c, pct)
 		if err != nil {
 			log.Error("apply rollout", "error", err)
@@ -168,7 +191,7 @@ func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *
 		}
 		log.Info("rollout applied", "from_pct", res.before.RolloutPct, "to_pct", res.after.RolloutPct,
 			"commit", res.commitSHA, "attempts", res.attempts)
-		return outcome{ok: true, text: appliedText(c, res, gate.cost)}, nil
+		return outcome{ok: true, text: appliedText(c, res, gate.cost) + guard.note()}, nil
 	default:
 		return outcome{text: fmt.Sprintf("I do not know how to run %s.\n\n%s", mdsafe.Code(c.Raw), chatops.Usage())}, nil
 	}
@@ -235,13 +258,6 @@ func (s *Service) fileLock(key string) *sync.Mutex {
 		s.files[key] = m
 	}
 	return m
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // roundAge shows an age to the second, or "an unknown time" for a zero CreatedAt.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/open-feature/flagd/core/pkg/evaluator"
@@ -104,6 +105,8 @@ func TestRollbackOfFlagNeverRolledOut(t *testing.T) {
 // flagdShare loads doc into flagd's evaluator and returns the percentage of
 // 10,000 targeting keys that get a variant other than the default; every key
 // must resolve without error.
+var flagdMu sync.Mutex
+
 func flagdShare(t *testing.T, doc []byte, f flagd.Format, flag string) float64 {
 	t.Helper()
 	data := string(doc)
@@ -117,6 +120,10 @@ func flagdShare(t *testing.T, doc []byte, f flagd.Format, flag string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// flagd's evaluator registers its operators in a package-level map each
+	// time one is built: one at a time across this package's parallel tests.
+	flagdMu.Lock()
+	defer flagdMu.Unlock()
 	ev := evaluator.NewJSON(logger.NewLogger(nil, false), store.NewFlags())
 	if _, _, err := ev.SetState(flagdsync.DataSync{FlagData: data, Source: "test"}); err != nil {
 		t.Fatalf("flagd refused the committed file: %v", err)

@@ -56,7 +56,20 @@ func (s *Service) status(ctx context.Context, gh *github.Client, req Request, cf
 		date := rc.GetCommit().GetAuthor().GetDate().Format("2006-01-02")
 		fmt.Fprintf(&b, "- %s [%s](%s) %s\n", date, mdsafe.Code(short(rc.GetSHA())), rc.GetHTMLURL(), mdsafe.Inline(subject))
 	}
-	return outcome{ok: true, text: strings.TrimRight(b.String(), "\n")}, nil
+	if md, err := flagd.ReadMeta(doc, format, flag); err == nil {
+		if st := readAutoState(md); st.Mode != "" {
+			b.WriteString("\n" + st.line() + "\n")
+		}
+	}
+	text := strings.TrimRight(b.String(), "\n")
+	if len(cfg.Rollout.Analysis) > 0 && split.Rollout != "" {
+		res, err := s.analyze(ctx, cfg, split)
+		if err != nil {
+			return outcome{text: failureText(c, err)}, err
+		}
+		text += "\n\n" + res.Markdown()
+	}
+	return outcome{ok: true, text: text}, nil
 }
 
 func splitLine(s flagd.Split) string {

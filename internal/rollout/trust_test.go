@@ -3,7 +3,6 @@ package rollout
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,26 +12,13 @@ import (
 	"github.com/promptgate/promptgate/internal/rollout/ghfake"
 )
 
-// clock is a settable clock for Service.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestLowPermissionAnsweredOncePerHour: a user below triage gets one answer per
 // PR per hour, however often they comment; a writer is always answered.
 func TestLowPermissionAnsweredOncePerHour(t *testing.T) {
 	t.Parallel()
 	gh := setup(t, baseYAML)
-	clk := &clock{t: time.Now()}
-	s := &Service{Now: clk.now}
+	clk := &clock{now: time.Now()}
+	s := &Service{Now: clk.Now}
 	ctx := context.Background()
 	steps := []struct {
 		user    string
@@ -50,7 +36,7 @@ func TestLowPermissionAnsweredOncePerHour(t *testing.T) {
 	for i, st := range steps {
 		clk.add(st.advance)
 		req := request(gh, st.user, "/rollout prompt-01 25 <img src=x>")
-		req.PR, req.CreatedAt = st.pr, clk.now()
+		req.PR, req.CreatedAt = st.pr, clk.Now()
 		_ = s.Handle(ctx, gh.Client(), req, quiet())
 		if got := len(gh.Comments()); got != st.replies {
 			t.Errorf("step %d (%s on #%d): replies = %d, want %d", i, st.user, st.pr, got, st.replies)

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -86,6 +87,11 @@ type Server struct {
 	// Protected maps a branch to the message GitHub gives when branch protection
 	// refuses a commit to it; PUTs to it are answered 422 with that message.
 	Protected map[string]string
+	// DefaultBranch is what GET /repos/{owner}/{repo} reports; "" means main.
+	DefaultBranch string
+	// Installations maps "owner/repo" to the App installation on it, for GET
+	// /repos/{owner}/{repo}/installation (which needs the App JWT when AppKey is set).
+	Installations map[string]int64
 
 	commits     []Commit
 	comments    []Comment
@@ -102,9 +108,13 @@ type Server struct {
 func New(t testing.TB) *Server {
 	s := &Server{t: t, files: map[string][]byte{}, Permissions: map[string]string{},
 		TeamMembers: map[string][]string{}, PullHeads: map[int]string{}, CheckRuns: map[string][]CheckRun{},
-		putMessages: map[string]int{}, Protected: map[string]string{}, issueCmts: map[int64]issueComment{}}
+		Installations: map[string]int64{}, putMessages: map[string]int{}, Protected: map[string]string{}, issueCmts: map[int64]issueComment{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.accessToken)
+	mux.HandleFunc("GET /repos/{owner}/{repo}", s.auth(s.repository))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/installation", s.repoInstallation)
+	mux.HandleFunc("GET /app/installations", s.listInstallations)
+	mux.HandleFunc("GET /installation/repositories", s.auth(s.installationRepos))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.auth(s.getContents))
 	mux.HandleFunc("PUT /repos/{owner}/{repo}/contents/{path...}", s.auth(s.putContents))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.auth(s.permission))
@@ -251,6 +261,89 @@ func (s *Server) accessToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens++
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{"token": Token, "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+}
+
+func (s *Server) repository(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	branch := s.DefaultBranch
+	s.mu.Unlock()
+	if branch == "" {
+		branch = "main"
+	}
+	owner, repo := r.PathValue("owner"), r.PathValue("repo")
+	writeJSON(w, http.StatusOK, map[string]any{"name": repo, "full_name": owner + "/" + repo,
+		"owner": map[string]string{"login": owner}, "default_branch": branch})
+}
+
+// checkAppJWT fails the test unless the request carries a valid App JWT
+// (when AppKey is set).
+func (s *Server) checkAppJWT(w http.ResponseWriter, r *http.Request) bool {
+	if s.AppKey == nil {
+		return true
+	}
+	raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if _, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return s.AppKey, nil }, jwt.WithValidMethods([]string{"RS256"})); err != nil {
+		s.t.Errorf("ghfake: %s %s without a valid App JWT: %v", r.Method, r.URL.Path, err)
+		http.Error(w, "bad jwt", http.StatusUnauthorized)
+		return false
+	}
+	return true
+}
+
+// listInstallations answers GET /app/installations (App JWT): one entry per
+// distinct installation ID in Installations.
+func (s *Server) listInstallations(w http.ResponseWriter, r *http.Request) {
+	if !s.checkAppJWT(w, r) {
+		return
+	}
+	s.mu.Lock()
+	ids := map[int64]bool{}
+	for _, id := range s.Installations {
+		ids[id] = true
+	}
+	s.mu.Unlock()
+	out := []map[string]any{}
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		out = append(out, map[string]any{"id": id, "app_id": 42})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// installationRepos answers GET /installation/repositories (installation
+// token): every repository in Installations. The fake has one token for all
+// installations, so each installation lists them all.
+func (s *Server) installationRepos(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	branch := s.DefaultBranch
+	names := slices.Sorted(maps.Keys(s.Installations))
+	s.mu.Unlock()
+	if branch == "" {
+		branch = "main"
+	}
+	repos := []map[string]any{}
+	for _, full := range names {
+		owner, name, _ := strings.Cut(full, "/")
+		repos = append(repos, map[string]any{"name": name, "full_name": full,
+			"owner": map[string]string{"login": owner}, "default_branch": branch})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(repos), "repositories": repos})
+}
+
+// repoInstallation answers GET /repos/{owner}/{repo}/installation, which GitHub
+// serves only to the App itself (JWT), never to an installation token.
+func (s *Server) repoInstallation(w http.ResponseWriter, r *http.Request) {
+	if !s.checkAppJWT(w, r) {
+		return
+	}
+	s.mu.Lock()
+	id, ok := s.Installations[r.PathValue("owner")+"/"+r.PathValue("repo")]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "app_id": 42,
+		"account": map[string]string{"login": r.PathValue("owner")}})
 }
 
 func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
