@@ -15,6 +15,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/schema"
 )
 
 // promptfoo validates schemas with ajv (draft-07, strict mode) and
@@ -73,16 +75,15 @@ func compileSchema(v any) (*jsonschema.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft7)
-	c.AssertFormat()
-	for _, f := range formatOverrides {
-		c.RegisterFormat(f)
-	}
-	if err := c.AddResource("assertion.schema.json", doc); err != nil {
-		return nil, err
-	}
-	return c.Compile("assertion.schema.json")
+	// A $ref outside the document (a file, a URL) is refused, never loaded:
+	// suites come from pull requests, and the content could reach a summary.
+	return schema.Compile("assertion.schema.json", doc, func(c *jsonschema.Compiler) {
+		c.DefaultDraft(jsonschema.Draft7)
+		c.AssertFormat()
+		for _, f := range formatOverrides {
+			c.RegisterFormat(f)
+		}
+	})
 }
 
 // strictCheck rejects what ajv's strict mode rejects: unknown keywords,

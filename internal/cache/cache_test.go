@@ -20,6 +20,9 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/gol
 
 func ptr[T any](v T) *T { return &v }
 
+// ep is the endpoint the tests' calls go to.
+const ep = "https://api.openai.com/v1"
+
 var (
 	msgs   = []llm.Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "Summarize: hello"}}
 	params = llm.Params{Temperature: ptr(0.0), MaxTokens: 64}
@@ -27,39 +30,41 @@ var (
 
 func TestKey(t *testing.T) {
 	t.Parallel()
-	base := Key("default", "gpt-4o-mini", msgs, params)
+	base := Key("default", ep, "gpt-4o-mini", msgs, params)
 	// The key of a fixed call is pinned (it is the sha256 of
-	// {"v":1,"provider":"default","model":"gpt-4o-mini","messages":[…],"params":{"temperature":0,"max_tokens":64}}): changing it silently would orphan
+	// {"v":2,"provider":"default","endpoint":"https://api.openai.com/v1","model":"gpt-4o-mini","messages":[…],"params":{"temperature":0,"max_tokens":64}}): changing it silently would orphan
 	// every committed cache, so a change must be deliberate (bump keyVersion).
-	const pinned = "ff50352c4cdce6a61ddc4bee6002e0e6b07a78843f582cc21a6289c7da87459b"
+	const pinned = "6aaa88288cdd12d0129da183cb026985b77a250b1873f2433a1d619d8b6d7411"
 	if base != pinned {
 		t.Errorf("Key of the pinned call = %s, want %s", base, pinned)
 	}
 	tests := []struct {
 		name     string
 		provider string
+		endpoint string
 		model    string
 		msgs     []llm.Message
 		params   llm.Params
 		same     bool
 	}{
-		{name: "identical", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: params, same: true},
-		{name: "stop nil vs empty", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Stop: []string{}}, same: true},
-		{name: "provider", provider: "local", model: "gpt-4o-mini", msgs: msgs, params: params},
-		{name: "model", provider: "default", model: "gpt-4o", msgs: msgs, params: params},
-		{name: "message content", provider: "default", model: "gpt-4o-mini", msgs: []llm.Message{msgs[0], {Role: "user", Content: "Summarize: hello!"}}, params: params},
-		{name: "message role", provider: "default", model: "gpt-4o-mini", msgs: []llm.Message{{Role: "user", Content: "Be brief."}, msgs[1]}, params: params},
-		{name: "temperature unset vs zero", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{MaxTokens: 64}},
-		{name: "max tokens", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 65}},
-		{name: "json mode", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, JSONMode: true}},
-		{name: "seed", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Seed: ptr(1)}},
-		{name: "sample", provider: "default", model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Sample: 1}},
-		{name: "field boundary", provider: "default/gpt", model: "-4o-mini", msgs: msgs, params: params},
+		{name: "identical", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: params, same: true},
+		{name: "stop nil vs empty", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Stop: []string{}}, same: true},
+		{name: "provider", provider: "local", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: params},
+		{name: "endpoint", provider: "default", endpoint: "http://127.0.0.1:11434/v1", model: "gpt-4o-mini", msgs: msgs, params: params},
+		{name: "model", provider: "default", endpoint: ep, model: "gpt-4o", msgs: msgs, params: params},
+		{name: "message content", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: []llm.Message{msgs[0], {Role: "user", Content: "Summarize: hello!"}}, params: params},
+		{name: "message role", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: []llm.Message{{Role: "user", Content: "Be brief."}, msgs[1]}, params: params},
+		{name: "temperature unset vs zero", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: llm.Params{MaxTokens: 64}},
+		{name: "max tokens", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 65}},
+		{name: "json mode", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, JSONMode: true}},
+		{name: "seed", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Seed: ptr(1)}},
+		{name: "sample", provider: "default", endpoint: ep, model: "gpt-4o-mini", msgs: msgs, params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64, Sample: 1}},
+		{name: "field boundary", provider: "default/gpt", endpoint: ep, model: "-4o-mini", msgs: msgs, params: params},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := Key(tt.provider, tt.model, tt.msgs, tt.params)
+			got := Key(tt.provider, tt.endpoint, tt.model, tt.msgs, tt.params)
 			if (got == base) != tt.same {
 				t.Errorf("Key equal to base = %t, want %t", got == base, tt.same)
 			}
@@ -70,7 +75,7 @@ func TestKey(t *testing.T) {
 	}
 	t.Run("nil and empty messages", func(t *testing.T) {
 		t.Parallel()
-		if Key("p", "m", nil, llm.Params{}) != Key("p", "m", []llm.Message{}, llm.Params{}) {
+		if Key("p", ep, "m", nil, llm.Params{}) != Key("p", ep, "m", []llm.Message{}, llm.Params{}) {
 			t.Error("nil and empty message lists hash differently")
 		}
 	})
@@ -85,7 +90,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 	s.Note = "FIXTURE: recorded for the demo, not from a real model"
 	created := time.Date(2026, 3, 1, 12, 30, 45, 123456789, time.FixedZone("CET", 3600))
 	in := Entry{
-		Provider: "default", Model: "gpt-4o-mini",
+		Provider: "default", Endpoint: ep, Model: "gpt-4o-mini",
 		Request:  Request{Messages: msgs, Params: params},
 		Response: Response{Content: "Hello.", Usage: llm.Usage{InputTokens: 12, OutputTokens: 3}, LatencyMS: 420},
 		Created:  created,
@@ -93,7 +98,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 	if err := s.Put(in); err != nil {
 		t.Fatal(err)
 	}
-	key := Key("default", "gpt-4o-mini", msgs, params)
+	key := Key("default", ep, "gpt-4o-mini", msgs, params)
 	got, ok, err := s.Get(key)
 	if err != nil || !ok {
 		t.Fatalf("Get = ok %t, err %v; want a hit", ok, err)
@@ -151,7 +156,7 @@ func TestPutRejectsWrongKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := Entry{Key: Key("other", "m", nil, llm.Params{}), Provider: "p", Model: "m"}
+	e := Entry{Key: Key("other", ep, "m", nil, llm.Params{}), Provider: "p", Endpoint: ep, Model: "m"}
 	if err := s.Put(e); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("Put with a foreign key: err = %v, want a mismatch error", err)
 	}
@@ -159,13 +164,13 @@ func TestPutRejectsWrongKey(t *testing.T) {
 
 func TestGetMissAndDamage(t *testing.T) {
 	t.Parallel()
-	key := Key("default", "gpt-4o-mini", msgs, params)
+	key := Key("default", ep, "gpt-4o-mini", msgs, params)
 	valid := func() []byte {
 		s, err := Open(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Put(Entry{Provider: "default", Model: "gpt-4o-mini", Request: Request{Messages: msgs, Params: params}, Created: time.Unix(0, 0)}); err != nil {
+		if err := s.Put(Entry{Provider: "default", Endpoint: ep, Model: "gpt-4o-mini", Request: Request{Messages: msgs, Params: params}, Created: time.Unix(0, 0)}); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(s.path(key))
@@ -260,10 +265,10 @@ func TestTwoStoresConcurrently(t *testing.T) {
 					// Both stores write the same keys with different
 					// content, so renames race on the same path.
 					content := strings.Repeat(fmt.Sprintf("store %d round %d ", si, r), 50)
-					if err := s.Save("p", "m", m, llm.Params{}, llm.Response{Content: content}); err != nil {
+					if err := s.Save("p", ep, "m", m, llm.Params{}, llm.Response{Content: content}); err != nil {
 						errs <- err
 					}
-					got, ok, err := s.Lookup("p", "m", m, llm.Params{})
+					got, ok, err := s.Lookup("p", ep, "m", m, llm.Params{})
 					if err != nil || !ok {
 						errs <- fmt.Errorf("lookup after save: ok %t, err %v", ok, err)
 						continue
@@ -312,14 +317,14 @@ func TestLookupSave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := s.Lookup("default", "gpt-4o-mini", msgs, params); ok || err != nil {
+	if _, ok, err := s.Lookup("default", ep, "gpt-4o-mini", msgs, params); ok || err != nil {
 		t.Fatalf("Lookup on an empty cache = ok %t, err %v", ok, err)
 	}
 	resp := llm.Response{Content: "Hi.", Usage: llm.Usage{InputTokens: 5, OutputTokens: 2}, Latency: 1234567 * time.Microsecond, Retries: 2}
-	if err := s.Save("default", "gpt-4o-mini", msgs, params, resp); err != nil {
+	if err := s.Save("default", ep, "gpt-4o-mini", msgs, params, resp); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := s.Lookup("default", "gpt-4o-mini", msgs, params)
+	got, ok, err := s.Lookup("default", ep, "gpt-4o-mini", msgs, params)
 	if err != nil || !ok {
 		t.Fatalf("Lookup after Save = ok %t, err %v", ok, err)
 	}
@@ -327,15 +332,15 @@ func TestLookupSave(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Lookup (-want +got):\n%s", diff)
 	}
-	if _, ok, _ := s.Lookup("default", "gpt-4o", msgs, params); ok {
+	if _, ok, _ := s.Lookup("default", ep, "gpt-4o", msgs, params); ok {
 		t.Error("Lookup for another model hit")
 	}
 
 	var nilStore *Store
-	if err := nilStore.Save("p", "m", nil, llm.Params{}, resp); err != nil {
+	if err := nilStore.Save("p", ep, "m", nil, llm.Params{}, resp); err != nil {
 		t.Errorf("nil Store Save: %v", err)
 	}
-	if _, ok, err := nilStore.Lookup("p", "m", nil, llm.Params{}); ok || err != nil {
+	if _, ok, err := nilStore.Lookup("p", ep, "m", nil, llm.Params{}); ok || err != nil {
 		t.Errorf("nil Store Lookup = ok %t, err %v; want a miss", ok, err)
 	}
 }

@@ -19,7 +19,7 @@ func FuzzDecodeEntry(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if e.Key != key || Key(e.Provider, e.Model, e.Request.Messages, e.Request.Params) != key {
+		if e.Key != key || Key(e.Provider, e.Endpoint, e.Model, e.Request.Messages, e.Request.Params) != key {
 			t.Fatalf("accepted an entry whose contents do not hash to %q", key)
 		}
 		again, err := json.Marshal(e)
@@ -39,9 +39,9 @@ func FuzzDecodeEntry(f *testing.F) {
 // FuzzKey checks that Key never panics and always yields a valid file name,
 // including for non-finite temperatures that JSON cannot encode.
 func FuzzKey(f *testing.F) {
-	f.Add("default", "gpt-4o-mini", "user", "hello", 0.7, 64, true)
-	f.Fuzz(func(t *testing.T, provider, model, role, content string, temp float64, maxTokens int, jsonMode bool) {
-		k := Key(provider, model, []llm.Message{{Role: role, Content: content}}, llm.Params{Temperature: &temp, MaxTokens: maxTokens, JSONMode: jsonMode})
+	f.Add("default", "https://api.openai.com/v1", "gpt-4o-mini", "user", "hello", 0.7, 64, true)
+	f.Fuzz(func(t *testing.T, provider, endpoint, model, role, content string, temp float64, maxTokens int, jsonMode bool) {
+		k := Key(provider, endpoint, model, []llm.Message{{Role: role, Content: content}}, llm.Params{Temperature: &temp, MaxTokens: maxTokens, JSONMode: jsonMode})
 		if !validKey(k) {
 			t.Fatalf("Key = %q, not a valid key", k)
 		}

@@ -11,7 +11,9 @@ import (
 
 // keyVersion is hashed into every key so that a change to what a key covers
 // retires old entries instead of serving them for a different request.
-const keyVersion = 1
+// Version 2 added the provider's endpoint: a response recorded from one server
+// never answers for another that a config change points the same provider at.
+const keyVersion = 2
 
 // keyInput is the canonical form hashed into a key. encoding/json writes struct
 // fields in declaration order and drops unset Params, so equal calls always
@@ -19,15 +21,17 @@ const keyVersion = 1
 type keyInput struct {
 	Version  int           `json:"v"`
 	Provider string        `json:"provider"`
+	Endpoint string        `json:"endpoint"`
 	Model    string        `json:"model"`
 	Messages []llm.Message `json:"messages"`
 	Params   llm.Params    `json:"params"`
 }
 
 // Key is the content address of one model call: the hex SHA-256 of a canonical
-// JSON of the provider name, the model name sent to it, the rendered messages
-// and the generation parameters.
-func Key(provider, model string, msgs []llm.Message, p llm.Params) string {
+// JSON of the provider name, its endpoint (llm.Provider.Endpoint: the resolved
+// base URL without credentials), the model name sent to it, the rendered
+// messages and the generation parameters.
+func Key(provider, endpoint, model string, msgs []llm.Message, p llm.Params) string {
 	if msgs == nil {
 		// nil and empty must hash alike; JSON would write null and [].
 		msgs = []llm.Message{}
@@ -35,12 +39,12 @@ func Key(provider, model string, msgs []llm.Message, p llm.Params) string {
 	if len(p.Stop) == 0 {
 		p.Stop = nil
 	}
-	b, err := json.Marshal(keyInput{Version: keyVersion, Provider: provider, Model: model, Messages: msgs, Params: p})
+	b, err := json.Marshal(keyInput{Version: keyVersion, Provider: provider, Endpoint: endpoint, Model: model, Messages: msgs, Params: p})
 	if err != nil {
 		// A NaN or infinite float is the only way to get here; such a call is
 		// refused before it is sent, but its key must still be stable and
 		// distinct, so fall back to a printed form of the same fields.
-		b = fmt.Appendf(nil, "v%d|%q|%q|%q|%s", keyVersion, provider, model, msgs, printParams(p))
+		b = fmt.Appendf(nil, "v%d|%q|%q|%q|%q|%s", keyVersion, provider, endpoint, model, msgs, printParams(p))
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/promptgate/promptgate/internal/llm"
@@ -23,8 +24,11 @@ const DefaultDir = ".promptgate/cache"
 
 // Entry is one recorded model call as stored on disk.
 type Entry struct {
-	Key      string   `json:"key"`
-	Provider string   `json:"provider"`
+	Key      string `json:"key"`
+	Provider string `json:"provider"`
+	// Endpoint is the provider's base URL without credentials, as
+	// llm.Provider.Endpoint gives it.
+	Endpoint string   `json:"endpoint"`
 	Model    string   `json:"model"`
 	Request  Request  `json:"request"`
 	Response Response `json:"response"`
@@ -86,7 +90,22 @@ func (s *Store) logger() *slog.Logger {
 
 // path shards entries by the key's first byte so no directory grows huge.
 func (s *Store) path(key string) string {
-	return filepath.Join(s.dir, key[:2], key+".json")
+	return filepath.Join(s.dir, filepath.FromSlash(RelPath(key)))
+}
+
+// RelPath is where the entry for key lives below a cache directory, with
+// forward slashes ("7a/7a5a….json"), as git names it in a tree.
+func RelPath(key string) string { return key[:2] + "/" + key + ".json" }
+
+// KeyOfPath returns the key of the entry stored at rel, a path below a cache
+// directory, and false when rel is not where an entry lives.
+func KeyOfPath(rel string) (string, bool) {
+	dir, file, ok := strings.Cut(filepath.ToSlash(rel), "/")
+	key, isJSON := strings.CutSuffix(file, ".json")
+	if !ok || !isJSON || !validKey(key) || dir != key[:2] {
+		return "", false
+	}
+	return key, true
 }
 
 // Get returns the entry recorded under key. A missing entry is (Entry{}, false,
@@ -130,7 +149,7 @@ func DecodeEntry(b []byte, key string) (Entry, error) {
 	if e.Key != key {
 		return Entry{}, fmt.Errorf("decode cache entry: key field %q does not match file name %q", e.Key, key)
 	}
-	if got := Key(e.Provider, e.Model, e.Request.Messages, e.Request.Params); got != key {
+	if got := Key(e.Provider, e.Endpoint, e.Model, e.Request.Messages, e.Request.Params); got != key {
 		return Entry{}, fmt.Errorf("decode cache entry: request hashes to %s, not %s (edited by hand?)", got, key)
 	}
 	if e.Response.LatencyMS < 0 {
@@ -143,7 +162,7 @@ func DecodeEntry(b []byte, key string) (Entry, error) {
 // that does not match the request), Created with the current time when zero,
 // and Note with the Store's Note when empty.
 func (s *Store) Put(e Entry) error {
-	want := Key(e.Provider, e.Model, e.Request.Messages, e.Request.Params)
+	want := Key(e.Provider, e.Endpoint, e.Model, e.Request.Messages, e.Request.Params)
 	switch e.Key {
 	case "":
 		e.Key = want
@@ -201,14 +220,19 @@ func writeAtomic(path string, b []byte) error {
 }
 
 // Lookup answers a model call from the cache. A nil *Store is an empty cache.
-func (s *Store) Lookup(provider, model string, msgs []llm.Message, p llm.Params) (llm.Response, bool, error) {
+func (s *Store) Lookup(provider, endpoint, model string, msgs []llm.Message, p llm.Params) (llm.Response, bool, error) {
 	if s == nil {
 		return llm.Response{}, false, nil
 	}
-	e, ok, err := s.Get(Key(provider, model, msgs, p))
+	e, ok, err := s.Get(Key(provider, endpoint, model, msgs, p))
 	if err != nil || !ok {
 		return llm.Response{}, false, err
 	}
+	return e.response(), true, nil
+}
+
+// response is the recorded answer as the model client returns it.
+func (e Entry) response() llm.Response {
 	return llm.Response{
 		Content:  e.Response.Content,
 		Usage:    e.Response.Usage,
@@ -216,16 +240,17 @@ func (s *Store) Lookup(provider, model string, msgs []llm.Message, p llm.Params)
 		Model:    e.Model,
 		Latency:  time.Duration(e.Response.LatencyMS) * time.Millisecond,
 		CacheHit: true,
-	}, true, nil
+	}
 }
 
 // Save records a successful model call. A nil *Store discards it.
-func (s *Store) Save(provider, model string, msgs []llm.Message, p llm.Params, r llm.Response) error {
+func (s *Store) Save(provider, endpoint, model string, msgs []llm.Message, p llm.Params, r llm.Response) error {
 	if s == nil {
 		return nil
 	}
 	return s.Put(Entry{
 		Provider: provider,
+		Endpoint: endpoint,
 		Model:    model,
 		Request:  Request{Messages: msgs, Params: p},
 		Response: Response{Content: r.Content, Usage: r.Usage, LatencyMS: r.Latency.Milliseconds()},

@@ -27,9 +27,10 @@ import (
 	"github.com/promptgate/promptgate/internal/suite"
 )
 
-// ClientFactory builds the model client for one side's config in a cache mode.
-// The CLI supplies it, so check does not know about environment variables or keys.
-type ClientFactory func(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error)
+// ClientFactory builds the model client for one side's config in a cache mode,
+// answering from and recording into cache. The CLI supplies it, so check does
+// not know about environment variables or keys.
+type ClientFactory func(cfg *config.Config, mode llm.CacheMode, cache llm.ResponseCache) (llm.Completer, error)
 
 // Options configure one check.
 type Options struct {
@@ -38,15 +39,27 @@ type Options struct {
 	ConfigPath string
 	// Base and Head are git revisions; Head defaults to HEAD.
 	Base, Head string
-	// Live says whether model calls may be made (an API key is present and the PR is
-	// not from a fork); when false everything is answered from the cache or skipped.
+	// Live says whether model calls may be made at all: false with --offline
+	// and for a pull request from a fork, whatever the provider. When false,
+	// everything is answered from the trusted cache or skipped.
 	Live bool
-	// LiveReason explains why Live is false, for the report ("no API key", …).
-	LiveReason  string
+	// LiveReason explains why Live is false, for the report.
+	LiveReason string
+	// MissingKey, when set, says why the rules' default provider cannot be
+	// called ("no API key: $OPENAI_API_KEY is not set"), or "" when it can. It
+	// is asked about base's providers, the ones the check calls.
+	MissingKey func(rules *config.Config) string
+	// CacheDir is the response cache that records new answers and is trusted
+	// to read: actions/cache's directory, outside the checkout. "" means the
+	// base config's paths.cache below Dir. Entries in it that the change adds
+	// or edits are ignored when it lies inside the work tree.
+	CacheDir    string
 	NewClient   ClientFactory
 	Concurrency int
 	FailOn      []string
-	Logger      *slog.Logger
+	// FailOnSkip fails the check when case runs it needed were skipped.
+	FailOnSkip bool
+	Logger     *slog.Logger
 	// Progress, when set, receives progress lines (workflow groups in Action mode).
 	Progress io.Writer
 	// Shard, when enabled, evaluates only this part of each side's case runs
@@ -82,6 +95,11 @@ type Outcome struct {
 // Run performs the comparison. It returns an error only when the check itself
 // could not run (git failure, unreadable repo); problems in the user's files at
 // head are reported in Outcome.Problems and fail the check.
+//
+// The change under check never decides how it is judged: providers, pricing,
+// traffic, budget, gates and existing suites' thresholds are read at base
+// (docs/action.md, "Security model"), and recorded responses come only from
+// the base commit's tree and the trusted cache directory.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
 	log := o.Logger
 	if log == nil {
@@ -115,6 +133,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	baseSnap, _, err := loadSide(ctx, repo, out.BaseSHA, o.ConfigPath)
 	if err != nil {
 		// A broken base is not this PR's fault: compare against nothing and say so.
+		// Its rules are then promptgate's defaults, never head's.
 		log.Warn("base does not load; comparing head against an empty base", "err", err)
 		baseSnap = emptySnapshot()
 	}
@@ -127,10 +146,15 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		out.Result = diff.Result{Conclusion: diff.ConclusionFailure}
 		return out, nil
 	}
+	rules := headProj.Config.WithRulesFrom(baseSnap.cfg())
+	changes := config.RuleChanges(baseSnap.cfg(), headProj.Config)
+	changes = append(changes, thresholdsFromBase(baseSnap.proj, headProj, out.Changes)...)
+	trusted := &project.Project{Config: rules, Prompts: headProj.Prompts, Suites: headProj.Suites}
+
 	out.Affected = change.Detect(out.Changes, baseSnap.snap, headSnap.snap)
 	if out.Affected.Empty() {
 		out.Result = diff.Compute(diff.Input{Base: diff.Side{Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
-			Head: diff.Side{Config: headProj.Config, Prices: cost.ForConfig(headProj.Config)}, FailOn: o.FailOn})
+			Head: diff.Side{Config: rules, Prices: cost.ForConfig(rules)}, FailOn: o.FailOn, ConfigChanges: changes})
 		return out, nil
 	}
 	shares, flagNotes := flagShares(headSnap.snap.Flags, headSnap.snap.FlagsFile)
@@ -139,22 +163,33 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	reeval, reproject := keysToRun(out.Affected, shares)
 	// Validate head suites that will run before any call: bad vars are input errors.
-	headSuites := pick(headProj.Suites, reeval, reproject)
-	if err := eval.Check(headSuites, headProj.Prompts, headProj.Config.Defaults.Model); err != nil {
+	headSuites := pick(trusted.Suites, reeval, reproject)
+	if err := eval.Check(headSuites, trusted.Prompts, trusted.Config.Defaults.Model); err != nil {
 		out.Problems = diag.Append(nil, err)
 		out.Result = diff.Result{Conclusion: diff.ConclusionFailure}
 		return out, nil
 	}
-	var skipped []string
-	if !o.Live {
-		skipped = append(skipped, fmt.Sprintf("model calls (%s): cases without a recorded response were skipped; cost is projected from recorded usage", o.LiveReason))
+	live, liveReason := o.Live, o.LiveReason
+	if live && o.MissingKey != nil {
+		if why := o.MissingKey(rules); why != "" {
+			live, liveReason = false, why
+		}
 	}
-	skipped = append(skipped, flagNotes...)
-	baseRep, err := evaluate(ctx, o, baseSnap.proj, reeval, reproject, "base")
+	store, ignored, err := openTrustedCache(ctx, repo, o, out.BaseSHA, out.HeadSHA, baseSnap.cfg(), headProj.Config, out.Changes)
 	if err != nil {
 		return nil, err
 	}
-	headRep, err := evaluate(ctx, o, headProj, reeval, reproject, "head")
+	var skipped []string
+	if !live {
+		skipped = append(skipped, fmt.Sprintf("model calls (%s): cases without a recorded response were skipped; cost is projected from recorded usage", liveReason))
+	}
+	skipped = append(skipped, flagNotes...)
+	run := runner{o: o, live: live, cache: store}
+	baseRep, err := run.evaluate(ctx, baseSnap.proj, reeval, reproject, "base")
+	if err != nil {
+		return nil, err
+	}
+	headRep, err := run.evaluate(ctx, trusted, reeval, reproject, "head")
 	if err != nil {
 		return nil, err
 	}
@@ -163,19 +198,27 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	affected := map[string][]string{}
 	for k, rs := range out.Affected.Reeval {
-		affected[k] = reasons(rs)
+		affected[k] = markAfterMerge(reasons(rs), changes)
 	}
 	for k, rs := range out.Affected.Reproject {
-		affected[k] = append(affected[k], reasons(rs)...)
+		affected[k] = append(affected[k], markAfterMerge(reasons(rs), changes)...)
 	}
-	skipped = append(skipped, skipNotes(o.Live, baseRep, headRep)...)
+	skipped = append(skipped, skipNotes(live, baseRep, headRep)...)
+	if len(ignored) > 0 {
+		skipped = append(skipped, fmt.Sprintf("%d recorded responses that this change adds or edits in the response cache: "+
+			"ignored, because recorded answers are trusted only from the base commit and from the cache directory outside the checkout", len(ignored)))
+	}
 	out.Result = diff.Compute(diff.Input{
-		Base:       diff.Side{Report: baseRep, Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
-		Head:       diff.Side{Report: headRep, Config: headProj.Config, Prices: cost.ForConfig(headProj.Config)},
-		Affected:   affected,
-		FlagShares: shares,
-		Skipped:    skipped,
-		FailOn:     o.FailOn,
+		Base:                diff.Side{Report: baseRep, Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
+		Head:                diff.Side{Report: headRep, Config: rules, Prices: cost.ForConfig(rules)},
+		Affected:            affected,
+		FlagShares:          shares,
+		Skipped:             skipped,
+		FailOn:              o.FailOn,
+		FailOnSkip:          o.FailOnSkip,
+		ConfigChanges:       changes,
+		HeadAsWritten:       headProj.Config,
+		IgnoredCacheEntries: len(ignored),
 	})
 	return out, nil
 }
@@ -306,20 +349,28 @@ func pick(suites []*suite.Suite, sets ...map[string]bool) []*suite.Suite {
 	return out
 }
 
-// evaluate runs one side: re-evaluated suites through the live (or, without a
-// key, offline) client, re-projected ones from the cache only.
-func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, reproject map[string]bool, label string) (*eval.Report, error) {
+// runner evaluates the sides of one check with one trusted cache.
+type runner struct {
+	o     Options
+	live  bool
+	cache llm.ResponseCache
+}
+
+// evaluate runs one side: re-evaluated suites through the live (or, when no
+// call may be made, offline) client, re-projected ones from the cache only.
+func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, reproject map[string]bool, label string) (*eval.Report, error) {
+	if proj == nil {
+		return nil, nil
+	}
+	o := r.o
 	if o.Given != nil {
 		if label == "base" {
 			return o.Given.Base, nil
 		}
 		return o.Given.Head, nil
 	}
-	if proj == nil {
-		return nil, nil
-	}
 	liveMode := llm.CacheReadWrite
-	if !o.Live {
+	if !r.live {
 		liveMode = llm.CacheOffline
 	}
 	total := &eval.Report{Shard: o.Shard.String()}
@@ -337,16 +388,16 @@ func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, rep
 			}
 			return nil, err
 		}
-		client, err := o.NewClient(proj.Config, part.mode)
+		client, err := o.NewClient(proj.Config, part.mode, r.cache)
 		if err != nil {
 			return nil, err
 		}
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.TotalIn(suites, o.Shard), part.mode)
 		}
-		r := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
+		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
 			Shard: o.Shard, DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger}
-		rep, err := r.Run(ctx, suites)
+		rep, err := er.Run(ctx, suites)
 		if err != nil && !diag.IsInput(err) {
 			return nil, fmt.Errorf("evaluate %s: %w", label, err)
 		}

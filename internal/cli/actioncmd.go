@@ -39,10 +39,18 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	o.failOn = input("fail-on", o.failOn)
 	o.cacheDir = input("cache-dir", o.cacheDir)
 	o.comment = o.comment || input("comment", "") == "true"
+	o.failOnSkip = o.failOnSkip || input("fail-on-skip", "") == "true"
+	// The token is the publisher's alone: action.yml passes it only as the
+	// github-token input, and api_key_env may not name INPUT_* or GITHUB_*.
 	token := input("github-token", env.Getenv("GITHUB_TOKEN"))
 	if token != "" {
 		gha.AddMask(token)
 	}
+	cacheDir, err := actionCacheDir(o, env)
+	if err != nil {
+		return err
+	}
+	o.cacheDir = cacheDir
 
 	ev, err := ghevent.Read(env.Getenv, os.ReadFile)
 	if err != nil {
@@ -58,7 +66,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	base := input("base", firstNonEmpty(ev.BaseSHA, ev.BaseRef))
 	head := cmp.Or(headInput, ev.HeadSHA, ev.HeadRef, "HEAD")
 	if ev.Fork {
-		o.forkPR = true
+		o.forkPR, o.forkRepo = true, ev.HeadRepo
 	}
 	if o.given == nil {
 		// A shard job evaluates its part and publishes nothing: the merge job
@@ -157,21 +165,34 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if err != nil {
 		return err
 	}
-	sinks := publish.Multi{publish.NewStepSummary(env.Getenv)}
+	if err := publish.NewStepSummary(env.Getenv).Publish(ctx, outcome); err != nil {
+		return fmt.Errorf("publish results: %w", err)
+	}
+	annotations := checkRun == nil
 	if checkRun != nil {
-		sinks = append(sinks, checkRun)
-	} else {
-		sinks = append(sinks, publish.NewWorkflowAnnotations(env.Stdout))
-	}
-	if o.comment && ev.PR > 0 {
-		sinks = append(sinks, publish.NewStickyComment(client, ev.Owner, ev.Repo, ev.PR))
-	}
-	if err := sinks.Publish(ctx, outcome); err != nil {
-		if checkRun == nil || !errors.Is(err, publish.ErrForbidden) {
-			return fmt.Errorf("publish results: %w", err)
+		if err := checkRun.Publish(ctx, outcome); err != nil {
+			if !errors.Is(err, publish.ErrForbidden) {
+				return fmt.Errorf("publish results: %w", err)
+			}
+			gha.Warningf("promptgate cannot complete its check run with this token (%v); results go to the job summary and annotations instead", err)
+			annotations = true
 		}
+	}
+	if annotations {
 		if err := publish.NewWorkflowAnnotations(env.Stdout).Publish(ctx, outcome); err != nil {
 			return fmt.Errorf("publish annotations: %w", err)
+		}
+	}
+	if o.comment && ev.PR > 0 {
+		// The comment is a convenience: the verdict is in the check run (or the
+		// job summary), so a token that may not comment, such as a fork PR's
+		// read-only one, costs the comment and nothing else.
+		if err := publish.NewStickyComment(client, ev.Owner, ev.Repo, ev.PR).Publish(ctx, outcome); err != nil {
+			why := ""
+			if errors.Is(err, publish.ErrForbidden) {
+				why = " (a fork pull request's token is read-only; the sticky comment needs `pull-requests: write`)"
+			}
+			gha.Warningf("promptgate could not post its sticky comment%s: %v; the results are in the job summary", why, err)
 		}
 	}
 	outputs := publish.OutputsFor(res.Result, o.reportJSON)
@@ -195,6 +216,31 @@ func artifactHint(getenv func(string) string) report.DiffOptions {
 		FullReportURL: fmt.Sprintf("%s/%s/actions/runs/%s#artifacts", server, repo, run)}
 }
 
+// actionCacheDir is the response cache the Action records into and trusts:
+// the cache-dir input, by default $RUNNER_TEMP/promptgate-cache, which
+// actions/cache restores and saves. It must lie outside the checkout: a pull
+// request can commit files anywhere in the checkout, and a recorded answer
+// planted there would be saved by actions/cache and trusted on the next run.
+func actionCacheDir(o checkOptions, env Env) (string, error) {
+	root := o.dir
+	if env.Dir != "" && !filepath.IsAbs(root) {
+		root = filepath.Join(env.Dir, root)
+	}
+	dir := o.cacheDir
+	if dir == "" {
+		dir = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-cache")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	if check.InsideWorkTree(root, dir) {
+		return "", usageError{msg: fmt.Sprintf("check: cache-dir %s is inside the checkout (%s), where a pull request can plant recorded answers "+
+			"that actions/cache would then save and promptgate trust; leave cache-dir empty (default $RUNNER_TEMP/promptgate-cache) "+
+			"or point it outside the workspace. Answers committed to the repository are still read, from the base commit only", o.cacheDir, root)}
+	}
+	return dir, nil
+}
+
 // abandonCheckRun completes a started check run when the comparison itself
 // failed (a base commit that cannot be fetched, an unreadable repository), so
 // it does not stay "in progress" on the PR forever.
@@ -215,8 +261,9 @@ func abandonCheckRun(ctx context.Context, cr *publish.CheckRun, cause error, env
 func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string, hint report.DiffOptions) (publish.Outcome, error) {
 	var md bytes.Buffer
 	if len(ev.Notes) > 0 {
+		// Notes quote branch names, which whoever pushes the branch chooses.
 		for _, n := range ev.Notes {
-			fmt.Fprintf(&md, "> %s\n", n)
+			fmt.Fprintf(&md, "> %s\n", report.EscapeInline(n))
 		}
 		md.WriteString("\n")
 	}

@@ -39,8 +39,15 @@ workflow_dispatch), publishes a check run named "promptgate" on the head commit 
 annotations, writes the job summary and the step outputs, and optionally a sticky PR comment.
 It refuses pull_request_target, which would run PR content with write access and secrets.
 
-Without an API key (or on a fork PR) it still validates everything and projects cost from
-recorded usage; cases with no recorded response are skipped and the report says so.
+The change never decides how it is judged: providers (endpoints and key variables),
+pricing, traffic, budget, gates and existing suites' thresholds are read at base. Head's
+edits to them are listed under "Config changes" and take effect after merge. Recorded
+responses are trusted only from the base commit's tree and the cache directory; entries
+the change adds or edits are ignored.
+
+Without an API key (or on a fork PR, which never makes a model call) it still validates
+everything and projects cost from recorded usage; cases with no recorded response are
+skipped and the report says so. --fail-on-skip turns skipped cases into a failure.
 
 Examples:
   promptgate check --base main
@@ -59,10 +66,11 @@ A shard exits 0 unless its input is bad: the verdict comes from merge.
 type checkOptions struct {
 	dir, configPath, base, head, failOn, reportJSON, cacheDir, shard string
 	concurrency                                                      int
-	offline, comment, verbose                                        bool
-	// forkPR is set in Action mode for a pull request from a fork, which gets
-	// no secrets: the report then says why the key is missing.
-	forkPR bool
+	offline, comment, verbose, failOnSkip                            bool
+	// forkPR is set in Action mode for a pull request from a fork (named in
+	// forkRepo): no model is called for it, whatever the provider.
+	forkPR   bool
+	forkRepo string
 	// given holds merged shard reports (promptgate merge): the comparison
 	// uses them instead of evaluating.
 	given *check.Evals
@@ -146,10 +154,11 @@ func checkFlags(fs *flag.FlagSet, o *checkOptions) {
 	fs.StringVar(&o.head, "head", "HEAD", "head git `revision`")
 	fs.StringVar(&o.failOn, "fail-on", "", "comma-separated `gates` that fail the check: "+strings.Join(diff.GateNames, ",")+" (default: the config's gate section)")
 	fs.StringVar(&o.reportJSON, "report-json", "", "write the full comparison as JSON to `file`")
-	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config)")
+	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` that records new answers (default paths.cache of the base commit's config); entries the change adds or edits there are ignored")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
 	fs.BoolVar(&o.offline, "offline", false, "make no model calls: answer from the cache, skip the rest")
 	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
+	fs.BoolVar(&o.failOnSkip, "fail-on-skip", false, "fail (exit 1) when case runs the change needed were skipped (no key, a fork, no recorded response), instead of a neutral result")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
 }
 
@@ -160,19 +169,21 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		root = filepath.Join(env.Dir, root)
 	}
 	logger := newLogger(env.Stderr, o.verbose)
-	live, why := liveCalls(ctx, o, env, root)
+	live, why := liveCalls(o)
 	sh, err := shard.Parse(o.shard)
 	if err != nil {
 		return nil, usageError{msg: "check: shard: " + err.Error()}
 	}
+	cacheDir := o.cacheDir
+	if cacheDir != "" && !filepath.IsAbs(cacheDir) {
+		cacheDir = filepath.Join(root, cacheDir)
+	}
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
-		Concurrency: o.concurrency, Logger: logger, Progress: env.Stderr, Shard: sh, Given: o.given,
-		NewClient: func(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error) {
-			dir := firstNonEmpty(o.cacheDir, cfg.Paths.Cache)
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(root, dir)
-			}
-			return NewClient(cfg, env.Getenv, dir, mode, o.concurrency, logger)
+		MissingKey: func(rules *config.Config) string { return missingKey(rules, env.Getenv) },
+		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, Logger: logger, Progress: env.Stderr,
+		Shard: sh, Given: o.given,
+		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache) (llm.Completer, error) {
+			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, logger)
 		}}
 	if o.failOn != "" {
 		gates, err := diff.ParseFailOn(o.failOn)
@@ -184,24 +195,33 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	return check.Run(ctx, opts)
 }
 
-// liveCalls decides whether model calls may be made: not with --offline, and not
-// when the default provider is OpenAI's public API and no key is set.
-func liveCalls(_ context.Context, o checkOptions, env Env, root string) (bool, string) {
-	if o.offline {
+// liveCalls decides whether model calls may be made at all: not with
+// --offline, and never for a pull request from a fork, whatever its provider:
+// its config cannot choose where calls go, and it gets no secrets anyway.
+func liveCalls(o checkOptions) (bool, string) {
+	switch {
+	case o.offline:
 		return false, "--offline"
-	}
-	cfg, err := config.Load(os.DirFS(root), o.configPath)
-	if err != nil {
-		return true, ""
-	}
-	p, _ := cfg.Provider(cfg.DefaultProvider)
-	if env.Getenv(p.APIKeyEnv) == "" && strings.Contains(p.ResolveBaseURL(env.Getenv), "api.openai.com") {
-		if o.forkPR {
-			return false, "no API key: $" + p.APIKeyEnv + " is not set, because pull requests from forks get no secrets"
+	case o.forkPR:
+		from := "a fork"
+		if o.forkRepo != "" {
+			from = "the fork " + o.forkRepo
 		}
-		return false, "no API key: $" + p.APIKeyEnv + " is not set"
+		return false, "this pull request comes from " + from + ": promptgate makes no model calls for fork pull requests, " +
+			"whatever the provider, and answers only from the response cache trusted at base"
 	}
 	return true, ""
+}
+
+// missingKey says why the rules' default provider cannot be called: it is
+// OpenAI's public API and its key variable is unset. Other endpoints (local
+// servers) may need no key.
+func missingKey(rules *config.Config, getenv func(string) string) string {
+	p, _ := rules.Provider(rules.DefaultProvider)
+	if getenv(p.APIKeyEnv) == "" && strings.Contains(p.ResolveBaseURL(getenv), "api.openai.com") {
+		return "no API key: $" + p.APIKeyEnv + " is not set"
+	}
+	return ""
 }
 
 // warnUncommitted says on stderr when the work tree holds edits that check,
@@ -241,7 +261,11 @@ func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string, hint
 			fmt.Fprintf(md, "- `%s`\n", strings.ReplaceAll(p.Error(), "`", "'"))
 		}
 	} else if res.Affected.Empty() {
-		fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", short(res.BaseSHA), short(res.HeadSHA))
+		if cc := report.ConfigChanges(res.Result); cc != "" {
+			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNo prompt is affected between %s and %s.\n\n%s", short(res.BaseSHA), short(res.HeadSHA), cc)
+		} else {
+			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", short(res.BaseSHA), short(res.HeadSHA))
+		}
 	} else {
 		if err := report.WriteDiffMarkdown(md, res.Result, hint); err != nil {
 			return fmt.Errorf("render diff: %w", err)

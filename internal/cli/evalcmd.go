@@ -221,13 +221,33 @@ func firstSkipReason(rep *eval.Report) string {
 }
 
 // NewClient builds the model client for a config: providers with their keys read
-// from the environment, and the response cache in the given mode.
+// from the environment, and the response cache in cacheDir in the given mode.
 func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, mode llm.CacheMode, concurrency int, logger *slog.Logger) (*llm.Client, error) {
+	var rc llm.ResponseCache
+	if mode != llm.CacheOff {
+		store, err := cache.Open(cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open response cache: %w", err)
+		}
+		rc = store
+	}
+	return newModelClient(cfg, getenv, rc, mode, concurrency, logger)
+}
+
+// newModelClient is NewClient with the response cache already assembled (the
+// check's trusted view). A provider's key is read only from the variable its
+// api_key_env names, and never from a variable config refuses (GITHUB_*,
+// ACTIONS_*, INPUT_*, RUNNER_*), whatever built cfg.
+func newModelClient(cfg *config.Config, getenv func(string) string, rc llm.ResponseCache, mode llm.CacheMode, concurrency int, logger *slog.Logger) (*llm.Client, error) {
 	var providers []llm.Provider
 	for _, p := range cfg.Providers {
+		key := ""
+		if _, reserved := config.ReservedKeyEnv(p.APIKeyEnv); !reserved {
+			key = getenv(p.APIKeyEnv)
+		}
 		lp := llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
-			APIKey: getenv(p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries,
-			RPM: p.RPM, TPM: p.TPM, RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion}
+			APIKey: key, Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries,
+			RPM: p.RPM, TPM: p.TPM, RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion, Untrusted: p.Untrusted}
 		if concurrency > 0 {
 			lp.Concurrency = concurrency
 		}
@@ -235,11 +255,7 @@ func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, 
 	}
 	opts := llm.Options{Providers: providers, Default: cfg.DefaultProvider, Mode: mode, Logger: logger}
 	if mode != llm.CacheOff {
-		store, err := cache.Open(cacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("open response cache: %w", err)
-		}
-		opts.Cache = store
+		opts.Cache = rc
 	}
 	client, err := llm.New(opts)
 	if err != nil {

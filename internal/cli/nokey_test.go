@@ -10,8 +10,9 @@ import (
 
 // TestActionForkWithoutKeyFallsBack: a fork PR has no API key and a read-only
 // token. The check still validates and reports, says plainly what was skipped and
-// why, falls back from the check run (403) to the job summary and workflow
-// commands, and concludes neutral because nothing could be graded.
+// why (a fork: no model calls at all), falls back from the check run (403) to the
+// job summary and workflow commands, and concludes neutral because nothing could
+// be graded.
 func TestActionForkWithoutKeyFallsBack(t *testing.T) {
 	t.Parallel()
 	dir, base, head := scenarioRepo(t)
@@ -45,7 +46,7 @@ func TestActionForkWithoutKeyFallsBack(t *testing.T) {
 		t.Errorf("no workflow-command warning about the 403 fallback:\n%s", stdout.String())
 	}
 	summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
-	for _, want := range []string{"no API key", "is not set, because pull requests from forks get no secrets", "skipped (no key or no recorded response)", "unknown cost not included", "est. / —"} {
+	for _, want := range []string{"comes from the fork forker/Hello-World", "no model calls for fork pull requests, whatever the provider", "skipped (no key or no recorded response)", "unknown cost not included", "est. / —"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("job summary lacks %q:\n%s", want, summary)
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,13 @@ type fakeGitHub struct {
 	creates   int
 	updates   int
 	forbid    bool
+	// createStatus, when set, answers every check-run creation (404 when the
+	// token cannot see the repository).
+	createStatus int
+	// commentStatus, when set, answers every sticky-comment request (403 for a
+	// fork PR's read-only token); comments counts those requests.
+	commentStatus int
+	comments      int
 }
 
 func newFakeGitHub(t testing.TB) (*fakeGitHub, *httptest.Server) {
@@ -41,8 +49,8 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		body := f.decode(r)
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if f.forbid {
-			w.WriteHeader(http.StatusForbidden)
+		if f.forbid || f.createStatus != 0 {
+			w.WriteHeader(cmp.Or(f.createStatus, http.StatusForbidden))
 			fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
 			return
 		}
@@ -85,6 +93,19 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		}
 		json.NewEncoder(w).Encode(map[string]any{"id": id})
 	})
+	comment := func(w http.ResponseWriter, r *http.Request) {
+		f.auth(r)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.comments++
+		if f.commentStatus == 0 {
+			t.Errorf("fake GitHub: sticky comment %s %s, but this test expects none", r.Method, r.URL.Path)
+		}
+		w.WriteHeader(cmp.Or(f.commentStatus, http.StatusForbidden))
+		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
+	}
+	mux.HandleFunc("GET /repos/"+fullName+"/issues/{n}/comments", comment)
+	mux.HandleFunc("POST /repos/"+fullName+"/issues/{n}/comments", comment)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("fake GitHub: unexpected %s %s", r.Method, r.URL.Path)
 		http.NotFound(w, r)

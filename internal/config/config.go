@@ -78,6 +78,19 @@ type Config struct {
 	lines map[string]int
 	// sections holds each top-level section re-encoded canonically, for change detection.
 	sections map[string]string
+	// values holds every key down to the third level with its value re-encoded
+	// canonically, so two versions of the file can be compared key by key (see
+	// RuleChanges).
+	values map[string]keyValue
+}
+
+// keyValue is one key of the file: its path (names may contain dots, as model
+// names do) and its canonical value. leaf is false for a non-empty mapping
+// whose keys are recorded too.
+type keyValue struct {
+	path  []string
+	value string
+	leaf  bool
 }
 
 // Provider is one OpenAI-compatible endpoint. An empty BaseURL means
@@ -102,6 +115,9 @@ type Provider struct {
 	// APIVersion is Azure's api-version query parameter; it is
 	// DefaultAzureAPIVersion when Azure is on and none is set, else "".
 	APIVersion string
+	// Untrusted, when set, says why this provider must not be called: the
+	// change under check added it (see WithRulesFrom). Parse never sets it.
+	Untrusted string
 }
 
 // Price is USD per 1M input and output tokens.
@@ -211,8 +227,8 @@ func Parse(data []byte, file string) (*Config, error) {
 			return nil, yamlError(file, err)
 		}
 	}
-	c := &Config{Path: file, lines: map[string]int{}, sections: map[string]string{}}
-	indexLines(&root, c.lines, c.sections)
+	c := &Config{Path: file, lines: map[string]int{}, sections: map[string]string{}, values: map[string]keyValue{}}
+	indexLines(&root, c.lines, c.sections, c.values)
 	v := validator{file: file, lines: c.lines}
 	v.providers(c, raw.Providers, &root)
 	v.pricing(c, raw.Pricing)
@@ -295,37 +311,42 @@ func yamlError(file string, err error) error {
 	return diag.Errorf(file, line, "%s", msg)
 }
 
-// indexLines records the line of every key down to the third level, and a
-// canonical JSON-ish encoding of each top-level section.
-func indexLines(root *yaml.Node, lines map[string]int, sections map[string]string) {
+// indexLines records the line and the canonical value of every key down to the
+// third level, and a canonical JSON-ish encoding of each top-level section.
+func indexLines(root *yaml.Node, lines map[string]int, sections map[string]string, values map[string]keyValue) {
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return
 	}
-	var walk func(n *yaml.Node, prefix string, depth int)
-	walk = func(n *yaml.Node, prefix string, depth int) {
-		if n.Kind == yaml.SequenceNode && depth <= 3 {
-			// List items ("rollout.analysis.0") get lines too, so errors can point at one.
+	var walk func(n *yaml.Node, path []string)
+	walk = func(n *yaml.Node, path []string) {
+		if n.Kind == yaml.SequenceNode && len(path) > 0 && len(path) < 3 {
+			// List items ("rollout.analysis.0") get lines too, so errors can
+			// point at one; their values stay part of the list's.
 			for i, item := range n.Content {
-				key := prefix + "." + strconv.Itoa(i)
-				lines[key] = item.Line
-				walk(item, key, depth+1)
+				kp := append(slices.Clone(path), strconv.Itoa(i))
+				lines[strings.Join(kp, ".")] = item.Line
+				walk(item, kp)
 			}
 			return
 		}
-		if n.Kind != yaml.MappingNode || depth > 3 {
+		if n.Kind != yaml.MappingNode || len(path) >= 3 {
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i].Value
-			if prefix != "" {
-				key = prefix + "." + key
-			}
+			kp := append(slices.Clone(path), n.Content[i].Value)
+			key := strings.Join(kp, ".")
 			lines[key] = n.Content[i].Line
-			walk(n.Content[i+1], key, depth+1)
+			val := n.Content[i+1]
+			var v any
+			if err := val.Decode(&v); err == nil {
+				leaf := val.Kind != yaml.MappingNode || len(val.Content) == 0 || len(kp) >= 3
+				values[key] = keyValue{path: kp, value: canonical(v), leaf: leaf}
+			}
+			walk(val, kp)
 		}
 	}
 	top := root.Content[0]
-	walk(top, "", 1)
+	walk(top, nil)
 	if top.Kind != yaml.MappingNode {
 		return
 	}

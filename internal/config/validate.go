@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -49,9 +50,14 @@ func (v *validator) providers(c *Config, raw map[string]rawProvider, root *yaml.
 		p := Provider{Name: name, BaseURL: strings.TrimRight(rp.BaseURL, "/"), APIKeyEnv: DefaultAPIKeyEnv,
 			Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
 		if rp.BaseURL != "" && !strings.HasPrefix(rp.BaseURL, "http://") && !strings.HasPrefix(rp.BaseURL, "https://") {
-			v.errorf(key+".base_url", "providers.%s.base_url %q must start with http:// or https://", name, rp.BaseURL)
+			v.errorf(key+".base_url", "providers.%s.base_url %q must start with http:// or https://", name, RedactURL(rp.BaseURL))
 		}
 		if rp.APIKeyEnv != "" {
+			if prefix, ok := ReservedKeyEnv(rp.APIKeyEnv); ok {
+				v.errorf(key+".api_key_env", "providers.%s.api_key_env %q names a %s* variable, which GitHub Actions and promptgate reserve for "+
+					"the runner and the workflow's token: a config that a pull request can edit must not be able to send them to a model endpoint; "+
+					"keep the model key in its own variable, such as OPENAI_API_KEY", name, rp.APIKeyEnv, prefix)
+			}
 			p.APIKeyEnv = rp.APIKeyEnv
 		}
 		if rp.Concurrency != nil {
@@ -117,7 +123,7 @@ func (v *validator) azure(p *Provider, key string, rp rawProvider) {
 			v.errorf(key+".azure", "providers.%s.azure needs base_url, the resource endpoint (https://NAME.openai.azure.com)", p.Name)
 		case !*rp.Azure && p.Azure:
 			v.errorf(key+".azure", "providers.%s.azure cannot be false for a bare Azure resource URL, which only serves the deployment API; "+
-				"use %s/openai/v1 for Azure's OpenAI-compatible API", p.Name, p.BaseURL)
+				"use %s/openai/v1 for Azure's OpenAI-compatible API", p.Name, RedactURL(p.BaseURL))
 		}
 		p.Azure = *rp.Azure
 	}
@@ -141,6 +147,38 @@ func isAzureResource(baseURL string) bool {
 	u, err := url.Parse(baseURL)
 	return err == nil && strings.HasSuffix(u.Hostname(), ".openai.azure.com") && strings.Trim(u.Path, "/") == ""
 }
+
+// reservedKeyEnvPrefixes are the environment variable families api_key_env may
+// not name: the runner's own (RUNNER_*), the Actions runtime's tokens
+// (ACTIONS_*), the workflow's token and context (GITHUB_*) and step inputs,
+// which carry the action's github-token (INPUT_*).
+var reservedKeyEnvPrefixes = []string{"GITHUB_", "ACTIONS_", "INPUT_", "RUNNER_"}
+
+// ReservedKeyEnv reports whether name belongs to a variable family that
+// api_key_env may not name, and which prefix it matched. The comparison
+// ignores case, as Windows runners do.
+func ReservedKeyEnv(name string) (string, bool) {
+	upper := strings.ToUpper(strings.TrimSpace(name))
+	for _, p := range reservedKeyEnvPrefixes {
+		if strings.HasPrefix(upper, p) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// RedactURL hides the credentials a URL carries in its userinfo
+// ("https://user:secret@proxy/v1" becomes "https://REDACTED@proxy/v1"), so a
+// base URL can be named in messages and reports. llm.RedactURL is the same
+// rule for the model client's errors.
+func RedactURL(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return userinfoRE.ReplaceAllString(s, "${1}REDACTED@")
+}
+
+var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"'<>]*@`)
 
 func providerOrder(root *yaml.Node) []string {
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {

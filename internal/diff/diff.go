@@ -43,8 +43,30 @@ type Input struct {
 	// Skipped says what was not evaluated and why, e.g. "model calls (no API key)".
 	Skipped []string
 	// FailOn names the gates that fail the check (see GateNames); nil means the
-	// head config's gate section decides.
+	// gate section of Head.Config decides.
 	FailOn []string
+	// FailOnSkip fails the check when case runs the change needed were skipped
+	// (no key, a fork, no recorded response, a provider the change adds) or
+	// when no affected prompt could be graded at all.
+	FailOnSkip bool
+	// ConfigChanges are the rules the change edits (promptgate.yaml rule
+	// sections, suite thresholds). Head.Config carries base's rules, so these
+	// are only reported, as taking effect after merge.
+	ConfigChanges []config.RuleChange
+	// HeadAsWritten is head's own config. When its pricing, traffic or budget
+	// differ from Head.Config's, Result.AfterMerge projects cost under them.
+	HeadAsWritten *config.Config
+	// IgnoredCacheEntries counts recorded responses the change adds or edits,
+	// which were not used.
+	IgnoredCacheEntries int
+}
+
+// AfterMerge is the cost projection under head's own pricing, traffic and
+// budget, which decide nothing until the change is merged.
+type AfterMerge struct {
+	HeadMonthly     float64
+	Budget          cost.BudgetPosition
+	HeadUnknownCost []string
 }
 
 // FlagShare is a flagd flag splitting traffic between a stable and a rollout
@@ -135,7 +157,21 @@ type Result struct {
 	// Evaluated is true when at least one head suite graded a case.
 	Evaluated  bool
 	Projection projection.Projection
+	// SkippedRuns counts case runs, at base and head, that could not be made.
+	SkippedRuns int
+	// ConfigChanges are the rule edits that take effect after merge.
+	ConfigChanges []config.RuleChange `json:",omitempty"`
+	// AfterMerge projects cost under head's own pricing, traffic and budget;
+	// nil when they equal base's.
+	AfterMerge *AfterMerge `json:",omitempty"`
+	// IgnoredCacheEntries counts recorded responses the change adds or edits,
+	// which were not used.
+	IgnoredCacheEntries int
 }
+
+// GateSkipped is the verdict of the fail-on-skip option. It is not one of
+// GateNames: `fail-on` does not name it, and `all` does not include it.
+const GateSkipped = "skipped"
 
 // Gate names, as `fail-on` spells them.
 const (
@@ -189,7 +225,7 @@ func (r Result) Fired() []Gate {
 func Compute(in Input) Result {
 	headCfg := cfgOr(in.Head.Config)
 	baseCfg := cfgOr(in.Base.Config)
-	r := Result{Skipped: slices.Clone(in.Skipped)}
+	r := Result{Skipped: slices.Clone(in.Skipped), ConfigChanges: slices.Clone(in.ConfigChanges), IgnoredCacheEntries: in.IgnoredCacheEntries}
 
 	r.Prompts = pairSuites(in)
 	for i := range r.Prompts {
@@ -209,13 +245,61 @@ func Compute(in Input) Result {
 		if p.Head != nil && p.Head.Graded() > 0 {
 			r.Evaluated = true
 		}
+		for _, s := range []*eval.SuiteResult{p.Base, p.Head} {
+			if s != nil {
+				r.SkippedRuns += s.Skipped
+			}
+		}
 	}
 	r.totals(in, baseCfg, headCfg)
 	r.Budget = cost.Position(r.HeadMonthly, headCfg.Budget.MonthlyUSD, headCfg.Budget.Alerts)
 	r.Projection = flagProjection(r.Prompts, in.FlagShares, headCfg)
 	r.Gates = gates(r, enabledGates(in.FailOn, headCfg), headCfg)
+	if in.FailOnSkip {
+		r.Gates = append(r.Gates, skipFinding(r))
+	}
 	r.Conclusion = conclude(r)
+	r.AfterMerge = afterMerge(in, headCfg)
 	return r
+}
+
+// afterMerge projects cost under head's own pricing, traffic and budget, when
+// they differ from the ones that decided the check.
+func afterMerge(in Input, rules *config.Config) *AfterMerge {
+	own := in.HeadAsWritten
+	if own == nil || own == rules {
+		return nil
+	}
+	same := true
+	for _, section := range []string{"pricing", "traffic", "budget"} {
+		if own.Section(section) != rules.Section(section) {
+			same = false
+		}
+	}
+	if same {
+		return nil
+	}
+	in.Head.Config, in.Head.Prices = own, cost.ForConfig(own)
+	in.HeadAsWritten, in.FailOnSkip, in.ConfigChanges = nil, false, nil
+	r := Compute(in)
+	return &AfterMerge{HeadMonthly: r.HeadMonthly, Budget: r.Budget, HeadUnknownCost: r.HeadUnknownCost}
+}
+
+// skipFinding is the fail-on-skip verdict: it fires when case runs were
+// skipped, or when prompts were affected and none could be graded.
+func skipFinding(r Result) Gate {
+	g := Gate{Name: GateSkipped, Enforced: true}
+	switch {
+	case r.SkippedRuns > 0:
+		g.Fired = true
+		g.Detail = fmt.Sprintf("%d case run(s) were skipped (see Skipped), and fail-on-skip is set", r.SkippedRuns)
+	case len(r.Prompts) > 0 && !r.Evaluated:
+		g.Fired = true
+		g.Detail = "no affected prompt could be graded, and fail-on-skip is set"
+	default:
+		g.Detail = "no case run was skipped"
+	}
+	return g
 }
 
 func cfgOr(c *config.Config) *config.Config {

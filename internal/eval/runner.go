@@ -299,12 +299,13 @@ func (t *tracingJudge) Complete(ctx context.Context, req llm.Request) (llm.Respo
 }
 
 // unavailable reports whether a call could not be made here at all (no recorded
-// response offline, no API key, or a key the endpoint refused), as opposed to
-// failing at the endpoint: a key problem is the user's setup, not the model's
-// error, and is reported once as such.
+// response offline, no API key, a key the endpoint refused, or a provider the
+// change under check added), as opposed to failing at the endpoint: a key
+// problem is the user's setup, not the model's error, and is reported once as
+// such.
 func unavailable(err error) bool {
 	var ce *llm.CallError
-	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey || ce.Kind == llm.Auth)
+	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey || ce.Kind == llm.Auth || ce.Kind == llm.Untrusted)
 }
 
 // modelNotFound turns an endpoint's 404 for a model into a config error at the

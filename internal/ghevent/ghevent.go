@@ -63,8 +63,10 @@ type Event struct {
 	// BaseRef and HeadRef are branch or tag names without refs/heads/ or refs/tags/.
 	BaseRef, HeadRef string
 	// Fork reports a PR whose head lives in another repository: its token is
-	// read-only and it gets no secrets.
-	Fork bool
+	// read-only and it gets no secrets. HeadRepo names that repository
+	// ("owner/repo", "" when the fork was deleted).
+	Fork     bool
+	HeadRepo string
 	// Sender is the login of the user who triggered the event.
 	Sender        string
 	DefaultBranch string
@@ -160,6 +162,7 @@ func parsePullRequest(payload []byte) (Event, error) {
 	// A deleted fork has no head repo; it certainly is not the base repo.
 	headRepo, baseRepo := pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName()
 	e.Fork = headRepo == "" || !strings.EqualFold(headRepo, baseRepo)
+	e.HeadRepo = headRepo
 	if err := checkSHA("pull_request.base.sha", e.BaseSHA); err != nil {
 		return e, err
 	}

@@ -65,7 +65,7 @@ func TestRead(t *testing.T) {
 	prEvent := Event{
 		Name: "pull_request", Action: "opened", Repo: "Hello-World", Owner: "Codertocat", PR: 2,
 		BaseSHA: prBase, HeadSHA: prHead, BaseRef: "master", HeadRef: "changes",
-		Sender: "Codertocat", DefaultBranch: "master",
+		Sender: "Codertocat", DefaultBranch: "master", HeadRepo: "Codertocat/Hello-World",
 	}
 	with := func(e Event, edit func(*Event)) Event { edit(&e); return e }
 
@@ -85,17 +85,17 @@ func TestRead(t *testing.T) {
 		{
 			name: "pull_request from a fork", event: "pull_request",
 			payload: payload(t, "pull_request.opened.json", set("pull_request.head.repo.full_name", "mallory/Hello-World")),
-			want:    with(prEvent, func(e *Event) { e.Fork = true }),
+			want:    with(prEvent, func(e *Event) { e.Fork, e.HeadRepo = true, "mallory/Hello-World" }),
 		},
 		{
 			name: "pull_request from a deleted fork", event: "pull_request",
 			payload: payload(t, "pull_request.opened.json", set("pull_request.head.repo", nil)),
-			want:    with(prEvent, func(e *Event) { e.Fork = true }),
+			want:    with(prEvent, func(e *Event) { e.Fork, e.HeadRepo = true, "" }),
 		},
 		{
 			name: "repository owner case does not make a fork", event: "pull_request",
 			payload: payload(t, "pull_request.opened.json", set("pull_request.head.repo.full_name", "codertocat/hello-world")),
-			want:    prEvent,
+			want:    with(prEvent, func(e *Event) { e.HeadRepo = "codertocat/hello-world" }),
 		},
 		{
 			name: "pull_request with an option for a SHA", event: "pull_request",

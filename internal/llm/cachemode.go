@@ -5,11 +5,13 @@ package llm
 // here, with its consumer, because the cache package already imports llm for
 // Message and Params.
 type ResponseCache interface {
-	// Lookup returns the recorded response for exactly this call, if any. A
-	// damaged entry is a miss, not an error; errors are for I/O failures.
-	Lookup(provider, model string, msgs []Message, p Params) (Response, bool, error)
+	// Lookup returns the recorded response for exactly this call, if any:
+	// the provider's name and endpoint (Provider.Endpoint), the model name
+	// sent to it, the messages and the parameters. A damaged entry is a miss,
+	// not an error; errors are for I/O failures.
+	Lookup(provider, endpoint, model string, msgs []Message, p Params) (Response, bool, error)
 	// Save records a successful response for this call.
-	Save(provider, model string, msgs []Message, p Params, r Response) error
+	Save(provider, endpoint, model string, msgs []Message, p Params, r Response) error
 }
 
 // CacheMode says how the client uses its ResponseCache.

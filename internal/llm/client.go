@@ -256,8 +256,12 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 	if err := checkParams(req.Params); err != nil {
 		return fail(BadRequest, err)
 	}
+	if e.Untrusted != "" {
+		return fail(Untrusted, errors.New(e.Untrusted))
+	}
+	endpoint := e.Endpoint()
 	if c.mode != CacheOff && c.cache != nil {
-		resp, ok, err := c.cache.Lookup(e.Name, model, req.Messages, req.Params)
+		resp, ok, err := c.cache.Lookup(e.Name, endpoint, model, req.Messages, req.Params)
 		if err != nil {
 			c.log.Warn("response cache lookup failed; treating as a miss", "provider", e.Name, "model", model, "err", err)
 		}
@@ -271,7 +275,7 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 			"run once without --offline, with %s set, to record it", keyEnvName(e.Provider)))
 	}
 	if e.APIKey == "" && e.needsKey() {
-		return fail(NoAPIKey, fmt.Errorf("%s is not set; it is needed for %s", keyEnvName(e.Provider), e.BaseURL))
+		return fail(NoAPIKey, fmt.Errorf("%s is not set; it is needed for %s", keyEnvName(e.Provider), RedactURL(e.BaseURL)))
 	}
 	if e.APIKey == "" {
 		if status := e.refusedWithoutKey.Load(); status != 0 {
@@ -284,7 +288,7 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 		return resp, keyError(e, err)
 	}
 	if c.mode == CacheReadWrite && c.cache != nil {
-		if err := c.cache.Save(e.Name, model, req.Messages, req.Params, resp); err != nil {
+		if err := c.cache.Save(e.Name, endpoint, model, req.Messages, req.Params, resp); err != nil {
 			c.log.Warn("could not record response in cache", "provider", e.Name, "model", model, "err", err)
 		}
 	}
@@ -304,12 +308,12 @@ func keyError(e *endpoint, err error) error {
 		return &CallError{Kind: NoAPIKey, Attempts: ce.Attempts, Provider: ce.Provider, Model: ce.Model, Err: refusedWithoutKey(e, ce.Status)}
 	}
 	out := *ce
-	out.Err = fmt.Errorf("the key in %s was refused: check it is a valid key for %s (%v)", keyEnvName(e.Provider), e.BaseURL, ce.Err)
+	out.Err = fmt.Errorf("the key in %s was refused: check it is a valid key for %s (%v)", keyEnvName(e.Provider), RedactURL(e.BaseURL), ce.Err)
 	return &out
 }
 
 func refusedWithoutKey(e *endpoint, status int) error {
-	return fmt.Errorf("%s is not set, and %s refuses calls without a key (HTTP %d)", keyEnvName(e.Provider), e.BaseURL, status)
+	return fmt.Errorf("%s is not set, and %s refuses calls without a key (HTTP %d)", keyEnvName(e.Provider), RedactURL(e.BaseURL), status)
 }
 
 func keyEnvName(p Provider) string {

@@ -454,7 +454,7 @@ func TestDamagedCacheEntry(t *testing.T) {
 	}
 	store.Logger = slog.New(slog.DiscardHandler)
 	req := llm.Request{Model: "llama3.1", Messages: userMsg}
-	key := cache.Key("default", "llama3.1", userMsg, llm.Params{})
+	key := cache.Key("default", f.baseURL(), "llama3.1", userMsg, llm.Params{})
 	path := filepath.Join(dir, key[:2], key+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,9 @@ const (
 	// Network is a connection that failed before any response (refused,
 	// reset, DNS), after all retries.
 	Network
+	// Untrusted means the provider may not be called: the change under check
+	// added it. No call was made, and the cache was not consulted.
+	Untrusted
 )
 
 // String names the kind for tables and traces.
@@ -64,6 +67,8 @@ func (k ErrorKind) String() string {
 		return "canceled"
 	case Network:
 		return "network"
+	case Untrusted:
+		return "untrusted-provider"
 	default:
 		return fmt.Sprintf("ErrorKind(%d)", int(k))
 	}
@@ -197,12 +202,14 @@ func describe(err error, kind ErrorKind, parent context.Context, key string) err
 	return errors.New(redact(msg, key))
 }
 
-// redact removes the key from text a server may have echoed back, and bounds
-// the text's length.
+// redact removes the key from text a server may have echoed back, and any
+// credentials of a URL the text quotes (Go's HTTP errors name the request URL),
+// and bounds the text's length.
 func redact(s, key string) string {
 	if key != "" {
 		s = strings.ReplaceAll(s, key, "[REDACTED]")
 	}
+	s = RedactURL(s)
 	if len(s) > maxErrText {
 		s = strings.ToValidUTF8(s[:maxErrText], "") + "…"
 	}

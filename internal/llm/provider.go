@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -62,11 +63,15 @@ type Provider struct {
 	Azure bool
 	// APIVersion is Azure's api-version; empty means DefaultAzureAPIVersion.
 	APIVersion string
+	// Untrusted, when set, says why this provider must not be called: the
+	// change under check added it. Every call to it fails with kind Untrusted,
+	// before the cache or the network is consulted.
+	Untrusted string
 }
 
 // String describes the provider without its key, so %v never leaks it.
 func (p Provider) String() string {
-	return fmt.Sprintf("provider %q at %s (key %s)", p.Name, p.BaseURL, p.keyState())
+	return fmt.Sprintf("provider %q at %s (key %s)", p.Name, RedactURL(p.BaseURL), p.keyState())
 }
 
 // GoString keeps %#v from printing the key.
@@ -76,7 +81,7 @@ func (p Provider) GoString() string { return p.String() }
 func (p Provider) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("name", p.Name),
-		slog.String("base_url", p.BaseURL),
+		slog.String("base_url", RedactURL(p.BaseURL)),
 		slog.String("api_key", p.keyState()),
 	)
 }
@@ -101,7 +106,7 @@ func (p Provider) withDefaults() (Provider, error) {
 	}
 	u, err := url.Parse(p.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return p, fmt.Errorf("provider %q: base URL %q is not an http(s) URL", p.Name, p.BaseURL)
+		return p, fmt.Errorf("provider %q: base URL %q is not an http(s) URL", p.Name, RedactURL(p.BaseURL))
 	}
 	if p.Concurrency <= 0 {
 		p.Concurrency = DefaultConcurrency
@@ -132,4 +137,40 @@ func (p Provider) needsKey() bool {
 	}
 	u, err := url.Parse(p.BaseURL)
 	return err == nil && u.Hostname() == "api.openai.com"
+}
+
+// userinfoRE matches the credentials part of a URL ("scheme://user:pass@"),
+// wherever a URL appears in a text.
+var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"'<>]*@`)
+
+// RedactURL hides the credentials a URL carries in its userinfo
+// ("https://user:secret@proxy/v1" becomes "https://REDACTED@proxy/v1"). It
+// works on any text, so error messages that quote a URL can go through it too.
+func RedactURL(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return userinfoRE.ReplaceAllString(s, "${1}REDACTED@")
+}
+
+// Endpoint is the provider's base URL as the response cache keys it: scheme,
+// host and path, without credentials, query or a trailing slash, with the
+// scheme and host in lower case. Spellings of the same server share entries,
+// and a secret carried in the URL (userinfo, or a key in the query) never
+// reaches a cache file, which may be committed.
+func (p Provider) Endpoint() string {
+	raw := p.BaseURL
+	if raw == "" {
+		raw = OpenAIBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(RedactURL(raw), "/")
+	}
+	u.User = nil
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	u.RawQuery, u.ForceQuery = "", false
+	u.Fragment, u.RawFragment = "", ""
+	return strings.TrimRight(u.String(), "/")
 }

@@ -1,6 +1,12 @@
 // Package projection is the contract between the promptgate check run and the
 // GitHub App: the check embeds each flag's projected monthly cost in its summary as
 // one hidden HTML comment, and the App reads it back to quote the cost of a rollout.
+//
+// The summary also quotes model output and pull-request text, which can contain
+// a line that looks exactly like the marker. So the check writes the real line
+// last, and Extract reads only a marker that ends the summary: text quoted
+// earlier can never be the one read, and a summary cut short (which loses the
+// real line) yields no projection rather than a quoted one.
 package projection
 
 import (
@@ -23,7 +29,8 @@ type Projection struct {
 	Flags map[string]FlagCost `json:"flags"`
 }
 
-// Encode renders p as the hidden line the check appends to its summary.
+// Encode renders p as the hidden line the check appends to its summary. It must
+// be the last thing in the summary (trailing whitespace aside); see Extract.
 func Encode(p Projection) string {
 	if p.Flags == nil {
 		p.Flags = map[string]FlagCost{}
@@ -41,20 +48,27 @@ func Encode(p Projection) string {
 	return marker + string(b) + " -->"
 }
 
-// Extract finds the hidden projection line in a check-run summary. It reports false
-// when there is none or it does not decode.
+// Extract reads the hidden projection line that ends a check-run summary. It
+// reports false when the summary does not end with one (only whitespace may
+// follow it), or when it does not decode. A marker anywhere else, such as one
+// quoted from a model's output inside a code block, is ignored.
 func Extract(summary string) (Projection, bool) {
-	i := strings.Index(summary, marker)
-	if i < 0 {
+	rest := strings.TrimRight(summary, " \t\r\n")
+	body, ok := strings.CutSuffix(rest, "-->")
+	if !ok {
 		return Projection{}, false
 	}
-	rest := summary[i+len(marker):]
-	j := strings.Index(rest, "-->")
-	if j < 0 {
+	i := strings.LastIndex(body, marker)
+	if i < 0 || (i > 0 && body[i-1] != '\n') {
+		return Projection{}, false
+	}
+	js := body[i+len(marker):]
+	if strings.Contains(js, "-->") {
+		// Another comment closes after this marker: it is not ours.
 		return Projection{}, false
 	}
 	var p Projection
-	if err := json.Unmarshal([]byte(strings.TrimSpace(rest[:j])), &p); err != nil || p.Flags == nil {
+	if err := json.Unmarshal([]byte(strings.TrimSpace(js)), &p); err != nil || p.Flags == nil {
 		return Projection{}, false
 	}
 	return p, true

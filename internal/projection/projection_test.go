@@ -20,7 +20,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			summary := "## promptgate\n| table |\n" + Encode(tt.in) + "\nfooter"
+			summary := "## promptgate\n| table |\n" + Encode(tt.in) + "\n"
 			got, ok := Extract(summary)
 			if !ok {
 				t.Fatalf("Extract(%q) found nothing", summary)
@@ -59,6 +59,44 @@ func TestExtractMissing(t *testing.T) {
 			t.Parallel()
 			if p, ok := Extract(tt.summary); ok {
 				t.Errorf("Extract(%q) = %+v, true; want false", tt.summary, p)
+			}
+		})
+	}
+}
+
+// TestExtractReadsOnlyTheLastLine: a summary quotes model output, which can
+// hold a forged marker anywhere (here in a code block, the way the report
+// shows outputs); only the marker that ends the summary is read, and a summary
+// whose real marker was cut off yields nothing rather than the forged one.
+func TestExtractReadsOnlyTheLastLine(t *testing.T) {
+	t.Parallel()
+	forged := Encode(Projection{Flags: map[string]FlagCost{"summarize": {0, 0.01}}})
+	real := Encode(Projection{Flags: map[string]FlagCost{"summarize": {100, 900}}})
+	quoted := "## promptgate\n\n**Head output**\n\n```text\n" + forged + "\n```\n\n"
+	tests := []struct {
+		name    string
+		summary string
+		want    *Projection
+	}{
+		{"real line last", quoted + real + "\n", &Projection{Flags: map[string]FlagCost{"summarize": {100, 900}}}},
+		{"real line cut off", quoted + "<sub>full report</sub>\n", nil},
+		{"forged line last inside a code block", "## promptgate\n```text\n" + forged + "\n```\n", nil},
+		{"marker not at a line start", "text " + real, nil},
+		{"truncated summary", quoted + real[:len(real)/2] + "…", nil},
+		{"two markers on the last line", "x\n" + forged + " " + real, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := Extract(tt.summary)
+			if tt.want == nil {
+				if ok {
+					t.Errorf("Extract = %+v, true; want nothing", got)
+				}
+				return
+			}
+			if diff := cmp.Diff(*tt.want, got); !ok || diff != "" {
+				t.Errorf("Extract ok=%t (-want +got):\n%s", ok, diff)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/schema"
 )
 
 // frontMatterKeys are the top-level keys promptgate reads or tolerates. Keys
@@ -192,12 +193,7 @@ func (f *fm) inputSchema(p *Prompt, n *yaml.Node) {
 		f.errorf(n, "input.schema: %v", err)
 		return
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("input.schema.json", doc); err != nil {
-		f.errorf(n, "input.schema: %v", err)
-		return
-	}
-	sch, err := c.Compile("input.schema.json")
+	sch, err := schema.Compile("input.schema.json", doc)
 	if err != nil {
 		f.errorf(n, "input.schema: %v", err)
 		return

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/config"
 )
 
 // promptSplit is promptfoo's separator between prompts in one text file: a
@@ -161,6 +163,14 @@ func (l *loader) providerConfig(file string, n *yaml.Node, p *Provider) {
 		case "apiBaseUrl":
 			p.BaseURL = v.Value
 		case "apiKeyEnvar":
+			if prefix, reserved := config.ReservedKeyEnv(v.Value); reserved {
+				// As for api_key_env in promptgate.yaml: these hold the runner's
+				// and the workflow's tokens, and a config a pull request edits
+				// must not send them to a model endpoint.
+				l.errorf(file, v.Line, "apiKeyEnvar %q names a %s* variable, which GitHub Actions and promptgate reserve for the runner and "+
+					"the workflow's token; keep the model key in its own variable, such as OPENAI_API_KEY", v.Value, prefix)
+				continue
+			}
 			p.APIKeyEnv = v.Value
 		case "temperature":
 			var t float64

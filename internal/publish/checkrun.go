@@ -20,10 +20,12 @@ const CheckName = "promptgate"
 // MaxAnnotationsPerRequest is the Checks API's cap on annotations in one request.
 const MaxAnnotationsPerRequest = 50
 
-// ErrForbidden means the token may not write check runs (a fork PR's read-only
-// GITHUB_TOKEN, or a workflow without `checks: write`). Callers fall back to the
-// job summary and workflow-command annotations.
-var ErrForbidden = errors.New("forbidden: the token cannot write check runs (fork PR or missing `checks: write`)")
+// ErrForbidden means the token may not write there: GitHub answered 403 (a
+// fork PR's read-only GITHUB_TOKEN, or a workflow without `checks: write` or
+// `pull-requests: write`) or 404 (what it answers when the token cannot see
+// the resource at all). Callers fall back to the job summary and
+// workflow-command annotations.
+var ErrForbidden = errors.New("forbidden: the token cannot write here (fork PR, or missing `checks: write` / `pull-requests: write`)")
 
 // NewClient returns a go-github client for apiURL (GITHUB_API_URL). An empty URL
 // or https://api.github.com means github.com; any other URL, such as GitHub
@@ -85,7 +87,8 @@ func (c *CheckRun) now() time.Time {
 	return c.Now()
 }
 
-// Start creates the check run in_progress. A 403 yields an error matching ErrForbidden.
+// Start creates the check run in_progress. A 403 or 404 yields an error
+// matching ErrForbidden.
 func (c *CheckRun) Start(ctx context.Context) error {
 	opts := github.CreateCheckRunOptions{Name: c.name(), HeadSHA: c.HeadSHA,
 		Status: github.String("in_progress"), StartedAt: &github.Timestamp{Time: c.now()}}

@@ -39,7 +39,8 @@ func (s *StickyComment) marker() string {
 	return s.Marker
 }
 
-// Publish creates or updates the sticky comment with o.Summary.
+// Publish creates or updates the sticky comment with o.Summary. A 403 or 404
+// (a fork PR's read-only token) yields an error matching ErrForbidden.
 func (s *StickyComment) Publish(ctx context.Context, o Outcome) error {
 	body := s.marker() + "\n" + o.Summary
 	if len(body) > maxCommentBody {
@@ -51,12 +52,12 @@ func (s *StickyComment) Publish(ctx context.Context, o Outcome) error {
 	}
 	if id != 0 {
 		if _, _, err := s.Client.Issues.EditComment(ctx, s.Owner, s.Repo, id, &github.IssueComment{Body: github.String(body)}); err != nil {
-			return fmt.Errorf("update sticky comment %d on #%d: %w", id, s.Number, err)
+			return fmt.Errorf("update sticky comment %d on #%d: %w", id, s.Number, classify(err))
 		}
 		return nil
 	}
 	if _, _, err := s.Client.Issues.CreateComment(ctx, s.Owner, s.Repo, s.Number, &github.IssueComment{Body: github.String(body)}); err != nil {
-		return fmt.Errorf("create sticky comment on #%d: %w", s.Number, err)
+		return fmt.Errorf("create sticky comment on #%d: %w", s.Number, classify(err))
 	}
 	return nil
 }
@@ -68,7 +69,7 @@ func (s *StickyComment) find(ctx context.Context) (int64, error) {
 	for {
 		comments, resp, err := s.Client.Issues.ListComments(ctx, s.Owner, s.Repo, s.Number, opts)
 		if err != nil {
-			return 0, fmt.Errorf("list comments on #%d: %w", s.Number, err)
+			return 0, fmt.Errorf("list comments on #%d: %w", s.Number, classify(err))
 		}
 		for _, c := range comments {
 			if c.GetUser().GetType() == "Bot" && strings.HasPrefix(c.GetBody(), s.marker()) {

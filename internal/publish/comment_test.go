@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -99,5 +100,29 @@ func TestStickyCommentCreatesThenUpdates(t *testing.T) {
 	}
 	if pages != 2 {
 		t.Errorf("followed the next-page link %d times, want 2 (once per Publish)", pages)
+	}
+}
+
+// TestStickyCommentForbidden: a fork PR's read-only token is refused the
+// comment list (403), or cannot see it (404); both are ErrForbidden, so the
+// Action falls back as it does for the check run. A 500 is not.
+func TestStickyCommentForbidden(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		status        int
+		wantForbidden bool
+	}{{http.StatusForbidden, true}, {http.StatusNotFound, true}, {http.StatusInternalServerError, false}} {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			t.Parallel()
+			_, client := newFakeGitHub(t, map[string]http.HandlerFunc{
+				"GET /repos/o/r/issues/7/comments": func(w http.ResponseWriter, r *http.Request) {
+					writeJSON(w, tt.status, map[string]string{"message": "Resource not accessible by integration"})
+				},
+			})
+			err := NewStickyComment(client, "o", "r", 7).Publish(context.Background(), Outcome{Summary: "s"})
+			if err == nil || errors.Is(err, ErrForbidden) != tt.wantForbidden {
+				t.Errorf("Publish error = %v, want forbidden %t", err, tt.wantForbidden)
+			}
+		})
 	}
 }

@@ -30,6 +30,7 @@ func diffHeader(r diff.Result) string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(ConfigChanges(r))
 	return b.String()
 }
 

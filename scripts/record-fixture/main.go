@@ -32,6 +32,8 @@ import (
 
 	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/cli"
+	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
 )
 
@@ -101,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("recording run failed (exit %d):\n%s", code, log.String())
 	}
 
-	n, err := publish(tmp, outDir, fake.latencies)
+	n, err := publish(tmp, outDir, fake.latencies, replayEndpoints(proj.Config))
 	if err != nil {
 		return err
 	}
@@ -119,10 +121,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 var shardRe = regexp.MustCompile(`^[0-9a-f]{2}$`)
 
+// replayEndpoints maps each provider to the endpoint a fresh clone's
+// `promptgate eval --offline` resolves it to (no $OPENAI_BASE_URL), which the
+// cache key includes. The recording run talks to the fake server instead, so
+// its entries are filed under that endpoint.
+func replayEndpoints(cfg *config.Config) map[string]string {
+	out := map[string]string{}
+	for _, p := range cfg.Providers {
+		out[p.Name] = llm.Provider{BaseURL: p.ResolveBaseURL(func(string) string { return "" })}.Endpoint()
+	}
+	return out
+}
+
 // publish replaces the entries in outDir with those recorded in scratch,
-// labelled with Note and pinned to recordedAt and the latency each request was
-// served with. Files other than entries (README.md) are kept.
-func publish(scratch, outDir string, latencies map[string]int64) (int, error) {
+// labelled with Note, pinned to recordedAt and the latency each request was
+// served with, and filed under the endpoint they are replayed for. Files other
+// than entries (README.md) are kept.
+func publish(scratch, outDir string, latencies map[string]int64, endpoints map[string]string) (int, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return 0, fmt.Errorf("create cache dir: %w", err)
 	}
@@ -161,6 +176,9 @@ func publish(scratch, outDir string, latencies map[string]int64) (int, error) {
 		e.Response.LatencyMS = ms
 		e.Created = recordedAt
 		e.Note = Note
+		if ep, ok := endpoints[e.Provider]; ok {
+			e.Endpoint, e.Key = ep, "" // Put re-keys the entry
+		}
 		if err := store.Put(e); err != nil {
 			return err
 		}
