@@ -46,6 +46,10 @@ type Response struct {
 	Content   string    `json:"content"`
 	Usage     llm.Usage `json:"usage"`
 	LatencyMS int64     `json:"latency_ms"`
+	// FinishReason and ResponseModel are what the endpoint reported; absent in
+	// entries recorded before they were kept.
+	FinishReason  string `json:"finish_reason,omitempty"`
+	ResponseModel string `json:"response_model,omitempty"`
 }
 
 // Store is a cache directory. Several Stores, in one process or several, may
@@ -216,6 +220,9 @@ func (s *Store) Lookup(provider, model string, msgs []llm.Message, p llm.Params)
 		Model:    e.Model,
 		Latency:  time.Duration(e.Response.LatencyMS) * time.Millisecond,
 		CacheHit: true,
+
+		FinishReason:  e.Response.FinishReason,
+		ResponseModel: e.Response.ResponseModel,
 	}, true, nil
 }
 
@@ -228,6 +235,7 @@ func (s *Store) Save(provider, model string, msgs []llm.Message, p llm.Params, r
 		Provider: provider,
 		Model:    model,
 		Request:  Request{Messages: msgs, Params: p},
-		Response: Response{Content: r.Content, Usage: r.Usage, LatencyMS: r.Latency.Milliseconds()},
+		Response: Response{Content: r.Content, Usage: r.Usage, LatencyMS: r.Latency.Milliseconds(),
+			FinishReason: r.FinishReason, ResponseModel: r.ResponseModel},
 	})
 }

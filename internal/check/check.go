@@ -48,6 +48,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Progress, when set, receives progress lines (workflow groups in Action mode).
 	Progress io.Writer
+	// Observer, when set, sees every suite and model call (OpenTelemetry export).
+	Observer eval.Observer
 }
 
 // Outcome is a finished comparison.
@@ -319,7 +321,7 @@ func evaluate(ctx context.Context, o Options, proj *project.Project, reeval, rep
 			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.Total(suites), part.mode)
 		}
 		r := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
-			DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger}
+			DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger, Observer: o.Observer}
 		rep, err := r.Run(ctx, suites)
 		if err != nil && !diag.IsInput(err) {
 			return nil, fmt.Errorf("evaluate %s: %w", label, err)

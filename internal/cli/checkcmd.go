@@ -52,7 +52,8 @@ type checkOptions struct {
 	offline, comment, verbose                                 bool
 	// forkPR is set in Action mode for a pull request from a fork, which gets
 	// no secrets: the report then says why the key is missing.
-	forkPR bool
+	forkPR  bool
+	tracing tracingFlags
 }
 
 func runCheck(ctx context.Context, args []string, env Env) error {
@@ -69,6 +70,7 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	fs.BoolVar(&o.offline, "offline", false, "make no model calls: answer from the cache, skip the rest")
 	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
+	o.tracing.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -97,9 +99,11 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		root = filepath.Join(env.Dir, root)
 	}
 	logger := newLogger(env.Stderr, o.verbose)
+	ctx, observer, endTrace := o.tracing.start(ctx, "check", traceConfig(root, o.configPath), env, logger)
+	defer endTrace()
 	live, why := liveCalls(ctx, o, env, root)
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
-		Concurrency: o.concurrency, Logger: logger, Progress: env.Stderr,
+		Concurrency: o.concurrency, Logger: logger, Progress: env.Stderr, Observer: observer,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error) {
 			dir := firstNonEmpty(o.cacheDir, cfg.Paths.Cache)
 			if !filepath.IsAbs(dir) {
@@ -115,6 +119,16 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		opts.FailOn = gates
 	}
 	return check.Run(ctx, opts)
+}
+
+// traceConfig is the work tree's config, for naming the providers in spans;
+// an unreadable config names none (the check itself reports the problem).
+func traceConfig(root, path string) *config.Config {
+	cfg, err := config.Load(os.DirFS(root), path)
+	if err != nil {
+		return &config.Config{}
+	}
+	return cfg
 }
 
 // liveCalls decides whether model calls may be made: not with --offline, and not

@@ -37,6 +37,7 @@ Examples:
   promptgate eval --prompt support/summarize --format markdown
   promptgate eval --suite evals/sentiment.yaml --trace calls.jsonl --no-cache
   OPENAI_BASE_URL=http://127.0.0.1:11434/v1 promptgate eval   # Ollama, vLLM, LiteLLM…
+  promptgate eval --offline --otlp http://127.0.0.1:4318        # a span per call to Jaeger or any OTLP collector
 
 A case whose model call still fails after retries counts as an error, not a failure; errors
 are shown apart. A case that cannot be called here at all (--offline with no recorded
@@ -52,6 +53,7 @@ type evalOptions struct {
 	prompts, suites                                 listFlag
 	concurrency                                     int
 	noCache, offline, verbose, quiet                bool
+	tracing                                         tracingFlags
 }
 
 func runEval(ctx context.Context, args []string, env Env) error {
@@ -70,6 +72,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.judge, "judge-model", "", "`model` that grades llm-rubric assertions (default defaults.judge_model)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs (retries, cache) on stderr")
+	o.tracing.register(fs)
 	var cacheOn bool
 	fs.BoolVar(&cacheOn, "cache", true, "use the response cache (default on; --no-cache turns it off)")
 	if err := parseFlags(fs, args); err != nil {
@@ -132,11 +135,14 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		defer f.Close()
 		runner.Trace = eval.NewTraceWriter(f)
 	}
+	ctx, observer, endTrace := o.tracing.start(ctx, "eval", proj.Config, env, logger)
+	runner.Observer = observer
 	bar := progressBar(env.Stderr, eval.Total(suites), o.quiet)
 	if bar != nil {
 		runner.Progress = func(done, _ int) { _ = bar.Set(done) }
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	endTrace()
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(env.Stderr)

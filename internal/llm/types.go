@@ -59,6 +59,11 @@ type Response struct {
 	Latency  time.Duration `json:"latency"`
 	Retries  int           `json:"retries"`
 	CacheHit bool          `json:"cache_hit"`
+	// FinishReason is the first choice's finish_reason ("stop", "length", …)
+	// and ResponseModel the model the endpoint says answered; both are empty
+	// for responses recorded before they were kept.
+	FinishReason  string `json:"finish_reason,omitempty"`
+	ResponseModel string `json:"response_model,omitempty"`
 }
 
 // Completer makes chat completions. The eval runner and the llm-rubric judge
