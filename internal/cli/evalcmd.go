@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -18,6 +19,7 @@ import (
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
 	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/suite"
 )
 
 const evalHelp = `Usage: promptgate eval [flags]
@@ -50,7 +52,7 @@ line), or case runs that could not be made.
 
 type evalOptions struct {
 	dir, configPath, format, trace, cacheDir, judge string
-	prompts, suites                                 listFlag
+	prompts, suites, candidates                     listFlag
 	concurrency                                     int
 	noCache, offline, verbose, quiet                bool
 	tracing                                         tracingFlags
@@ -70,6 +72,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.BoolVar(&o.offline, "offline", false, "answer only from the response cache; a miss is an error and no model is called")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config, .promptgate/cache)")
 	fs.StringVar(&o.judge, "judge-model", "", "`model` that grades llm-rubric assertions (default defaults.judge_model)")
+	fs.Var(&o.candidates, "candidates", "also run every chosen suite on each candidate `model` and compare (repeatable, comma-separated; default: candidates in promptgate.yaml)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs (retries, cache) on stderr")
 	o.tracing.register(fs)
@@ -137,11 +140,20 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	ctx, observer, endTrace := o.tracing.start(ctx, "eval", proj.Config, env, logger)
 	runner.Observer = observer
-	bar := progressBar(env.Stderr, eval.Total(suites), o.quiet)
+	candidates := o.candidates
+	if len(candidates) == 0 {
+		candidates = proj.Config.Candidates
+	}
+	total := eval.Total(suites) * (1 + len(candidates))
+	bar := progressBar(env.Stderr, total, o.quiet)
+	offset := 0
 	if bar != nil {
-		runner.Progress = func(done, _ int) { _ = bar.Set(done) }
+		runner.Progress = func(done, _ int) { _ = bar.Set(offset + done) }
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	if runErr == nil && len(candidates) > 0 {
+		rep.Candidates, runErr = runCandidates(ctx, runner, suites, rep, candidates, proj.Config, &offset)
+	}
 	endTrace()
 	if bar != nil {
 		_ = bar.Finish()
@@ -168,6 +180,32 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		return errGate
 	}
 	return nil
+}
+
+// runCandidates runs the suites again on each candidate model and compares
+// them with head, the run on the prompts' own models. offset advances the
+// progress bar past the runs already made.
+func runCandidates(ctx context.Context, runner *eval.Runner, suites []*suite.Suite, head *eval.Report, models []string, cfg *config.Config, offset *int) ([]eval.Candidate, error) {
+	defer func() { runner.Model = "" }()
+	reports := map[string]*eval.Report{}
+	for i, m := range models {
+		runner.Model = m
+		*offset = (i + 1) * eval.Total(suites)
+		rep, err := runner.Run(ctx, suites)
+		if err != nil {
+			return nil, fmt.Errorf("candidate %s: %w", m, err)
+		}
+		reports[m] = rep
+		head.Calls += rep.Calls
+		head.CacheHits += rep.CacheHits
+		head.Duration += rep.Duration
+		for _, w := range rep.Warnings {
+			if !slices.Contains(head.Warnings, w) {
+				head.Warnings = append(head.Warnings, w)
+			}
+		}
+	}
+	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return cfg.Traffic[prompt].RequestsPerDay }), nil
 }
 
 func firstSkipReason(rep *eval.Report) string {

@@ -66,6 +66,9 @@ type Config struct {
 	Rollout         Rollout
 	Defaults        Defaults
 	Paths           Paths
+	// Candidates are models to what-if each evaluated prompt on (eval
+	// --candidates, check's "Cheaper models"); in file order, no repeats.
+	Candidates []string
 
 	// lines maps dotted key paths ("pricing.my-model") to their line in the file.
 	lines map[string]int
@@ -192,6 +195,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	v.budget(c, raw.Budget)
 	v.gate(c, raw.Gate)
 	v.rollout(c, raw.Rollout)
+	v.candidates(c, raw.Candidates)
 	c.Defaults = Defaults{JudgeModel: DefaultJudgeModel}
 	if d := raw.Defaults; d != nil {
 		c.Defaults.Model = d.Model

@@ -12,6 +12,8 @@ type rawConfig struct {
 	Rollout   *rawRollout            `yaml:"rollout"`
 	Defaults  *rawDefaults           `yaml:"defaults"`
 	Paths     *rawPaths              `yaml:"paths"`
+	// Candidates are cheaper models to what-if every evaluated prompt on.
+	Candidates []string `yaml:"candidates"`
 }
 
 type rawProvider struct {

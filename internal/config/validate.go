@@ -252,6 +252,19 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 	c.Rollout.CheckName = firstNonEmpty(raw.CheckName, c.Rollout.CheckName)
 }
 
+func (v *validator) candidates(c *Config, raw []string) {
+	for _, m := range raw {
+		switch {
+		case strings.TrimSpace(m) == "":
+			v.errorf("candidates", "candidates lists model names; an entry is empty")
+		case slices.Contains(c.Candidates, m):
+			v.errorf("candidates", "candidates lists %q twice", m)
+		default:
+			c.Candidates = append(c.Candidates, m)
+		}
+	}
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

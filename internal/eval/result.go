@@ -33,6 +33,9 @@ type Report struct {
 	CacheHits int `json:"cache_hits"`
 	// Warnings are non-fatal problems, such as models missing from the price table.
 	Warnings []string `json:"warnings,omitempty"`
+	// Candidates is the cheaper-model what-if (eval --candidates); it never
+	// changes the outcome.
+	Candidates []Candidate `json:"candidates,omitempty"`
 }
 
 // SuiteResult aggregates one suite's case runs.

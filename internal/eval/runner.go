@@ -32,6 +32,9 @@ type Runner struct {
 	Concurrency int
 	// DefaultModel serves prompts whose front matter names no model.
 	DefaultModel string
+	// Model, when set, replaces every prompt's model: the what-if run of a
+	// candidate model (eval --candidates).
+	Model string
 	// JudgeModel grades llm-rubric assertions unless the suite or assertion names one.
 	JudgeModel string
 	// Progress, when set, is called after every finished case run.
@@ -219,6 +222,9 @@ func (r *Runner) finishSuite(ctx context.Context, s *SuiteResult) {
 }
 
 func (r *Runner) model(p *prompt.Prompt) string {
+	if r.Model != "" {
+		return r.Model
+	}
 	if p.Model != "" {
 		return p.Model
 	}
