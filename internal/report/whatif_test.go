@@ -17,7 +17,7 @@ func TestCandidatesGolden(t *testing.T) {
 		Cases: []eval.CaseResult{{Index: 3, Line: 13, Description: "awful service", Status: eval.StatusFail, Reason: "Expected output to contain negative"}}}},
 		Candidates: []eval.Candidate{
 			{Prompt: "classify", HeadModel: "gpt-4o", Model: "gpt-4.1-nano", Passed: 2, Graded: 4, PassRate: 0.5, HeadPassRate: 0.75,
-				Lost: []eval.CaseRef{{Suite: "evals/classify.yaml", Line: 10, Description: "plainly bad @admins <b>x</b> | y"}},
+				Lost:      []eval.CaseRef{{Suite: "evals/classify.yaml", Line: 10, Description: "plainly bad @admins <b>x</b> | y"}},
 				CostPer1K: f(0.0225), HeadCostPer1K: f(2.0), MonthlyUSD: f(6.69), HeadMonthlyUSD: f(608.33), SavingUSD: f(601.64)},
 			{Prompt: "classify", HeadModel: "gpt-4o", Model: "gpt-4o-mini|<i>", Passed: 4, Graded: 4, PassRate: 1, HeadPassRate: 0.75,
 				Won:       []eval.CaseRef{{Suite: "evals/classify.yaml", Line: 13, Description: "awful service"}},
