@@ -112,3 +112,46 @@ func TestEvalCandidates(t *testing.T) {
 		t.Errorf("calls per model %v", got)
 	}
 }
+
+// TestEvalCostByOwner: owners come from metadata.owner, else CODEOWNERS (the
+// .github/ file, last match wins); projected cost rolls up per owner, and a
+// per-owner daily budget raises its alert.
+func TestEvalCostByOwner(t *testing.T) {
+	t.Parallel()
+	model, _ := candidateModel(t)
+	dir := t.TempDir()
+	owned := strings.Replace(fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"), "---\nmodel:", "---\nmetadata:\n  owner: \"@acme/search\"\nmodel:", 1)
+	writeFiles(t, dir, map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\nprompts/support/ @acme/support @bob\n",
+		"CODEOWNERS":         "* @not-used\n",
+		"promptgate.yaml": "traffic:\n  support/classify: {requests_per_day: 100000}\n  search: {requests_per_day: 1000}\n" +
+			"budget:\n  owners:\n    \"@acme/support\": {daily_usd: 5}\n    \"@acme/search\": {monthly_usd: 1000}\n",
+		"prompts/support/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
+		"prompts/search.prompt":           owned,
+		"prompts/other.prompt":            fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
+		"evals/support.yaml":              strings.Replace(scenarioSuite, "prompt: classify", "prompt: support/classify", 1),
+		"evals/search.yaml":               strings.Replace(scenarioSuite, "prompt: classify", "prompt: search", 1),
+		"evals/other.yaml":                strings.Replace(scenarioSuite, "prompt: classify", "prompt: other", 1),
+	})
+	env := map[string]string{"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": model.URL + "/v1"}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"eval", "-C", dir, "--quiet", "--format", "markdown", "--cache-dir", t.TempDir()},
+		func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	out := cellSpace.ReplaceAllString(stdout.String(), "|")
+	// support/classify: 100,000 requests a day at $0.000088 each ≈ $267.7 a
+	// month, past a $5/day ($152/month) budget.
+	for _, want := range []string{
+		"### Cost by owner",
+		"|`@acme/platform`|other|$0 (+1 without traffic or price)|—|—|",
+		"|`@acme/search`|search|$2.68|$1000/month|0.3%|",
+		"|`@acme/support`|support/classify|$268|$5.00/day|176% ⚠ past 100%|",
+		"Budget: `@acme/support` is projected at $268 a month, over its budget of $5.00/day ($152 a month).",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

@@ -151,6 +151,9 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		runner.Progress = func(done, _ int) { _ = bar.Set(offset + done) }
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	if rep != nil {
+		rep.Owners = ownerCosts(rep, proj, logger)
+	}
 	if runErr == nil && len(candidates) > 0 {
 		rep.Candidates, runErr = runCandidates(ctx, runner, suites, rep, candidates, proj.Config, &offset)
 	}
@@ -206,6 +209,34 @@ func runCandidates(ctx context.Context, runner *eval.Runner, suites []*suite.Sui
 		}
 	}
 	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return cfg.Traffic[prompt].RequestsPerDay }), nil
+}
+
+// ownerCosts rolls the run's projected cost up per prompt owner, or returns
+// nil when no prompt has an owner and no owner has a budget.
+func ownerCosts(rep *eval.Report, proj *project.Project, logger *slog.Logger) []eval.OwnerCost {
+	for _, w := range proj.Owners.Warnings {
+		logger.Warn("CODEOWNERS: " + w)
+	}
+	owned := len(proj.Config.Budget.Owners) > 0
+	ownerOf := func(name, variant string) string {
+		p, ok := proj.Prompts.Get(name, variant)
+		if !ok {
+			return ""
+		}
+		o, _ := proj.Owners.Of(p.Path, p.Owner)
+		owned = owned || o != ""
+		return o
+	}
+	budgets := proj.Config.Budget.Owners
+	out := eval.RollUpOwners(rep, ownerOf, func(prompt string) float64 { return proj.Config.Traffic[prompt].RequestsPerDay },
+		func(owner string) (eval.OwnerBudget, bool) {
+			b, ok := budgets[owner]
+			return eval.OwnerBudget{Period: b.Period, PeriodUSD: b.PeriodUSD, MonthlyUSD: b.MonthlyUSD, Alerts: b.Alerts}, ok
+		})
+	if !owned {
+		return nil
+	}
+	return out
 }
 
 func firstSkipReason(rep *eval.Report) string {

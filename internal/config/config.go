@@ -105,11 +105,36 @@ type Traffic struct {
 	RequestsPerDay float64
 }
 
-// Budget is the monthly spend the projection is measured against. MonthlyUSD 0 means unset.
+// Budget is the spend the projection is measured against. MonthlyUSD 0 means unset.
 type Budget struct {
-	MonthlyUSD float64
-	Alerts     []float64
+	Amount
+	Alerts []float64
+	// Owners are per-owner budgets (budget.owners), with the same alerts
+	// unless they set their own.
+	Owners map[string]OwnerBudget
 }
+
+// Amount is a budget as written (Period and PeriodUSD) and as the monthly
+// figure projections compare with (MonthlyUSD; 0 means unset).
+type Amount struct {
+	MonthlyUSD float64
+	// Period is "daily", "weekly" or "monthly"; PeriodUSD is the amount per period.
+	Period    string
+	PeriodUSD float64
+}
+
+// OwnerBudget is one owner's budget.
+type OwnerBudget struct {
+	Amount
+	Alerts []float64
+}
+
+// Budget periods in days, for converting daily and weekly budgets to the
+// monthly figures projections use (a month is 365/12 days).
+const (
+	daysPerWeek  = 7.0
+	daysPerMonth = 365.0 / 12
+)
 
 // Gate says which findings fail the check. Nil percentages disable that gate.
 type Gate struct {

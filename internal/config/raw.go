@@ -36,8 +36,23 @@ type rawTraffic struct {
 }
 
 type rawBudget struct {
-	MonthlyUSD *float64  `yaml:"monthly_usd"`
-	Alerts     []float64 `yaml:"alerts"`
+	rawAmount `yaml:",inline"`
+	Alerts    []float64 `yaml:"alerts"`
+	// Owners are per-owner budgets, keyed as CODEOWNERS or metadata.owner
+	// write the owner ("@acme/support").
+	Owners map[string]rawOwnerBudget `yaml:"owners"`
+}
+
+// rawAmount is a budget in one of three periods; at most one may be set.
+type rawAmount struct {
+	DailyUSD   *float64 `yaml:"daily_usd"`
+	WeeklyUSD  *float64 `yaml:"weekly_usd"`
+	MonthlyUSD *float64 `yaml:"monthly_usd"`
+}
+
+type rawOwnerBudget struct {
+	rawAmount `yaml:",inline"`
+	Alerts    []float64 `yaml:"alerts"`
 }
 
 type rawGate struct {

@@ -36,6 +36,9 @@ type Report struct {
 	// Candidates is the cheaper-model what-if (eval --candidates); it never
 	// changes the outcome.
 	Candidates []Candidate `json:"candidates,omitempty"`
+	// Owners roll projected cost up per prompt owner (metadata.owner or
+	// CODEOWNERS); empty when no prompt has an owner.
+	Owners []OwnerCost `json:"owners,omitempty"`
 }
 
 // SuiteResult aggregates one suite's case runs.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/owners"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
 )
@@ -20,6 +21,8 @@ type Project struct {
 	Config  *config.Config
 	Prompts *prompt.Set
 	Suites  []*suite.Suite
+	// Owners are the version's CODEOWNERS rules (empty when it has none).
+	Owners *owners.Rules
 }
 
 // Load reads the config (configPath, "" for promptgate.yaml), prompts and suites
@@ -41,10 +44,14 @@ func Load(fsys fs.FS, configPath string) (*Project, error) {
 	if err != nil {
 		errs = diag.Append(errs, err)
 	}
+	rules, err := owners.Load(fsys)
+	if err != nil {
+		errs = append(errs, diag.Errorf("CODEOWNERS", 0, "%v", err))
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Prompts: set, Suites: suites}, nil
+	return &Project{Config: cfg, Prompts: set, Suites: suites, Owners: rules}, nil
 }
 
 // Select returns the suites chosen by prompt names and suite paths (either list

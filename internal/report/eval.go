@@ -97,6 +97,9 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 			fmt.Fprintln(w, strings.Join(fails, "\n"))
 		}
 	}
+	if err := writeOwners(w, rep.Owners, markdown); err != nil {
+		return err
+	}
 	if err := writeCandidates(w, rep.Candidates, markdown); err != nil {
 		return err
 	}

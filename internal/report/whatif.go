@@ -98,3 +98,69 @@ func inline(s string, markdown bool) string {
 	}
 	return s
 }
+
+// writeOwners renders projected cost per owner and each owner's budget
+// position. Owner names come from CODEOWNERS and front matter: escaped, and
+// in code spans so a team is never pinged.
+func writeOwners(w io.Writer, owners []eval.OwnerCost, markdown bool) error {
+	if len(owners) == 0 {
+		return nil
+	}
+	if markdown {
+		fmt.Fprint(w, "\n### Cost by owner\n\n")
+	} else {
+		fmt.Fprint(w, "\nCost by owner\n")
+	}
+	t := NewTable(w, markdown)
+	t.Header("owner", "prompts", "projected / month", "budget", "used")
+	for _, o := range owners {
+		owner := "(no owner)"
+		if o.Owner != "" {
+			// A code span pings nobody and shows HTML as text; inside a
+			// table its pipes must still be escaped.
+			owner = inline(o.Owner, markdown)
+			if markdown {
+				owner = strings.ReplaceAll(owner, "|", `\|`)
+			}
+		}
+		prompts := strings.Join(o.Prompts, ", ")
+		if markdown {
+			prompts = EscapeCell(prompts)
+		}
+		monthly := USD(o.MonthlyUSD, true)
+		if len(o.Unprojected) > 0 {
+			monthly += fmt.Sprintf(" (+%d without traffic or price)", len(o.Unprojected))
+		}
+		budget, used := "—", "—"
+		if o.Budget != nil && o.Position != nil {
+			budget = fmt.Sprintf("%s/%s", USD(o.Budget.PeriodUSD, true), periodUnit(o.Budget.Period))
+			used = Percent(o.Position.Fraction)
+			if n := len(o.Position.Crossed); n > 0 {
+				used += " ⚠ past " + Percent(o.Position.Crossed[n-1])
+			}
+		}
+		if err := t.Append(owner, prompts, monthly, budget, used); err != nil {
+			return fmt.Errorf("render owners: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render owners: %w", err)
+	}
+	for _, o := range owners {
+		if o.Position != nil && o.Position.Over {
+			fmt.Fprintf(w, "\nBudget: %s is projected at %s a month, over its budget of %s/%s (%s a month).\n",
+				inline(o.Owner, markdown), USD(o.MonthlyUSD, true), USD(o.Budget.PeriodUSD, true), periodUnit(o.Budget.Period), USD(o.Budget.MonthlyUSD, true))
+		}
+	}
+	return nil
+}
+
+func periodUnit(period string) string {
+	switch period {
+	case "daily":
+		return "day"
+	case "weekly":
+		return "week"
+	}
+	return "month"
+}

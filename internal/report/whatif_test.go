@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/eval"
 )
 
-// TestCandidatesGolden renders the cheaper-model section in both formats,
+// TestCandidatesGolden renders the cost-by-owner and cheaper-model sections in both formats,
 // with a hostile case description and model name that must stay inert.
 func TestCandidatesGolden(t *testing.T) {
 	t.Parallel()
@@ -23,6 +24,13 @@ func TestCandidatesGolden(t *testing.T) {
 				Won:       []eval.CaseRef{{Suite: "evals/classify.yaml", Line: 13, Description: "awful service"}},
 				CostPer1K: f(0.0330), HeadCostPer1K: f(2.0), Recommended: true},
 			{Prompt: "classify", HeadModel: "gpt-4o", Model: "my-finetune", Passed: 3, Graded: 4, PassRate: 0.75, HeadPassRate: 0.75, HeadCostPer1K: f(2.0)},
+		},
+		Owners: []eval.OwnerCost{
+			{Owner: "@acme/support", Prompts: []string{"classify"}, MonthlyUSD: 608.33,
+				Budget:   &eval.OwnerBudget{Period: "daily", PeriodUSD: 10, MonthlyUSD: 304.17, Alerts: []float64{0.5, 0.8, 1}},
+				Position: &cost.BudgetPosition{MonthlyUSD: 304.17, ProjectedUSD: 608.33, Fraction: 2, Crossed: []float64{0.5, 0.8, 1}, Over: true}},
+			{Owner: "@evil <script>|x", Prompts: []string{"a|b", "c"}, MonthlyUSD: 1, Unprojected: []string{"c"}},
+			{Prompts: []string{"orphan"}, Unprojected: []string{"orphan"}},
 		}}
 	for _, tt := range []struct{ format, file string }{{"markdown", "eval_candidates.md"}, {"table", "eval_candidates.txt"}} {
 		var b bytes.Buffer
