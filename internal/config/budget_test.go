@@ -26,9 +26,9 @@ candidates: [gpt-4o-mini]
 	approx := cmpopts.EquateApprox(0, 1e-9)
 	want := Budget{Amount: Amount{MonthlyUSD: 100 * 365.0 / 12, Period: "weekly", PeriodUSD: 700}, Alerts: []float64{0.5, 0.8},
 		Owners: map[string]OwnerBudget{
-			"@acme/support":   {Amount: Amount{MonthlyUSD: 10 * 365.0 / 12, Period: "daily", PeriodUSD: 10}, Alerts: []float64{0.5, 0.8}},
-			"@acme/search":    {Amount: Amount{MonthlyUSD: 300, Period: "monthly", PeriodUSD: 300}, Alerts: []float64{0.9}},
-			"ml@acme.dev": {Amount: Amount{MonthlyUSD: 10 * 365.0 / 12, Period: "weekly", PeriodUSD: 70}, Alerts: []float64{0.5, 0.8}},
+			"@acme/support": {Amount: Amount{MonthlyUSD: 10 * 365.0 / 12, Period: "daily", PeriodUSD: 10}, Alerts: []float64{0.5, 0.8}},
+			"@acme/search":  {Amount: Amount{MonthlyUSD: 300, Period: "monthly", PeriodUSD: 300}, Alerts: []float64{0.9}},
+			"ml@acme.dev":   {Amount: Amount{MonthlyUSD: 10 * 365.0 / 12, Period: "weekly", PeriodUSD: 70}, Alerts: []float64{0.5, 0.8}},
 		}}
 	if diff := cmp.Diff(want, c.Budget, approx); diff != "" {
 		t.Errorf("budget (-want +got):\n%s", diff)

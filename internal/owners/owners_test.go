@@ -28,8 +28,8 @@ func TestOwnerFollowsGitHubRules(t *testing.T) {
 		path, metadata, want, source string
 	}{
 		{"prompts/summarize.prompt", "", "@acme/platform", ".github/CODEOWNERS:2"},
-		{"prompts/support/reply.prompt", "", "@acme/support", ".github/CODEOWNERS:3"},       // first of two owners
-		{"prompts/support/escalate.prompt", "", "@carol", ".github/CODEOWNERS:4"},           // last match wins
+		{"prompts/support/reply.prompt", "", "@acme/support", ".github/CODEOWNERS:3"},  // first of two owners
+		{"prompts/support/escalate.prompt", "", "@carol", ".github/CODEOWNERS:4"},      // last match wins
 		{"prompts/support/reply.v2.prompt", "", "ml@acme.dev", ".github/CODEOWNERS:5"}, // later rule beats the directory
 		{"prompts/support/reply.prompt", "@acme/growth", "@acme/growth", "metadata.owner"},
 	}
