@@ -95,7 +95,10 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 		sdktrace.WithResource(res),
 		// Batched and never blocking: a full queue drops spans rather than
 		// slowing calls. 16,384 spans hold far more than one batch period.
-		sdktrace.WithBatcher(warnOnFailure{exp, e}, sdktrace.WithMaxQueueSize(16384), sdktrace.WithMaxExportBatchSize(1024)),
+		// Exporting every half second, while the run waits on the model,
+		// leaves little for the flush at the end.
+		sdktrace.WithBatcher(warnOnFailure{exp, e}, sdktrace.WithMaxQueueSize(16384),
+			sdktrace.WithMaxExportBatchSize(512), sdktrace.WithBatchTimeout(500*time.Millisecond)),
 	)
 	e.tracer = e.tp.Tracer("github.com/promptgate/promptgate")
 	return e, nil

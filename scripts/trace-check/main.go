@@ -37,7 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	query := fs.String("query", "http://127.0.0.1:16686", "Jaeger's query `URL`")
 	cases := fs.Int("cases", 1000, "cases in the generated suite")
 	runs := fs.Int("runs", 3, "runs with and without --otlp each")
-	latency := fs.Duration("latency", 20*time.Millisecond, "fake model latency")
+	latency := fs.Duration("latency", 100*time.Millisecond, "fake model latency")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
