@@ -50,6 +50,10 @@ type Response struct {
 	Content   string    `json:"content"`
 	Usage     llm.Usage `json:"usage"`
 	LatencyMS int64     `json:"latency_ms"`
+	// FinishReason and ResponseModel are what the endpoint reported; absent in
+	// entries recorded before they were kept.
+	FinishReason  string `json:"finish_reason,omitempty"`
+	ResponseModel string `json:"response_model,omitempty"`
 }
 
 // Store is a cache directory. Several Stores, in one process or several, may
@@ -234,12 +238,14 @@ func (s *Store) Lookup(provider, endpoint, model string, msgs []llm.Message, p l
 // response is the recorded answer as the model client returns it.
 func (e Entry) response() llm.Response {
 	return llm.Response{
-		Content:  e.Response.Content,
-		Usage:    e.Response.Usage,
-		Provider: e.Provider,
-		Model:    e.Model,
-		Latency:  time.Duration(e.Response.LatencyMS) * time.Millisecond,
-		CacheHit: true,
+		Content:       e.Response.Content,
+		Usage:         e.Response.Usage,
+		Provider:      e.Provider,
+		Model:         e.Model,
+		Latency:       time.Duration(e.Response.LatencyMS) * time.Millisecond,
+		CacheHit:      true,
+		FinishReason:  e.Response.FinishReason,
+		ResponseModel: e.Response.ResponseModel,
 	}
 }
 
@@ -253,6 +259,7 @@ func (s *Store) Save(provider, endpoint, model string, msgs []llm.Message, p llm
 		Endpoint: endpoint,
 		Model:    model,
 		Request:  Request{Messages: msgs, Params: p},
-		Response: Response{Content: r.Content, Usage: r.Usage, LatencyMS: r.Latency.Milliseconds()},
+		Response: Response{Content: r.Content, Usage: r.Usage, LatencyMS: r.Latency.Milliseconds(),
+			FinishReason: r.FinishReason, ResponseModel: r.ResponseModel},
 	})
 }

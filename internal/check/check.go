@@ -69,6 +69,8 @@ type Options struct {
 	// sharded check. Nothing else changes, so the comparison is the one an
 	// unsharded check makes.
 	Given *Evals
+	// Observer, when set, sees every suite and model call (OpenTelemetry export).
+	Observer eval.Observer
 }
 
 // Evals are the eval reports of the two sides; a side with nothing to
@@ -396,7 +398,8 @@ func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, rep
 			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.TotalIn(suites, o.Shard), part.mode)
 		}
 		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
-			Shard: o.Shard, DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger}
+			Shard: o.Shard, DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger,
+			Observer: o.Observer}
 		rep, err := er.Run(ctx, suites)
 		if err != nil && !diag.IsInput(err) {
 			return nil, fmt.Errorf("evaluate %s: %w", label, err)

@@ -73,7 +73,8 @@ type checkOptions struct {
 	forkRepo string
 	// given holds merged shard reports (promptgate merge): the comparison
 	// uses them instead of evaluating.
-	given *check.Evals
+	given   *check.Evals
+	tracing tracingFlags
 }
 
 func runCheck(ctx context.Context, args []string, env Env) error {
@@ -160,6 +161,7 @@ func checkFlags(fs *flag.FlagSet, o *checkOptions) {
 	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
 	fs.BoolVar(&o.failOnSkip, "fail-on-skip", false, "fail (exit 1) when case runs the change needed were skipped (no key, a fork, no recorded response), instead of a neutral result")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
+	o.tracing.register(fs)
 }
 
 // compare runs the comparison between two revisions with the options' client setup.
@@ -169,6 +171,8 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		root = filepath.Join(env.Dir, root)
 	}
 	logger := newLogger(env.Stderr, o.verbose)
+	ctx, observer, endTrace := o.tracing.start(ctx, "check", traceConfig(root, o.configPath), env, logger)
+	defer endTrace()
 	live, why := liveCalls(o)
 	sh, err := shard.Parse(o.shard)
 	if err != nil {
@@ -181,7 +185,7 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
 		MissingKey: func(rules *config.Config) string { return missingKey(rules, env.Getenv) },
 		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, Logger: logger, Progress: env.Stderr,
-		Shard: sh, Given: o.given,
+		Shard: sh, Given: o.given, Observer: observer,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache) (llm.Completer, error) {
 			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, logger)
 		}}
@@ -193,6 +197,16 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		opts.FailOn = gates
 	}
 	return check.Run(ctx, opts)
+}
+
+// traceConfig is the work tree's config, for naming the providers in spans;
+// an unreadable config names none (the check itself reports the problem).
+func traceConfig(root, path string) *config.Config {
+	cfg, err := config.Load(os.DirFS(root), path)
+	if err != nil {
+		return &config.Config{}
+	}
+	return cfg
 }
 
 // liveCalls decides whether model calls may be made at all: not with

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -19,6 +20,7 @@ import (
 	"github.com/promptgate/promptgate/internal/project"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/shard"
+	"github.com/promptgate/promptgate/internal/suite"
 )
 
 const evalHelp = `Usage: promptgate eval [flags]
@@ -42,6 +44,7 @@ Examples:
 
 promptfoo configs listed under promptfoo: in promptgate.yaml (or a root promptfooconfig.yaml
 when there is no promptgate.yaml) run with the other suites; see docs/promptfoo.md.
+  promptgate eval --offline --otlp http://127.0.0.1:4318        # a span per call to Jaeger or any OTLP collector
 
 A case whose model call still fails after retries counts as an error, not a failure; errors
 are shown apart. A case that cannot be called here at all (--offline with no recorded
@@ -61,9 +64,10 @@ line), or case runs that could not be made. A shard is not judged on its own: it
 type evalOptions struct {
 	dir, configPath, format, trace, cacheDir, judge, shard string
 	promptfoo                                              string
-	prompts, suites                                        listFlag
+	prompts, suites, candidates                            listFlag
 	concurrency                                            int
 	noCache, offline, verbose, quiet                       bool
+	tracing                                                tracingFlags
 }
 
 func runEval(ctx context.Context, args []string, env Env) error {
@@ -82,8 +86,10 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` (default paths.cache from config, .promptgate/cache)")
 	fs.StringVar(&o.judge, "judge-model", "", "`model` that grades llm-rubric assertions (default defaults.judge_model)")
 	fs.StringVar(&o.shard, "shard", "", "run only part `K/N` of the case runs (for promptgate merge)")
+	fs.Var(&o.candidates, "candidates", "also run every chosen suite on each candidate `model` and compare (repeatable, comma-separated; default: candidates in promptgate.yaml)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs (retries, cache) on stderr")
+	o.tracing.register(fs)
 	var cacheOn bool
 	fs.BoolVar(&cacheOn, "cache", true, "use the response cache (default on; --no-cache turns it off)")
 	if err := parseFlags(fs, args); err != nil {
@@ -160,16 +166,31 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		defer f.Close()
 		runner.Trace = eval.NewTraceWriter(f)
 	}
-	bar := progressBar(env.Stderr, eval.TotalIn(suites, sh), o.quiet)
+	ctx, observer, endTrace := o.tracing.start(ctx, "eval", proj.Config, env, logger)
+	runner.Observer = observer
+	candidates := o.candidates
+	if len(candidates) == 0 {
+		candidates = proj.Config.Candidates
+	}
+	total := eval.TotalIn(suites, sh) * (1 + len(candidates))
+	bar := progressBar(env.Stderr, total, o.quiet)
+	offset := 0
 	if bar != nil {
 		runner.Progress = func(done, _ int) {
 			if note := pacingNote(client.Pacing()); note != "" {
 				bar.Describe("evaluating (" + note + ")")
 			}
-			_ = bar.Set(done)
+			_ = bar.Set(offset + done)
 		}
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	if rep != nil {
+		rep.Owners = ownerCosts(rep, proj, logger)
+	}
+	if runErr == nil && len(candidates) > 0 {
+		rep.Candidates, runErr = runCandidates(ctx, runner, suites, rep, candidates, proj.Config, &offset)
+	}
+	endTrace()
 	if note := pacingNote(client.Pacing()); note != "" {
 		logger.Info("rate limits", "pacing", note)
 	}
@@ -207,6 +228,60 @@ func evalVerdict(rep *eval.Report, total int) error {
 		return errGate
 	}
 	return nil
+}
+
+// runCandidates runs the suites again on each candidate model and compares
+// them with head, the run on the prompts' own models. offset advances the
+// progress bar past the runs already made.
+func runCandidates(ctx context.Context, runner *eval.Runner, suites []*suite.Suite, head *eval.Report, models []string, cfg *config.Config, offset *int) ([]eval.Candidate, error) {
+	defer func() { runner.Model = "" }()
+	reports := map[string]*eval.Report{}
+	for i, m := range models {
+		runner.Model = m
+		*offset = (i + 1) * eval.TotalIn(suites, runner.Shard)
+		rep, err := runner.Run(ctx, suites)
+		if err != nil {
+			return nil, fmt.Errorf("candidate %s: %w", m, err)
+		}
+		reports[m] = rep
+		head.Calls += rep.Calls
+		head.CacheHits += rep.CacheHits
+		head.Duration += rep.Duration
+		for _, w := range rep.Warnings {
+			if !slices.Contains(head.Warnings, w) {
+				head.Warnings = append(head.Warnings, w)
+			}
+		}
+	}
+	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return cfg.Traffic[prompt].RequestsPerDay }), nil
+}
+
+// ownerCosts rolls the run's projected cost up per prompt owner, or returns
+// nil when no prompt has an owner and no owner has a budget.
+func ownerCosts(rep *eval.Report, proj *project.Project, logger *slog.Logger) []eval.OwnerCost {
+	for _, w := range proj.Owners.Warnings {
+		logger.Warn("CODEOWNERS: " + w)
+	}
+	owned := len(proj.Config.Budget.Owners) > 0
+	ownerOf := func(name, variant string) string {
+		p, ok := proj.Prompts.Get(name, variant)
+		if !ok {
+			return ""
+		}
+		o, _ := proj.Owners.Of(p.Path, p.Owner)
+		owned = owned || o != ""
+		return o
+	}
+	budgets := proj.Config.Budget.Owners
+	out := eval.RollUpOwners(rep, ownerOf, func(prompt string) float64 { return proj.Config.Traffic[prompt].RequestsPerDay },
+		func(owner string) (eval.OwnerBudget, bool) {
+			b, ok := budgets[owner]
+			return eval.OwnerBudget{Period: b.Period, PeriodUSD: b.PeriodUSD, MonthlyUSD: b.MonthlyUSD, Alerts: b.Alerts}, ok
+		})
+	if !owned {
+		return nil
+	}
+	return out
 }
 
 func firstSkipReason(rep *eval.Report) string {

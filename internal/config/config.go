@@ -73,6 +73,9 @@ type Config struct {
 	// Promptfoo lists promptfoo configs (promptfooconfig.yaml files) whose
 	// prompts and tests join the project.
 	Promptfoo []string
+	// Candidates are models to what-if each evaluated prompt on (eval
+	// --candidates, check's "Cheaper models"); in file order, no repeats.
+	Candidates []string
 
 	// lines maps dotted key paths ("pricing.my-model") to their line in the file.
 	lines map[string]int
@@ -131,11 +134,36 @@ type Traffic struct {
 	RequestsPerDay float64
 }
 
-// Budget is the monthly spend the projection is measured against. MonthlyUSD 0 means unset.
+// Budget is the spend the projection is measured against. MonthlyUSD 0 means unset.
 type Budget struct {
-	MonthlyUSD float64
-	Alerts     []float64
+	Amount
+	Alerts []float64
+	// Owners are per-owner budgets (budget.owners), with the same alerts
+	// unless they set their own.
+	Owners map[string]OwnerBudget
 }
+
+// Amount is a budget as written (Period and PeriodUSD) and as the monthly
+// figure projections compare with (MonthlyUSD; 0 means unset).
+type Amount struct {
+	MonthlyUSD float64
+	// Period is "daily", "weekly" or "monthly"; PeriodUSD is the amount per period.
+	Period    string
+	PeriodUSD float64
+}
+
+// OwnerBudget is one owner's budget.
+type OwnerBudget struct {
+	Amount
+	Alerts []float64
+}
+
+// Budget periods in days, for converting daily and weekly budgets to the
+// monthly figures projections use (a month is 365/12 days).
+const (
+	daysPerWeek  = 7.0
+	daysPerMonth = 365.0 / 12
+)
 
 // Gate says which findings fail the check. Nil percentages disable that gate.
 type Gate struct {
@@ -236,6 +264,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	v.budget(c, raw.Budget)
 	v.gate(c, raw.Gate)
 	v.rollout(c, raw.Rollout)
+	v.candidates(c, raw.Candidates)
 	c.Defaults = Defaults{JudgeModel: DefaultJudgeModel}
 	if d := raw.Defaults; d != nil {
 		c.Defaults.Model = d.Model

@@ -13,6 +13,8 @@ type rawConfig struct {
 	Defaults  *rawDefaults           `yaml:"defaults"`
 	Paths     *rawPaths              `yaml:"paths"`
 	Promptfoo []string               `yaml:"promptfoo"`
+	// Candidates are cheaper models to what-if every evaluated prompt on.
+	Candidates []string `yaml:"candidates"`
 }
 
 type rawProvider struct {
@@ -39,8 +41,23 @@ type rawTraffic struct {
 }
 
 type rawBudget struct {
-	MonthlyUSD *float64  `yaml:"monthly_usd"`
-	Alerts     []float64 `yaml:"alerts"`
+	rawAmount `yaml:",inline"`
+	Alerts    []float64 `yaml:"alerts"`
+	// Owners are per-owner budgets, keyed as CODEOWNERS or metadata.owner
+	// write the owner ("@acme/support").
+	Owners map[string]rawOwnerBudget `yaml:"owners"`
+}
+
+// rawAmount is a budget in one of three periods; at most one may be set.
+type rawAmount struct {
+	DailyUSD   *float64 `yaml:"daily_usd"`
+	WeeklyUSD  *float64 `yaml:"weekly_usd"`
+	MonthlyUSD *float64 `yaml:"monthly_usd"`
+}
+
+type rawOwnerBudget struct {
+	rawAmount `yaml:",inline"`
+	Alerts    []float64 `yaml:"alerts"`
 }
 
 type rawGate struct {

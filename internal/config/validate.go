@@ -234,21 +234,67 @@ func (v *validator) budget(c *Config, raw *rawBudget) {
 	if raw == nil {
 		return
 	}
-	if raw.MonthlyUSD != nil {
-		if *raw.MonthlyUSD < 0 {
-			v.errorf("budget.monthly_usd", "budget.monthly_usd must not be negative")
-		}
-		c.Budget.MonthlyUSD = *raw.MonthlyUSD
-	}
+	c.Budget.Amount = v.amount("budget", raw.rawAmount)
 	if raw.Alerts != nil {
-		for _, a := range raw.Alerts {
-			if a <= 0 || a > 10 {
-				v.errorf("budget.alerts", "budget.alerts are fractions of the budget (0.5 = 50%%), got %v", a)
-			}
-		}
-		c.Budget.Alerts = slices.Clone(raw.Alerts)
-		sort.Float64s(c.Budget.Alerts)
+		c.Budget.Alerts = v.alerts("budget.alerts", raw.Alerts)
 	}
+	for _, owner := range sortedKeys(raw.Owners) {
+		ro := raw.Owners[owner]
+		key := "budget.owners." + owner
+		if !strings.HasPrefix(owner, "@") && !strings.Contains(owner, "@") {
+			v.errorf(key, "budget.owners: %q is not an owner; write it as CODEOWNERS does (\"@org/team\", \"@user\" or an email)", owner)
+		}
+		ob := OwnerBudget{Amount: v.amount(key, ro.rawAmount), Alerts: c.Budget.Alerts}
+		if ob.MonthlyUSD == 0 {
+			v.errorf(key, "budget.owners.%s needs daily_usd, weekly_usd or monthly_usd", owner)
+		}
+		if ro.Alerts != nil {
+			ob.Alerts = v.alerts(key+".alerts", ro.Alerts)
+		}
+		if c.Budget.Owners == nil {
+			c.Budget.Owners = map[string]OwnerBudget{}
+		}
+		c.Budget.Owners[owner] = ob
+	}
+}
+
+// amount validates a budget given per day, week or month (at most one).
+func (v *validator) amount(key string, raw rawAmount) Amount {
+	var a Amount
+	set := 0
+	for _, p := range []struct {
+		name string
+		usd  *float64
+		days float64
+	}{{"daily", raw.DailyUSD, 1}, {"weekly", raw.WeeklyUSD, daysPerWeek}, {"monthly", raw.MonthlyUSD, daysPerMonth}} {
+		if p.usd == nil {
+			continue
+		}
+		set++
+		field := key + "." + p.name + "_usd"
+		if *p.usd < 0 {
+			v.errorf(field, "%s must not be negative", field)
+		}
+		a = Amount{Period: p.name, PeriodUSD: *p.usd, MonthlyUSD: *p.usd}
+		if p.name != "monthly" {
+			a.MonthlyUSD = *p.usd / p.days * daysPerMonth
+		}
+	}
+	if set > 1 {
+		v.errorf(key, "%s: set one of daily_usd, weekly_usd or monthly_usd, not %d of them", key, set)
+	}
+	return a
+}
+
+func (v *validator) alerts(key string, raw []float64) []float64 {
+	for _, a := range raw {
+		if a <= 0 || a > 10 {
+			v.errorf(key, "%s are fractions of the budget (0.5 = 50%%), got %v", key, a)
+		}
+	}
+	out := slices.Clone(raw)
+	sort.Float64s(out)
+	return out
 }
 
 func (v *validator) gate(c *Config, raw *rawGate) {
@@ -334,6 +380,19 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 		c.Rollout.FailureLimit = *raw.FailureLimit
 	}
 	v.analysis(c, raw)
+}
+
+func (v *validator) candidates(c *Config, raw []string) {
+	for _, m := range raw {
+		switch {
+		case strings.TrimSpace(m) == "":
+			v.errorf("candidates", "candidates lists model names; an entry is empty")
+		case slices.Contains(c.Candidates, m):
+			v.errorf("candidates", "candidates lists %q twice", m)
+		default:
+			c.Candidates = append(c.Candidates, m)
+		}
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -36,6 +36,12 @@ type Report struct {
 	// Shard is "K/N" when the run was one part of a sharded run (its suites
 	// then hold only that part's cases), empty for a whole run.
 	Shard string `json:"shard,omitempty"`
+	// Candidates is the cheaper-model what-if (eval --candidates); it never
+	// changes the outcome.
+	Candidates []Candidate `json:"candidates,omitempty"`
+	// Owners roll projected cost up per prompt owner (metadata.owner or
+	// CODEOWNERS); empty when no prompt has an owner.
+	Owners []OwnerCost `json:"owners,omitempty"`
 }
 
 // SuiteResult aggregates one suite's case runs.

@@ -34,6 +34,9 @@ type Runner struct {
 	Concurrency int
 	// DefaultModel serves prompts whose front matter names no model.
 	DefaultModel string
+	// Model, when set, replaces every prompt's model: the what-if run of a
+	// candidate model (eval --candidates).
+	Model string
 	// JudgeModel grades llm-rubric assertions unless the suite or assertion names one.
 	JudgeModel string
 	// Progress, when set, is called after every finished case run.
@@ -41,8 +44,10 @@ type Runner struct {
 	// Trace, when set, receives one record per model call.
 	Trace *TraceWriter
 	// Shard, when enabled, runs only this part's case runs; see package shard.
-	Shard  shard.Shard
-	Logger *slog.Logger
+	Shard shard.Shard
+	// Observer, when set, sees every suite and model call (OpenTelemetry export).
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // counters count one Run's network calls and cache hits, llm-rubric judge
@@ -59,6 +64,8 @@ type job struct {
 	c      *suite.Case
 	repeat int
 	count  *counters
+	// ctx parents the job's calls: the suite's context from the Observer.
+	ctx context.Context
 }
 
 type done struct {
@@ -136,17 +143,28 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	count := &counters{}
 	jobs := make(chan job)
 	results := make(chan done, conc)
+	// suiteCtx[i] is written before suite i's first job is sent and read only
+	// after one of its results arrives, so the channels order the accesses.
+	suiteCtx := make([]context.Context, len(suites))
+	remaining := make([]int, len(suites))
+	for i, s := range suites {
+		remaining[i] = TotalIn([]*suite.Suite{s}, r.Shard)
+	}
 	go func() {
 		defer close(jobs)
 		for i, s := range suites {
 			p, _ := r.Prompts.Get(s.Prompt, s.Variant)
+			suiteCtx[i] = ctx
+			if r.Observer != nil {
+				suiteCtx[i] = r.Observer.SuiteStarted(ctx, rep.Suites[i])
+			}
 			for ci := range s.Tests {
-				for rep := 0; rep < max(1, s.Repeat); rep++ {
-					if !r.Shard.Has(s.Path, s.Tests[ci].Index, s.Tests[ci].Description, rep) {
+				for rp := 0; rp < max(1, s.Repeat); rp++ {
+					if !r.Shard.Has(s.Path, s.Tests[ci].Index, s.Tests[ci].Description, rp) {
 						continue
 					}
 					select {
-					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rep, count: count}:
+					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rp, count: count, ctx: suiteCtx[i]}:
 					case <-ctx.Done():
 						return
 					}
@@ -184,12 +202,18 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 			}
 		}
 		n++
+		if remaining[d.suite]--; remaining[d.suite] == 0 {
+			r.finishSuite(suiteCtx[d.suite], sr)
+		}
 		if r.Progress != nil {
 			r.Progress(n, total)
 		}
 	}
-	for _, s := range rep.Suites {
-		s.finish()
+	for i, s := range rep.Suites {
+		if remaining[i] != 0 || len(s.Cases) == 0 {
+			// interrupted, or a suite without cases: no last result finished it
+			r.finishSuite(suiteCtx[i], s)
+		}
 	}
 	for _, m := range sortedSet(unpriced) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("model %q is not in the price table: its cost shows as unknown (add it under `pricing:` in promptgate.yaml)", m))
@@ -210,7 +234,18 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	return rep, nil
 }
 
+// finishSuite computes a suite's figures and tells the Observer it is done.
+func (r *Runner) finishSuite(ctx context.Context, s *SuiteResult) {
+	s.finish()
+	if r.Observer != nil && ctx != nil {
+		r.Observer.SuiteFinished(ctx, s)
+	}
+}
+
 func (r *Runner) model(p *prompt.Prompt) string {
+	if r.Model != "" {
+		return r.Model
+	}
 	if p.Model != "" {
 		return p.Model
 	}
@@ -218,7 +253,7 @@ func (r *Runner) model(p *prompt.Prompt) string {
 }
 
 // runCase renders, calls and grades one case run.
-func (r *Runner) runCase(ctx context.Context, j job) done {
+func (r *Runner) runCase(ctx context.Context, j job) (d done) {
 	res := CaseResult{Index: j.c.Index, Repeat: j.repeat, Description: j.c.Description, Line: j.c.Line, Vars: j.c.Vars}
 	msgs, err := r.Prompts.Render(j.p, j.c.Vars)
 	if err != nil {
@@ -228,8 +263,11 @@ func (r *Runner) runCase(ctx context.Context, j job) done {
 	params := j.p.Params
 	params.Sample = j.repeat // each repeat is a fresh sample, cached apart
 	req := llm.Request{Model: r.model(j.p), Messages: msgs, Params: params}
+	start := time.Now()
 	resp, err := r.Client.Complete(ctx, req)
-	call := r.record(j, req, resp, err, "")
+	call, rec := r.record(j, req, resp, err, "")
+	callErr := err
+	defer func() { r.observe(j.ctx, rec, resp, callErr, start, d.res.Status) }()
 	if err != nil {
 		res.Status, res.Error = StatusError, err.Error()
 		if unavailable(err) {
@@ -266,8 +304,9 @@ type priced struct {
 	CostKnown bool
 }
 
-// record prices a call and writes its trace line.
-func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string) priced {
+// record prices a call and writes its trace line. It returns the trace record
+// too, for the Observer.
+func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string) (priced, TraceRecord) {
 	var pc priced
 	if err == nil && resp.CacheHit {
 		j.count.hits.Add(1)
@@ -279,10 +318,14 @@ func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, ro
 			pc = priced{CostUSD: p.CallCost(resp.Usage.InputTokens, resp.Usage.OutputTokens), CostKnown: true}
 		}
 	}
-	if r.Trace != nil {
-		r.Trace.Write(newTraceRecord(j, req, resp, err, pc, role))
+	var rec TraceRecord
+	if r.Trace != nil || r.Observer != nil {
+		rec = newTraceRecord(j, req, resp, err, pc, role)
 	}
-	return pc
+	if r.Trace != nil {
+		r.Trace.Write(rec)
+	}
+	return pc, rec
 }
 
 // tracingJudge sends llm-rubric judge calls through the runner's client so they
@@ -293,8 +336,10 @@ type tracingJudge struct {
 }
 
 func (t *tracingJudge) Complete(ctx context.Context, req llm.Request) (llm.Response, error) {
+	start := time.Now()
 	resp, err := t.r.Client.Complete(ctx, req)
-	t.r.record(t.j, req, resp, err, "judge")
+	_, rec := t.r.record(t.j, req, resp, err, "judge")
+	t.r.observe(t.j.ctx, rec, resp, err, start, "")
 	return resp, err
 }
 

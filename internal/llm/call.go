@@ -139,9 +139,11 @@ func (c *Client) attempt(ctx context.Context, e *endpoint, lim *ratelimit.Limite
 		return Response{}, errNoChoices
 	}
 	return Response{
-		Content: resp.Choices[0].Message.Content,
-		Usage:   Usage{InputTokens: resp.Usage.PromptTokens, OutputTokens: resp.Usage.CompletionTokens},
-		Latency: latency,
+		Content:       resp.Choices[0].Message.Content,
+		Usage:         Usage{InputTokens: resp.Usage.PromptTokens, OutputTokens: resp.Usage.CompletionTokens},
+		Latency:       latency,
+		FinishReason:  string(resp.Choices[0].FinishReason),
+		ResponseModel: resp.Model,
 	}, nil
 }
 

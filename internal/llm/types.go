@@ -63,6 +63,11 @@ type Response struct {
 	// back by pacing and waiting out 429s and retries. Neither is cached.
 	Throttled int           `json:"-"`
 	Waited    time.Duration `json:"-"`
+	// FinishReason is the first choice's finish_reason ("stop", "length", …)
+	// and ResponseModel the model the endpoint says answered; both are empty
+	// for responses recorded before they were kept.
+	FinishReason  string `json:"finish_reason,omitempty"`
+	ResponseModel string `json:"response_model,omitempty"`
 }
 
 // Completer makes chat completions. The eval runner and the llm-rubric judge

@@ -12,6 +12,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/owners"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/promptfoo"
 	"github.com/promptgate/promptgate/internal/suite"
@@ -27,6 +28,8 @@ type Project struct {
 	// Warnings name what the promptfoo configs hold that promptgate does not
 	// use, at file and line.
 	Warnings []error
+	// Owners are the version's CODEOWNERS rules (empty when it has none).
+	Owners *owners.Rules
 }
 
 // PromptfooFiles are the root promptfoo configs used when the repo has no
@@ -59,7 +62,11 @@ func LoadWith(fsys fs.FS, configPath string, promptfooFiles []string) (*Project,
 	if err != nil {
 		errs = diag.Append(errs, err)
 	}
-	proj := &Project{Config: cfg, Prompts: set, Suites: suites}
+	rules, err := owners.Load(fsys)
+	if err != nil {
+		errs = append(errs, diag.Errorf("CODEOWNERS", 0, "%v", err))
+	}
+	proj := &Project{Config: cfg, Prompts: set, Suites: suites, Owners: rules}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

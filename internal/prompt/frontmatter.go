@@ -20,7 +20,7 @@ import (
 // frontMatterKeys are the top-level keys promptgate reads or tolerates. Keys
 // with a dot are Dotprompt extension fields and always allowed.
 var frontMatterKeys = []string{
-	"config", "description", "ext", "input", "maxTurns", "model", "name",
+	"config", "description", "ext", "input", "maxTurns", "metadata", "model", "name",
 	"output", "raw", "variant", "version",
 }
 
@@ -68,6 +68,8 @@ func decodeFrontMatter(p *Prompt, src string, lineBase int) error {
 			f.input(p, v)
 		case "output":
 			f.output(p, v)
+		case "metadata":
+			f.metadata(p, v)
 		case "tools", "toolDefs":
 			f.errorf(k, "%s: tool calling is not supported by promptgate", k.Value)
 		default:
@@ -77,6 +79,19 @@ func decodeFrontMatter(p *Prompt, src string, lineBase int) error {
 		}
 	}
 	return f.errs.Err()
+}
+
+// metadata reads Dotprompt's free-form `metadata`; promptgate uses `owner`
+// (who a prompt's cost rolls up to) and leaves the rest alone.
+func (f *fm) metadata(p *Prompt, n *yaml.Node) {
+	if !f.mapping(n, "metadata") {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k, v := n.Content[i], n.Content[i+1]; k.Value == "owner" {
+			p.Owner = f.str(v)
+		}
+	}
 }
 
 func (f *fm) str(n *yaml.Node) string {

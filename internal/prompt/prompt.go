@@ -37,6 +37,8 @@ type Prompt struct {
 	ModelLine int
 	// Description is the front matter `description`.
 	Description string
+	// Owner is `metadata.owner`: who the prompt's cost rolls up to ("@org/team").
+	Owner string
 	// Params are the generation parameters from `config` and `output.format`.
 	Params llm.Params
 	// Hash is a short content hash over the prompt source and the sources of the

@@ -98,6 +98,12 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 			fmt.Fprintln(w, strings.Join(fails, "\n"))
 		}
 	}
+	if err := writeOwners(w, rep.Owners, markdown); err != nil {
+		return err
+	}
+	if err := writeCandidates(w, rep.Candidates, markdown); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\n%d model calls, %d cache hits, %s\n", rep.Calls, rep.CacheHits, rep.Duration.Round(time.Millisecond))
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/promptgate/promptgate/internal/eval"
+)
+
+// cellSpace is the padding tablewriter puts around markdown cells.
+var cellSpace = regexp.MustCompile(` *\| *`)
+
+// candidateModel answers like fakeModel's base prompt, except that
+// gpt-4.1-nano calls everything positive. It counts calls per model.
+func candidateModel(t *testing.T) (*httptest.Server, func() map[string]int) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct{ Role, Content string }
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			t.Errorf("fake model: bad body: %v", err)
+		}
+		mu.Lock()
+		calls[req.Model]++
+		mu.Unlock()
+		answer := "negative"
+		if text := req.Messages[len(req.Messages)-1].Content; strings.Contains(text, "good") || req.Model == "gpt-4.1-nano" {
+			answer = "positive"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`, req.Model, answer)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("fake model: unexpected %s %s", r.Method, r.URL.Path)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, func() map[string]int { mu.Lock(); defer mu.Unlock(); return calls }
+}
+
+// TestEvalCandidates: `candidates:` in promptgate.yaml (and --candidates) run
+// the suites on each model. gpt-4o-mini keeps every passing case and is
+// cheaper than gpt-4.1-mini, so it is recommended with its monthly saving;
+// gpt-4.1-nano loses the negative cases and is not. The outcome stays the
+// head model's.
+func TestEvalCandidates(t *testing.T) {
+	t.Parallel()
+	model, calls := candidateModel(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"promptgate.yaml":         "traffic:\n  classify: {requests_per_day: 10000}\ncandidates: [gpt-4o-mini]\n",
+		"prompts/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
+		"evals/classify.yaml":     scenarioSuite,
+	})
+	env := map[string]string{"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": model.URL + "/v1"}
+	run := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), append([]string{"eval", "-C", dir, "--quiet", "--cache-dir", t.TempDir()}, args...),
+			func(k string) string { return env[k] }, &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+
+	code, out, errOut := run("--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var rep eval.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Candidates) != 1 || rep.Candidates[0].Model != "gpt-4o-mini" || !rep.Candidates[0].Recommended ||
+		rep.Candidates[0].SavingUSD == nil || *rep.Candidates[0].SavingUSD <= 0 {
+		t.Fatalf("candidates from config: %+v", rep.Candidates)
+	}
+	if got := calls(); got["gpt-4.1-mini"] != 4 || got["gpt-4o-mini"] != 4 {
+		t.Errorf("calls per model %v, want 4 each", got)
+	}
+
+	// --candidates replaces the config's list; the failing candidate never
+	// changes the exit status.
+	code, out, errOut = run("--format", "markdown", "--candidates", "gpt-4.1-nano,gpt-4o-mini")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"### Cheaper models",
+		"|classify|gpt-4.1-nano (head: gpt-4.1-mini)|2/4 (50%)|100%|2|0|",
+		"|classify|gpt-4o-mini (head: gpt-4.1-mini)|4/4 (100%)|100%|0|0|",
+		"Recommended: `classify` on `gpt-4o-mini` loses no passing case",
+		`lost evals/classify.yaml:10 "plainly bad"`,
+	} {
+		if !strings.Contains(cellSpace.ReplaceAllString(out, "|"), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "on `gpt-4.1-nano` loses no passing case") {
+		t.Errorf("a candidate that loses cases was recommended:\n%s", out)
+	}
+	if got := calls(); got["gpt-4.1-nano"] != 4 {
+		t.Errorf("calls per model %v", got)
+	}
+}
+
+// TestEvalCostByOwner: owners come from metadata.owner, else CODEOWNERS (the
+// .github/ file, last match wins); projected cost rolls up per owner, and a
+// per-owner daily budget raises its alert.
+func TestEvalCostByOwner(t *testing.T) {
+	t.Parallel()
+	model, _ := candidateModel(t)
+	dir := t.TempDir()
+	owned := strings.Replace(fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"), "---\nmodel:", "---\nmetadata:\n  owner: \"@acme/search\"\nmodel:", 1)
+	writeFiles(t, dir, map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\nprompts/support/ @acme/support @bob\n",
+		"CODEOWNERS":         "* @not-used\n",
+		"promptgate.yaml": "traffic:\n  support/classify: {requests_per_day: 100000}\n  search: {requests_per_day: 1000}\n" +
+			"budget:\n  owners:\n    \"@acme/support\": {daily_usd: 5}\n    \"@acme/search\": {monthly_usd: 1000}\n",
+		"prompts/support/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
+		"prompts/search.prompt":           owned,
+		"prompts/other.prompt":            fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
+		"evals/support.yaml":              strings.Replace(scenarioSuite, "prompt: classify", "prompt: support/classify", 1),
+		"evals/search.yaml":               strings.Replace(scenarioSuite, "prompt: classify", "prompt: search", 1),
+		"evals/other.yaml":                strings.Replace(scenarioSuite, "prompt: classify", "prompt: other", 1),
+	})
+	env := map[string]string{"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": model.URL + "/v1"}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"eval", "-C", dir, "--quiet", "--format", "markdown", "--cache-dir", t.TempDir()},
+		func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	out := cellSpace.ReplaceAllString(stdout.String(), "|")
+	// support/classify: 100,000 requests a day at $0.000088 each ≈ $267.7 a
+	// month, past a $5/day ($152/month) budget.
+	for _, want := range []string{
+		"### Cost by owner",
+		"|`@acme/platform`|other|$0 (+1 without traffic or price)|—|—|",
+		"|`@acme/search`|search|$2.68|$1000/month|0.3%|",
+		"|`@acme/support`|support/classify|$268|$5.00/day|176% ⚠ past 100%|",
+		"Budget: `@acme/support` is projected at $268 a month, over its budget of $5.00/day ($152 a month).",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

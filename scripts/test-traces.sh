@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End-to-end check of `--otlp` against a real Jaeger (v1.76.0's v2 all-in-one binary,
+# OTLP/HTTP receiver and in-memory store on free loopback ports). It runs promptgate eval
+# on 1,000 cases without and with --otlp, reads the traces back through Jaeger's query
+# API, and prints the wall-time ratio. Exits non-zero when a trace is missing or wrong.
+#
+#   scripts/test-traces.sh           # first run builds Jaeger (~8 min on 2 cores), then ~1 min
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jaeger=$(bash scripts/install-jaeger.sh)
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+otlp_port=$(free_port); query_port=$(free_port); grpc_port=$(free_port)
+cat > "$work/jaeger.yaml" <<YAML
+service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  jaeger_query:
+    storage:
+      traces: memstore
+    enable_tracing: false
+    http:
+      endpoint: 127.0.0.1:${query_port}
+    grpc:
+      endpoint: 127.0.0.1:${grpc_port}
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 100000
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${otlp_port}
+processors:
+  batch:
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+YAML
+"$jaeger" --config "file:$work/jaeger.yaml" > "$work/jaeger.log" 2>&1 &
+pid=$!
+echo "== jaeger $("$jaeger" version 2>/dev/null | head -1 || true) pid $pid: OTLP/HTTP 127.0.0.1:$otlp_port, query/UI http://127.0.0.1:$query_port"
+if ! go run ./scripts/trace-check --otlp "http://127.0.0.1:$otlp_port" --query "http://127.0.0.1:$query_port" "$@"; then
+  echo "--- jaeger log" >&2; tail -50 "$work/jaeger.log" >&2
+  exit 1
+fi

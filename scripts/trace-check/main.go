@@ -1,0 +1,282 @@
+// Command trace-check proves the --otlp export against a real Jaeger. It runs
+// `promptgate eval` in-process on a generated suite of N cases against a local
+// chat-completions fake, alternately without and with --otlp, then reads the
+// traces back through Jaeger's query API and checks that every traced run
+// arrived as one trace holding N "chat {model}" spans with the GenAI
+// attributes. It prints the wall-time ratio with/without export (bar: 1.05)
+// and exits 1 when a check fails. scripts/test-traces.sh starts Jaeger and
+// runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/promptgate/promptgate/internal/cli"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("trace-check", flag.ContinueOnError)
+	otlp := fs.String("otlp", "http://127.0.0.1:4318", "Jaeger's OTLP/HTTP base `URL`")
+	query := fs.String("query", "http://127.0.0.1:16686", "Jaeger's query `URL`")
+	cases := fs.Int("cases", 1000, "cases in the generated suite")
+	runs := fs.Int("runs", 3, "runs with and without --otlp each")
+	latency := fs.Duration("latency", 100*time.Millisecond, "fake model latency")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := waitReady(*query + "/api/services"); err != nil {
+		fmt.Fprintln(stderr, "trace-check:", err)
+		return 1
+	}
+	model := fakeModel(*latency)
+	defer model.Close()
+	dir, err := os.MkdirTemp("", "trace-check-")
+	if err != nil {
+		fmt.Fprintln(stderr, "trace-check:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := writeProject(dir, *cases); err != nil {
+		fmt.Fprintln(stderr, "trace-check:", err)
+		return 1
+	}
+	env := map[string]string{"OPENAI_API_KEY": "trace-check-key", "OPENAI_BASE_URL": model.URL + "/v1"}
+	getenv := func(k string) string { return env[k] }
+	evalOnce := func(extra ...string) (time.Duration, error) {
+		var out, errb bytes.Buffer
+		args := append([]string{"eval", "-C", dir, "--quiet", "--no-cache", "--concurrency", "50", "--format", "json"}, extra...)
+		start := time.Now()
+		code := cli.Main(context.Background(), args, getenv, &out, &errb)
+		d := time.Since(start)
+		if code != cli.ExitOK {
+			return d, fmt.Errorf("eval exit %d: %s", code, errb.String())
+		}
+		if errb.Len() > 0 {
+			return d, fmt.Errorf("eval wrote to stderr: %s", errb.String())
+		}
+		return d, nil
+	}
+	var plain, traced []time.Duration
+	for i := 0; i < *runs; i++ {
+		d, err := evalOnce()
+		if err != nil {
+			fmt.Fprintln(stderr, "trace-check:", err)
+			return 1
+		}
+		plain = append(plain, d)
+		d, err = evalOnce("--otlp", *otlp)
+		if err != nil {
+			fmt.Fprintln(stderr, "trace-check:", err)
+			return 1
+		}
+		traced = append(traced, d)
+	}
+	mp, mt := median(plain), median(traced)
+	fmt.Fprintf(stdout, "eval of %d cases at C=50, L=%v: median %v without --otlp, %v with (ratio %.3f; bar 1.05) over %d runs each\n",
+		*cases, *latency, mp.Round(time.Millisecond), mt.Round(time.Millisecond), float64(mt)/float64(mp), *runs)
+
+	traces, err := fetchTraces(*query, *runs, *cases)
+	if err != nil {
+		fmt.Fprintln(stderr, "trace-check:", err)
+		return 1
+	}
+	failed := false
+	for _, tr := range traces {
+		if problems := checkTrace(tr, *cases); len(problems) > 0 {
+			failed = true
+			for _, p := range problems {
+				fmt.Fprintf(stderr, "trace %s: %s\n", tr.TraceID, p)
+			}
+		} else {
+			fmt.Fprintf(stdout, "trace %s: 1 run span, 1 suite span, %d chat spans with the GenAI attributes\n", tr.TraceID, *cases)
+		}
+	}
+	if failed {
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok: %d traced runs arrived in Jaeger as %d traces of %d calls each\n", *runs, len(traces), *cases)
+	return 0
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func waitReady(u string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("jaeger query at %s not ready after 60s (last error: %v)", u, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// fakeModel is a chat-completions endpoint that echoes the case number with a
+// fixed latency, like a model that always answers correctly.
+func fakeModel(latency time.Duration) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct{ Role, Content string }
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		time.Sleep(latency)
+		text := req.Messages[len(req.Messages)-1].Content
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}`,
+			req.Model, "echo "+text)
+	})
+	return httptest.NewServer(mux)
+}
+
+func writeProject(dir string, n int) error {
+	prompt := "---\nmodel: gpt-4.1-mini\ninput:\n  schema:\n    n: integer\n---\n{{role \"user\"}}\ncase {{n}}\n"
+	var suite strings.Builder
+	suite.WriteString("prompt: echo\nthreshold: 1\ntests:\n")
+	for i := range n {
+		fmt.Fprintf(&suite, "  - description: case %d\n    vars: {n: %d}\n    assert: [{type: contains, value: \"case %d\"}]\n", i, i, i)
+	}
+	for name, body := range map[string]string{"prompts/echo.prompt": prompt, "evals/echo.yaml": suite.String()} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Jaeger's query API (the JSON the UI reads).
+type jaegerTrace struct {
+	TraceID string `json:"traceID"`
+	Spans   []struct {
+		SpanID        string `json:"spanID"`
+		OperationName string `json:"operationName"`
+		References    []struct {
+			RefType string `json:"refType"`
+			SpanID  string `json:"spanID"`
+		} `json:"references"`
+		Tags []struct {
+			Key   string `json:"key"`
+			Value any    `json:"value"`
+		} `json:"tags"`
+	} `json:"spans"`
+}
+
+// fetchTraces polls Jaeger until it holds want traces of promptgate eval runs
+// whose span counts have settled at cases+2, or a minute has passed.
+func fetchTraces(query string, want, cases int) ([]jaegerTrace, error) {
+	u := query + "/api/traces?" + url.Values{"service": {"promptgate"}, "operation": {"promptgate eval"},
+		"limit": {fmt.Sprint(want + 5)}, "lookback": {"1h"}}.Encode()
+	deadline := time.Now().Add(60 * time.Second)
+	var last []jaegerTrace
+	for {
+		resp, err := http.Get(u)
+		if err == nil {
+			var body struct {
+				Data []jaegerTrace `json:"data"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			last = body.Data
+			complete := len(last) == want
+			for _, tr := range last {
+				complete = complete && len(tr.Spans) == cases+2
+			}
+			if err == nil && complete {
+				return last, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			counts := []int{}
+			for _, tr := range last {
+				counts = append(counts, len(tr.Spans))
+			}
+			return last, fmt.Errorf("after 60s Jaeger holds %d traces (want %d) with span counts %v (want %d each); last error %v",
+				len(last), want, counts, cases+2, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+var wantTags = []string{"gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model",
+	"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.response.finish_reasons", "gen_ai.prompt.name",
+	"gen_ai.prompt.version", "promptgate.case", "promptgate.verdict", "promptgate.cost_usd", "promptgate.cache_hit"}
+
+func checkTrace(tr jaegerTrace, cases int) []string {
+	var problems []string
+	var runID, suiteID string
+	chats := 0
+	for _, s := range tr.Spans {
+		switch {
+		case s.OperationName == "promptgate eval":
+			runID = s.SpanID
+		case strings.HasPrefix(s.OperationName, "suite "):
+			suiteID = s.SpanID
+		}
+	}
+	for _, s := range tr.Spans {
+		if s.OperationName != "chat gpt-4.1-mini" {
+			continue
+		}
+		chats++
+		if len(s.References) != 1 || s.References[0].SpanID != suiteID {
+			problems = append(problems, fmt.Sprintf("chat span %s is not a child of the suite span", s.SpanID))
+		}
+		tags := map[string]any{}
+		for _, t := range s.Tags {
+			tags[t.Key] = t.Value
+		}
+		for _, k := range wantTags {
+			if _, ok := tags[k]; !ok {
+				problems = append(problems, fmt.Sprintf("chat span %s lacks %s", s.SpanID, k))
+			}
+		}
+		if tags["promptgate.verdict"] != "pass" || tags["gen_ai.operation.name"] != "chat" {
+			problems = append(problems, fmt.Sprintf("chat span %s: verdict %v, operation %v", s.SpanID, tags["promptgate.verdict"], tags["gen_ai.operation.name"]))
+		}
+		if len(problems) > 10 {
+			return append(problems, "…")
+		}
+	}
+	if runID == "" || suiteID == "" {
+		problems = append(problems, "no run span or no suite span")
+	}
+	if chats != cases {
+		problems = append(problems, fmt.Sprintf("%d chat spans, want %d", chats, cases))
+	}
+	return problems
+}
