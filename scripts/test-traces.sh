@@ -14,7 +14,14 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# free_port picks a random high port that nothing answers on (bash's /dev/tcp, no python needed).
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+}
 otlp_port=$(free_port); query_port=$(free_port); grpc_port=$(free_port)
 cat > "$work/jaeger.yaml" <<YAML
 service:

@@ -89,7 +89,14 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" && opts == "inline" && f.Type.Kind() == reflect.Struct {
+			// An inlined struct's keys sit in the parent mapping.
+			for k, ft := range structFields(f.Type) {
+				out[k] = ft
+			}
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}

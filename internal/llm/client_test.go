@@ -164,7 +164,8 @@ func TestRequestBody(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
-			wantResp := llm.Response{Content: "echo: hello", Usage: llm.Usage{InputTokens: 10, OutputTokens: 5}, Provider: "default", Model: tt.model}
+			wantResp := llm.Response{Content: "echo: hello", Usage: llm.Usage{InputTokens: 10, OutputTokens: 5}, Provider: "default", Model: tt.model,
+				FinishReason: "stop", ResponseModel: "m"} // what the fake reports
 			if diff := cmp.Diff(wantResp, resp, cmpopts.IgnoreFields(llm.Response{}, "Latency")); diff != "" {
 				t.Errorf("response (-want +got):\n%s", diff)
 			}
