@@ -106,12 +106,18 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if sh.Enabled() {
 		return writeShard(env, res, o.reportJSON)
 	}
+	return printOutcome(env, res, o.reportJSON)
+}
+
+// printOutcome prints a local check's markdown report, writes the JSON
+// report when asked, and turns the verdict into the exit status.
+func printOutcome(env Env, res *check.Outcome, reportJSON string) error {
 	var md bytes.Buffer
 	hint := report.DiffOptions{}
-	if o.reportJSON != "" {
-		hint.FullReportHint = "full report: " + o.reportJSON
+	if reportJSON != "" {
+		hint.FullReportHint = "full report: " + reportJSON
 	}
-	if err := renderOutcome(&md, res, o.reportJSON, hint); err != nil {
+	if err := renderOutcome(&md, res, reportJSON, hint); err != nil {
 		return err
 	}
 	fmt.Fprint(env.Stdout, md.String())

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,16 +121,7 @@ func mergeReports(ctx context.Context, o checkOptions, env Env, files []string, 
 	if err != nil {
 		return err
 	}
-	var md bytes.Buffer
-	hint := report.DiffOptions{}
-	if o.reportJSON != "" {
-		hint.FullReportHint = "full report: " + o.reportJSON
-	}
-	if err := renderOutcome(&md, res, o.reportJSON, hint); err != nil {
-		return err
-	}
-	fmt.Fprint(env.Stdout, md.String())
-	return conclusionErr(res)
+	return printOutcome(env, res, o.reportJSON)
 }
 
 // mergeChecks merges check shards' base and head reports. Shards that found

@@ -14,6 +14,7 @@ import (
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/mdsafe"
+	"github.com/promptgate/promptgate/internal/ratelimit"
 )
 
 // applied is the result of apply: a refusal, a no-op, or a commit.
@@ -149,7 +150,7 @@ func (s *Service) commitLoop(ctx context.Context, gh *github.Client, req Request
 		if !stale || attempt >= s.maxAttempts() {
 			return res, fmt.Errorf("commit %s on %s (attempt %d): %w", path, branch, attempt, err)
 		}
-		if err := sleep(ctx, s.backoff(attempt)); err != nil {
+		if err := ratelimit.Sleep(ctx, s.backoff(attempt)); err != nil {
 			return res, fmt.Errorf("wait to retry commit of %s: %w", path, err)
 		}
 	}

@@ -282,17 +282,3 @@ func (s *Service) backoff(n int) time.Duration {
 	d := min(100*time.Millisecond<<(n-1), 2*time.Second)
 	return d/2 + rand.N(d/2+1)
 }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
