@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -84,7 +85,7 @@ func (l *loader) prompt(file string, n *yaml.Node, raw, label string) {
 			for i, part := range parts {
 				lbl := base
 				if len(parts) > 1 {
-					lbl = base + "-" + itoa(i+1)
+					lbl = base + "-" + strconv.Itoa(i+1)
 				}
 				if strings.TrimSpace(part) != "" {
 					l.cfg.Prompts = append(l.cfg.Prompts, Prompt{Label: lbl, Raw: strings.TrimSpace(part), File: p, Line: line})
@@ -173,12 +174,9 @@ func (l *loader) providerConfig(file string, n *yaml.Node, p *Provider) {
 			}
 			p.APIKeyEnv = v.Value
 		case "temperature":
-			var t float64
-			if v.Decode(&t) != nil {
-				l.errorf(file, v.Line, "temperature must be a number")
-				continue
+			if t, ok := l.number(file, v, "temperature"); ok {
+				p.Temperature = &t
 			}
-			p.Temperature = &t
 		case "max_tokens":
 			var m int
 			if v.Decode(&m) != nil || m <= 0 {
@@ -192,9 +190,4 @@ func (l *loader) providerConfig(file string, n *yaml.Node, p *Provider) {
 			l.warn(file, k.Line, "provider config key %q is not supported and is ignored", k.Value)
 		}
 	}
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }

@@ -131,12 +131,9 @@ func (l *loader) test(file string, n *yaml.Node, what string) rawTest {
 		case "assert":
 			t.asserts = l.asserts(file, v)
 		case "threshold":
-			var f float64
-			if v.Decode(&f) != nil {
-				l.errorf(file, v.Line, "threshold must be a number")
-				continue
+			if f, ok := l.number(file, v, "threshold"); ok {
+				t.threshold = &f
 			}
-			t.threshold = &f
 		case "options":
 			t.judge = l.options(file, v)
 		default:
@@ -144,6 +141,16 @@ func (l *loader) test(file string, n *yaml.Node, what string) rawTest {
 		}
 	}
 	return t
+}
+
+// number decodes a numeric value, or reports at its line that key must be one.
+func (l *loader) number(file string, v *yaml.Node, key string) (float64, bool) {
+	var f float64
+	if v.Decode(&f) != nil {
+		l.errorf(file, v.Line, "%s must be a number", key)
+		return 0, false
+	}
+	return f, true
 }
 
 // options reads a test's options: provider (the grader) is kept, the rest
@@ -256,9 +263,8 @@ func (l *loader) asserts(file string, n *yaml.Node) []Assertion {
 				}
 				a.Spec.Value = l.fileValue(file, v.Line, val)
 			case "threshold", "weight":
-				var f float64
-				if v.Decode(&f) != nil {
-					l.errorf(file, v.Line, "%s must be a number", k.Value)
+				f, ok := l.number(file, v, k.Value)
+				if !ok {
 					continue
 				}
 				if k.Value == "threshold" {
