@@ -14,7 +14,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/check"
 	"github.com/promptgate/promptgate/internal/ghevent"
 	"github.com/promptgate/promptgate/internal/mdsafe"
@@ -693,6 +695,11 @@ func TestCheckLocalCacheTrust(t *testing.T) {
 		t.Fatalf("record: exit %d\n%s", code, errb.String())
 	}
 	model.perfect.Store(false)
+	// The change's entries were recorded some time before the check runs, as
+	// a pull request's are. Recorded in the same second, an answer that did
+	// not change would be byte-for-byte the committed entry, which the check
+	// hides, and the second run would call the model again for it.
+	backdateEntries(t, cacheDir, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	git(t, dir, "add", "-A")
 	git(t, dir, "commit", "-qm", "head: recorded answers that pass")
 	head := git(t, dir, "rev-parse", "HEAD")
@@ -710,6 +717,43 @@ func TestCheckLocalCacheTrust(t *testing.T) {
 		if !strings.Contains(stdout.String(), "4 recorded responses that this change adds or edits") {
 			t.Errorf("run %d: report does not count the ignored entries:\n%s", i+1, stdout.String())
 		}
+	}
+}
+
+// backdateEntries rewrites every entry of the cache at dir as recorded at t.
+func backdateEntries(t *testing.T, dir string, at time.Time) {
+	t.Helper()
+	store, err := cache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		key, ok := cache.KeyOfPath(filepath.ToSlash(rel))
+		if !ok {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		e, err := cache.DecodeEntry(b, key)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		e.Created = at
+		n++
+		return store.Put(e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatalf("no cache entries under %s", dir)
 	}
 }
 
