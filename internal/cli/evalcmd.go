@@ -239,7 +239,7 @@ func runCandidates(ctx context.Context, runner *eval.Runner, suites []*suite.Sui
 	for i, m := range models {
 		runner.Model = m
 		*offset = (i + 1) * eval.TotalIn(suites, runner.Shard)
-		rep, err := runner.Run(ctx, suites)
+		rep, err := runner.Run(eval.WithSide(ctx, "candidate "+m), suites)
 		if err != nil {
 			return nil, fmt.Errorf("candidate %s: %w", m, err)
 		}

@@ -56,3 +56,18 @@ func (r *Runner) observe(ctx context.Context, rec TraceRecord, resp llm.Response
 	}
 	r.Observer.CallFinished(ctx, c)
 }
+
+type sideKey struct{}
+
+// WithSide labels the runs made under ctx with the side of a comparison they
+// evaluate ("base", "head", or "candidate gpt-4o-mini"), so an Observer can
+// tell them apart.
+func WithSide(ctx context.Context, side string) context.Context {
+	return context.WithValue(ctx, sideKey{}, side)
+}
+
+// Side is the label WithSide put on ctx, "" for a plain eval run.
+func Side(ctx context.Context) string {
+	s, _ := ctx.Value(sideKey{}).(string)
+	return s
+}

@@ -36,13 +36,20 @@ const (
 	keyFailed   = attribute.Key("promptgate.failed")
 	keyErrored  = attribute.Key("promptgate.errored")
 	keySkipped  = attribute.Key("promptgate.skipped")
+	// keySide is the side of a check's comparison: base, head or a candidate.
+	keySide = attribute.Key("promptgate.side")
 )
 
 // SuiteStarted opens a suite's span under the run's.
 func (e *Exporter) SuiteStarted(ctx context.Context, s *eval.SuiteResult) context.Context {
-	ctx, _ = e.tracer.Start(ctx, "suite "+s.Path, trace.WithAttributes(
-		keySuite.String(s.Path), semconv.GenAIPromptName(s.Prompt), keyPromptVersion.String(s.PromptHash),
-		keyVariant.String(s.Variant), semconv.GenAIRequestModel(s.Model)))
+	attrs := []attribute.KeyValue{keySuite.String(s.Path), semconv.GenAIPromptName(s.Prompt), keyPromptVersion.String(s.PromptHash),
+		keyVariant.String(s.Variant), semconv.GenAIRequestModel(s.Model)}
+	name := "suite " + s.Path
+	if side := eval.Side(ctx); side != "" {
+		attrs = append(attrs, keySide.String(side))
+		name += " (" + side + ")"
+	}
+	ctx, _ = e.tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 	return ctx
 }
 
@@ -82,6 +89,9 @@ func (e *Exporter) CallFinished(ctx context.Context, c eval.Call) {
 	}
 	if c.FinishReason != "" {
 		attrs = append(attrs, semconv.GenAIResponseFinishReasons(c.FinishReason))
+	}
+	if side := eval.Side(ctx); side != "" {
+		attrs = append(attrs, keySide.String(side))
 	}
 	if c.Variant != "" {
 		attrs = append(attrs, keyVariant.String(c.Variant))
