@@ -22,7 +22,9 @@ import (
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/owners"
 	"github.com/promptgate/promptgate/internal/project"
+	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/shard"
 	"github.com/promptgate/promptgate/internal/suite"
 )
@@ -198,6 +200,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Shard.Enabled() {
 		out.Evals = &Evals{Base: baseRep, Head: headRep}
 	}
+	// The what-if runs base's candidates: like every rule, the list a change
+	// writes takes effect after merge (it would spend on models of its choice).
+	candidates, err := run.candidates(ctx, trusted, reeval, headRep, baseSnap.cfg().Candidates, rules)
+	if err != nil {
+		return nil, err
+	}
+	if b, h := strings.Join(baseSnap.cfg().Candidates, ", "), strings.Join(headProj.Config.Candidates, ", "); b != h {
+		changes = append(changes, config.RuleChange{Key: "candidates", Base: b, Head: h, File: headProj.Config.Path,
+			Line: headProj.Config.Line("candidates"), Effect: "the what-if runs base's candidates until this change is merged"})
+	}
 	affected := map[string][]string{}
 	for k, rs := range out.Affected.Reeval {
 		affected[k] = markAfterMerge(reasons(rs), changes)
@@ -221,8 +233,40 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ConfigChanges:       changes,
 		HeadAsWritten:       headProj.Config,
 		IgnoredCacheEntries: len(ignored),
+		Owners:              promptOwners(baseSnap.proj, headProj, mergeKeys(reeval, reproject)),
+		Candidates:          candidates,
 	})
 	return out, nil
+}
+
+// promptOwners says who owns each prompt key, as of base: the base prompt's
+// metadata.owner, else base's CODEOWNERS. A prompt the change adds has no
+// base version, so its own metadata.owner counts, else base's CODEOWNERS. A
+// change cannot move an existing prompt's cost to another owner's budget
+// before it is merged.
+func promptOwners(base, head *project.Project, keys map[string]bool) map[string]string {
+	var rules *owners.Rules
+	if base != nil {
+		rules = base.Owners
+	}
+	out := map[string]string{}
+	for k := range keys {
+		name, variant, _ := strings.Cut(k, ".")
+		var p *prompt.Prompt
+		if base != nil && base.Prompts != nil {
+			p, _ = base.Prompts.Get(name, variant)
+		}
+		if p == nil && head != nil && head.Prompts != nil {
+			p, _ = head.Prompts.Get(name, variant)
+		}
+		if p == nil {
+			continue
+		}
+		if o, _ := rules.Of(p.Path, p.Owner); o != "" {
+			out[k] = o
+		}
+	}
+	return out
 }
 
 // resolveRev turns a revision into a commit SHA that is present locally. With
@@ -286,6 +330,7 @@ func loadSide(ctx context.Context, repo gitrepo.Repo, rev, configPath string) (s
 	// A promptfoo config reads files relative to its directory, so that
 	// directory comes along (the whole tree for a root promptfooconfig.yaml).
 	paths := append([]string{configPath, cfg.Paths.Prompts, cfg.Paths.Evals, cfg.Rollout.FlagsFile}, project.PromptfooDirs(cfgFS, cfg)...)
+	paths = append(paths, owners.Locations...)
 	fsys, err := repo.FS(ctx, rev, paths...)
 	if err != nil {
 		return side{}, nil, fmt.Errorf("read files at %s: %w", short(rev), err)
@@ -400,7 +445,7 @@ func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, rep
 		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
 			Shard: o.Shard, DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger,
 			Observer: o.Observer}
-		rep, err := er.Run(ctx, suites)
+		rep, err := er.Run(eval.WithSide(ctx, label), suites)
 		if err != nil && !diag.IsInput(err) {
 			return nil, fmt.Errorf("evaluate %s: %w", label, err)
 		}
@@ -412,6 +457,70 @@ func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, rep
 	}
 	sort.Slice(total.Suites, func(i, j int) bool { return total.Suites[i].Path < total.Suites[j].Path })
 	return total, nil
+}
+
+// candidates runs the re-evaluated head suites again on each candidate
+// model, through the same client mode and trusted cache, and compares them
+// with head. It runs nothing for a sharded check (the what-if is for the
+// merged one to add later) or without candidates.
+func (r runner) candidates(ctx context.Context, proj *project.Project, reeval map[string]bool, headRep *eval.Report, models []string, rules *config.Config) ([]eval.Candidate, error) {
+	o := r.o
+	if len(models) == 0 || headRep == nil || o.Given != nil || o.Shard.Enabled() {
+		return nil, nil
+	}
+	suites := pick(proj.Suites, reeval)
+	if len(suites) == 0 {
+		return nil, nil
+	}
+	mode := llm.CacheReadWrite
+	if !r.live {
+		mode = llm.CacheOffline
+	}
+	client, err := o.NewClient(proj.Config, mode, r.cache)
+	if err != nil {
+		return nil, err
+	}
+	head := &eval.Report{}
+	for _, s := range headRep.Suites {
+		if reeval[diff.PromptKey(s.Prompt, s.Variant)] {
+			head.Suites = append(head.Suites, s)
+		}
+	}
+	sortSuites(head.Suites)
+	reports := map[string]*eval.Report{}
+	for _, m := range models {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "evaluating candidate %s: %d suites, %d case runs (%s)\n", m, len(suites), eval.TotalIn(suites, o.Shard), mode)
+		}
+		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
+			DefaultModel: proj.Config.Defaults.Model, Model: m, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger,
+			Observer: o.Observer}
+		rep, err := er.Run(eval.WithSide(ctx, "candidate "+m), suites)
+		if err != nil && !diag.IsInput(err) {
+			return nil, fmt.Errorf("evaluate candidate %s: %w", m, err)
+		}
+		if rep == nil {
+			continue
+		}
+		sortSuites(rep.Suites)
+		reports[m] = rep
+	}
+	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return rules.Traffic[prompt].RequestsPerDay }), nil
+}
+
+// sortSuites orders suites by path, prompt and variant, so two runs of the
+// same suites line up index by index.
+func sortSuites(ss []*eval.SuiteResult) {
+	sort.SliceStable(ss, func(i, j int) bool {
+		a, b := ss[i], ss[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Prompt != b.Prompt {
+			return a.Prompt < b.Prompt
+		}
+		return a.Variant < b.Variant
+	})
 }
 
 func reasons[R ~string](rs []R) []string {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/go-github/v62/github"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/promptgate/promptgate/internal/check"
@@ -161,6 +162,9 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 			return err
 		}
 	}
+	if ev.PR > 0 && token != "" && len(res.Problems) == 0 && !res.Affected.Empty() {
+		addTrends(ctx, client, ev, res, gha)
+	}
 	outcome, err := actionOutcome(res, ev, o.reportJSON, artifactHint(env.Getenv))
 	if err != nil {
 		return err
@@ -201,6 +205,25 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		return err
 	}
 	return conclusionErr(res)
+}
+
+// trendRuns is how many earlier default-branch check runs a pull request's
+// trends chart.
+const trendRuns = 20
+
+// addTrends reads the default branch's recent check runs and charts the
+// affected prompts over them. Trends decide nothing, so a token that cannot
+// read the Checks API or a branch with no history costs one log line.
+func addTrends(ctx context.Context, client *github.Client, ev ghevent.Event, res *check.Outcome, gha *githubactions.Action) {
+	hist, err := publish.History(ctx, client, ev.Owner, ev.Repo, ev.DefaultBranch, trendRuns)
+	if err != nil {
+		gha.Infof("promptgate: no trends (%v)", err)
+		return
+	}
+	res.Result.AddTrends(hist, res.HeadSHA)
+	if len(res.Result.Trends) == 0 {
+		gha.Infof("promptgate: no trends: none of the last %d check runs on %s recorded an affected prompt", trendRuns, ev.DefaultBranch)
+	}
 }
 
 // artifactHint links the run's artifacts, where action.yml uploads the JSON

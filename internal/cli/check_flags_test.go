@@ -148,14 +148,21 @@ func TestCheckProjectsAtFlagShare(t *testing.T) {
 			}
 			wantProj := projection.Projection{Flags: map[string]projection.FlagCost{
 				"summarize-prompt": {StableMonthlyUSD: stable, RolloutMonthlyUSD: rollout}}}
-			if diff := cmp.Diff(wantProj, rep.Result.Projection, approx); diff != "" {
+			if diff := cmp.Diff(wantProj.Flags, rep.Result.Projection.Flags, approx); diff != "" {
 				t.Errorf("report projection (-want +got):\n%s", diff)
+			}
+			// The hidden line also records each evaluated prompt for trends.
+			for key, per1K := range map[string]float64{"summarize": 0.2, "summarize.v2": 0.8} {
+				r, ok := rep.Result.Projection.Prompts[key]
+				if !ok || r.PassRate == nil || *r.PassRate != 1 || r.CostPer1K == nil || math.Abs(*r.CostPer1K-per1K) > 1e-9 || len(r.Hash) != 12 {
+					t.Errorf("record of %s = %+v, want pass rate 1, $%v per 1k and a 12-digit hash", key, r, per1K)
+				}
 			}
 			line, ok := projection.Extract(stdout.String())
 			if !ok {
 				t.Fatalf("no projection line in the summary:\n%s", stdout.String())
 			}
-			if diff := cmp.Diff(wantProj, line, approx); diff != "" {
+			if diff := cmp.Diff(wantProj.Flags, line.Flags, approx); diff != "" {
 				t.Errorf("summary projection line (-want +got):\n%s", diff)
 			}
 			if got := line.Flags["summarize-prompt"].AtShare(25); math.Abs(got-rep.Result.HeadMonthly) > 1e-9 {

@@ -34,6 +34,19 @@ type fakeGitHub struct {
 	// fork PR's read-only token); comments counts those requests.
 	commentStatus int
 	comments      int
+	// history are the default branch's commits, newest first, each with the
+	// summary of its promptgate check run ("" for a commit with none);
+	// historyStatus, when set, answers the commit listing (403: the token
+	// cannot read). historyCalls counts the Commits and Checks reads.
+	history       []historyCommit
+	historyStatus int
+	historyCalls  int
+	historyBranch string
+}
+
+// historyCommit is one default-branch commit of the fake and its check run.
+type historyCommit struct {
+	SHA, Summary string
 }
 
 func newFakeGitHub(t testing.TB) (*fakeGitHub, *httptest.Server) {
@@ -106,6 +119,46 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 	}
 	mux.HandleFunc("GET /repos/"+fullName+"/issues/{n}/comments", comment)
 	mux.HandleFunc("POST /repos/"+fullName+"/issues/{n}/comments", comment)
+	mux.HandleFunc("GET /repos/"+fullName+"/commits", func(w http.ResponseWriter, r *http.Request) {
+		f.auth(r)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.historyCalls++
+		f.historyBranch = r.URL.Query().Get("sha")
+		if r.URL.Query().Get("per_page") == "" {
+			t.Errorf("list commits without per_page: %s", r.URL)
+		}
+		if f.historyStatus != 0 {
+			w.WriteHeader(f.historyStatus)
+			fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
+			return
+		}
+		var list []map[string]any
+		for _, c := range f.history {
+			list = append(list, map[string]any{"sha": c.SHA})
+		}
+		if list == nil {
+			list = []map[string]any{}
+		}
+		json.NewEncoder(w).Encode(list)
+	})
+	mux.HandleFunc("GET /repos/"+fullName+"/commits/{sha}/check-runs", func(w http.ResponseWriter, r *http.Request) {
+		f.auth(r)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.historyCalls++
+		if q := r.URL.Query(); q.Get("check_name") != "promptgate" || q.Get("filter") != "latest" || q.Get("status") != "completed" {
+			t.Errorf("list check runs: query %s, want check_name=promptgate, status=completed and filter=latest", r.URL.RawQuery)
+		}
+		runs := []map[string]any{}
+		for _, c := range f.history {
+			if c.SHA == r.PathValue("sha") && c.Summary != "" {
+				runs = append(runs, map[string]any{"id": 1, "name": "promptgate", "head_sha": c.SHA, "status": "completed",
+					"conclusion": "success", "output": map[string]any{"title": "promptgate: no regressions", "summary": c.Summary}})
+			}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "check_runs": runs})
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("fake GitHub: unexpected %s %s", r.Method, r.URL.Path)
 		http.NotFound(w, r)

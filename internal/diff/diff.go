@@ -59,6 +59,12 @@ type Input struct {
 	// IgnoredCacheEntries counts recorded responses the change adds or edits,
 	// which were not used.
 	IgnoredCacheEntries int
+	// Owners maps a prompt key to its owner (metadata.owner, else CODEOWNERS,
+	// as of base); nil or a missing key means nobody owns it.
+	Owners map[string]string
+	// Candidates is the cheaper-model what-if of the head prompts. It is
+	// reported and never changes the conclusion.
+	Candidates []eval.Candidate
 }
 
 // AfterMerge is the cost projection under head's own pricing, traffic and
@@ -167,6 +173,14 @@ type Result struct {
 	// IgnoredCacheEntries counts recorded responses the change adds or edits,
 	// which were not used.
 	IgnoredCacheEntries int
+	// Owners rolls the projected monthly cost up per prompt owner, with each
+	// owner's budget position; nil when no compared prompt has an owner.
+	Owners []OwnerCost `json:",omitempty"`
+	// Candidates is the cheaper-model what-if (Input.Candidates).
+	Candidates []eval.Candidate `json:",omitempty"`
+	// Trends are the affected prompts' histories on the default branch, filled
+	// in by the Action from earlier check runs; nil when there are none.
+	Trends []Trend `json:",omitempty"`
 }
 
 // GateSkipped is the verdict of the fail-on-skip option. It is not one of
@@ -225,7 +239,8 @@ func (r Result) Fired() []Gate {
 func Compute(in Input) Result {
 	headCfg := cfgOr(in.Head.Config)
 	baseCfg := cfgOr(in.Base.Config)
-	r := Result{Skipped: slices.Clone(in.Skipped), ConfigChanges: slices.Clone(in.ConfigChanges), IgnoredCacheEntries: in.IgnoredCacheEntries}
+	r := Result{Skipped: slices.Clone(in.Skipped), ConfigChanges: slices.Clone(in.ConfigChanges), IgnoredCacheEntries: in.IgnoredCacheEntries,
+		Candidates: slices.Clone(in.Candidates)}
 
 	r.Prompts = pairSuites(in)
 	for i := range r.Prompts {
@@ -251,9 +266,11 @@ func Compute(in Input) Result {
 			}
 		}
 	}
-	r.totals(in, baseCfg, headCfg)
+	keys, baseByKey, headByKey := r.totals(in, baseCfg, headCfg)
 	r.Budget = cost.Position(r.HeadMonthly, headCfg.Budget.MonthlyUSD, headCfg.Budget.Alerts)
+	r.Owners = ownerCosts(keys, baseByKey, headByKey, r.HeadUnknownCost, in.Owners, headCfg)
 	r.Projection = flagProjection(r.Prompts, in.FlagShares, headCfg)
+	r.Projection.Prompts = records(r.Prompts)
 	r.Gates = gates(r, enabledGates(in.FailOn, headCfg), headCfg)
 	if in.FailOnSkip {
 		r.Gates = append(r.Gates, skipFinding(r))
@@ -310,8 +327,9 @@ func cfgOr(c *config.Config) *config.Config {
 }
 
 // totals sums monthly cost once per prompt key: a prompt with several suites is
-// priced at the mean over all its graded runs.
-func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) {
+// priced at the mean over all its graded runs. It returns the keys in order
+// and each key's base and head monthly cost.
+func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) (keys []string, base, head map[string]float64) {
 	type acc struct {
 		baseCost, headCost   float64
 		baseN, headN         int
@@ -320,7 +338,7 @@ func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) {
 		prompt, flag         string
 	}
 	byKey := map[string]*acc{}
-	var keys []string
+	base, head = map[string]float64{}, map[string]float64{}
 	for _, p := range r.Prompts {
 		a, ok := byKey[p.Key]
 		if !ok {
@@ -354,15 +372,18 @@ func (r *Result) totals(in Input, baseCfg, headCfg *config.Config) {
 		}
 		if a.baseN > 0 {
 			rpd, _ := trafficFor(baseCfg, k, a.prompt, a.flag)
-			r.BaseMonthly += cost.MonthlyCost(a.baseCost/float64(a.baseN), rpd*a.share)
+			base[k] = cost.MonthlyCost(a.baseCost/float64(a.baseN), rpd*a.share)
+			r.BaseMonthly += base[k]
 		}
 		if a.headN > 0 {
 			rpd, _ := trafficFor(headCfg, k, a.prompt, a.flag)
-			r.HeadMonthly += cost.MonthlyCost(a.headCost/float64(a.headN), rpd*a.share)
+			head[k] = cost.MonthlyCost(a.headCost/float64(a.headN), rpd*a.share)
+			r.HeadMonthly += head[k]
 		}
 	}
 	slices.Sort(r.UnknownCost)
 	slices.Sort(r.HeadUnknownCost)
+	return keys, base, head
 }
 
 // costPerRequest prices a suite's mean call with the side's price table, so a

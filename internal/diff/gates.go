@@ -84,7 +84,7 @@ func gates(r Result, on map[string]bool, c *config.Config) []Gate {
 	}
 	// The prompts that made the cost rise are pointed at once: under the cost
 	// gate when it fired, else under the budget gate.
-	bg := budgetFinding(r, c)
+	bg := append(budgetFinding(r, c), ownerBudgetFindings(r, c)...)
 	switch {
 	case cg[0].Fired:
 		cg = append(cg, costSources(r.Prompts)...)
@@ -180,8 +180,19 @@ func budgetFinding(r Result, c *config.Config) []Gate {
 	if !r.Budget.Over {
 		return nil
 	}
-	return []Gate{{Fired: true, File: c.Path, Line: c.Line("budget.monthly_usd"),
-		Detail: fmt.Sprintf("projected $%.2f/month exceeds the budget of $%.2f (%.0f%%)", r.Budget.ProjectedUSD, r.Budget.MonthlyUSD, r.Budget.Fraction*100)}}
+	return []Gate{{Fired: true, File: c.Path, Line: c.Line("budget." + periodKey(c.Budget.Period)),
+		Detail: fmt.Sprintf("projected $%.2f/month exceeds the budget of %s (%.0f%%)", r.Budget.ProjectedUSD, budgetAmount(c.Budget.Amount), r.Budget.Fraction*100)}}
+}
+
+// periodKey is the budget key a period is written with.
+func periodKey(period string) string {
+	switch period {
+	case "daily":
+		return "daily_usd"
+	case "weekly":
+		return "weekly_usd"
+	}
+	return "monthly_usd"
 }
 
 func budgetQuiet(r Result) string {

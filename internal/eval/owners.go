@@ -1,9 +1,10 @@
 package eval
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/owners"
 )
 
 // OwnerCost is one owner's share of a run's projected spend.
@@ -76,11 +77,6 @@ func RollUpOwners(rep *Report, ownerOf func(prompt, variant string) string, requ
 		}
 		out = append(out, *oc)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i].Owner == "") != (out[j].Owner == "") {
-			return out[j].Owner == ""
-		}
-		return out[i].Owner < out[j].Owner
-	})
+	slices.SortFunc(out, func(a, b OwnerCost) int { return owners.Compare(a.Owner, b.Owner) })
 	return out
 }

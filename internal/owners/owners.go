@@ -89,3 +89,16 @@ func (r *Rules) Of(promptPath, metadataOwner string) (owner, source string) {
 	}
 	return "", ""
 }
+
+// Compare orders owners for reports: by name, with the unowned ("") last.
+func Compare(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case a == "":
+		return 1
+	case b == "":
+		return -1
+	}
+	return strings.Compare(a, b)
+}

@@ -24,9 +24,26 @@ type FlagCost struct {
 	RolloutMonthlyUSD float64 `json:"rollout_monthly_usd"`
 }
 
-// Projection holds the per-flag costs a check run publishes.
+// Projection holds the per-flag costs a check run publishes, and a record of
+// each prompt it evaluated at head, from which a pull request's check charts
+// the default branch's history (docs/trends.md).
 type Projection struct {
 	Flags map[string]FlagCost `json:"flags"`
+	// Prompts maps a prompt key ("summarize", "summarize.v2") to its record.
+	Prompts map[string]PromptRecord `json:"prompts,omitempty"`
+}
+
+// PromptRecord is one prompt's figures at head in one check run. A figure
+// that is not known (no graded run, no price) is nil, never 0.
+type PromptRecord struct {
+	// PassRate is passed/graded in 0..1.
+	PassRate *float64 `json:"pass_rate,omitempty"`
+	// CostPer1K is the cost of 1,000 requests in USD.
+	CostPer1K *float64 `json:"cost_per_1k_usd,omitempty"`
+	// P95MS is the p95 call latency in milliseconds.
+	P95MS *int64 `json:"p95_ms,omitempty"`
+	// Hash is the prompt's content hash (gen_ai.prompt.version).
+	Hash string `json:"hash,omitempty"`
 }
 
 // Encode renders p as the hidden line the check appends to its summary. It must
@@ -38,6 +55,18 @@ func Encode(p Projection) string {
 	// Marshal cannot fail for this type except on NaN/Inf. Such a cost is unknown:
 	// leave the flag out, so the App quotes no cost rather than a made-up $0.
 	clean := Projection{Flags: make(map[string]FlagCost, len(p.Flags))}
+	for k, r := range p.Prompts {
+		if r.PassRate != nil && !finite(*r.PassRate) {
+			r.PassRate = nil
+		}
+		if r.CostPer1K != nil && !finite(*r.CostPer1K) {
+			r.CostPer1K = nil
+		}
+		if clean.Prompts == nil {
+			clean.Prompts = map[string]PromptRecord{}
+		}
+		clean.Prompts[k] = r
+	}
 	for k, v := range p.Flags {
 		if finite(v.StableMonthlyUSD) && finite(v.RolloutMonthlyUSD) {
 			clean.Flags[k] = v

@@ -63,17 +63,24 @@ func WriteDiffMarkdown(w io.Writer, r diff.Result, o DiffOptions) error {
 	if err != nil {
 		return err
 	}
-	// Full tables, with as many details as fit at the longest output cap that
-	// shows them all; else the shortest cap and as many as fit.
-	for _, max := range outputLimits {
-		details := detailSections(regs, max)
-		if fits(tables, strings.Join(details, "")) {
-			return emit(w, head, tables, strings.Join(details, ""), foot)
-		}
+	extras, err := extraSections(r)
+	if err != nil {
+		return err
 	}
 	short := detailSections(regs, outputLimits[len(outputLimits)-1])
-	if text, ok := fitDetails(short, func(d string) bool { return fits(tables, d) }, o); ok {
-		return emit(w, head, tables, text, foot)
+	// Full tables, with the owner, what-if and trend sections while they fit,
+	// and as many details as fit at the longest output cap that shows them
+	// all; else the shortest cap and as many as fit.
+	for _, ex := range []string{extras, extrasNote(extras, o)} {
+		for _, max := range outputLimits {
+			details := detailSections(regs, max)
+			if fits(tables, ex, strings.Join(details, "")) {
+				return emit(w, head, tables, ex, strings.Join(details, ""), foot)
+			}
+		}
+		if text, ok := fitDetails(short, func(d string) bool { return fits(tables, ex, d) }, o); ok {
+			return emit(w, head, tables, ex, text, foot)
+		}
 	}
 	// Not even the per-prompt tables fit: one row per prompt instead.
 	for rows := len(r.Prompts); rows >= 0; rows = shrink(rows) {
@@ -129,6 +136,18 @@ func fitDetails(sections []string, fits func(string) bool, o DiffOptions) (strin
 		}
 	}
 	return text(lo), true
+}
+
+// extrasNote says the owner, what-if and trend sections were left out.
+func extrasNote(extras string, o DiffOptions) string {
+	if extras == "" {
+		return ""
+	}
+	where := "the full report"
+	if o.FullReportHint != "" {
+		where = EscapeInline(o.FullReportHint)
+	}
+	return fmt.Sprintf("\n_Cost by owner, cheaper models and trends not shown for room — see %s._\n", where)
 }
 
 func omittedNote(n int, what string, o DiffOptions) string {

@@ -116,11 +116,10 @@ func writeOwners(w io.Writer, owners []eval.OwnerCost, markdown bool) error {
 	for _, o := range owners {
 		owner := "(no owner)"
 		if o.Owner != "" {
-			// A code span pings nobody and shows HTML as text; inside a
-			// table its pipes must still be escaped.
-			owner = inline(o.Owner, markdown)
+			// Escaped, an owner pings nobody and shows markup as text.
+			owner = o.Owner
 			if markdown {
-				owner = strings.ReplaceAll(owner, "|", `\|`)
+				owner = EscapeCell(owner)
 			}
 		}
 		prompts := strings.Join(o.Prompts, ", ")

@@ -1,0 +1,61 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/projection"
+)
+
+// History reads the per-prompt records of the newest n completed promptgate
+// check runs on branch, oldest first, through the Commits and Checks APIs:
+// one call lists the branch's newest commits (at most 2n, so a branch where
+// not every push ran the check still yields points) and one call per commit
+// lists its promptgate check runs, newest commit first, until n records are
+// found. A check run without a record (an older promptgate, a summary cut
+// short) is passed over. The caller degrades quietly on error: trends are
+// never needed for a verdict.
+func History(ctx context.Context, client *github.Client, owner, repo, branch string, n int) ([]diff.Recorded, error) {
+	if n <= 0 || branch == "" {
+		return nil, nil
+	}
+	commits, _, err := client.Repositories.ListCommits(ctx, owner, repo, &github.CommitsListOptions{SHA: branch,
+		ListOptions: github.ListOptions{PerPage: min(2*n, 100)}})
+	if err != nil {
+		return nil, fmt.Errorf("list commits on %s: %w", branch, classify(err))
+	}
+	var out []diff.Recorded
+	name := CheckName
+	for _, c := range commits {
+		if len(out) == n {
+			break
+		}
+		sha := c.GetSHA()
+		if sha == "" {
+			continue
+		}
+		runs, _, err := client.Checks.ListCheckRunsForRef(ctx, owner, repo, sha, &github.ListCheckRunsOptions{
+			CheckName: &name, Status: github.String("completed"), Filter: github.String("latest"),
+			ListOptions: github.ListOptions{PerPage: 10}})
+		if err != nil {
+			return nil, fmt.Errorf("list check runs of %s: %w", sha, classify(err))
+		}
+		for _, r := range runs.CheckRuns {
+			if r.GetName() != CheckName || r.GetHeadSHA() != sha || r.Output == nil {
+				continue
+			}
+			p, ok := projection.Extract(r.Output.GetSummary())
+			if !ok || len(p.Prompts) == 0 {
+				continue
+			}
+			out = append(out, diff.Recorded{SHA: sha, Prompts: p.Prompts})
+			break
+		}
+	}
+	slices.Reverse(out)
+	return out, nil
+}
