@@ -73,6 +73,12 @@ type Options struct {
 	Given *Evals
 	// Observer, when set, sees every suite and model call (OpenTelemetry export).
 	Observer eval.Observer
+	// RecordAll also evaluates every head suite the change does not affect
+	// (from the trusted cache where it has the answers), so that the hidden
+	// record covers every prompt, not only the affected ones: the Action sets
+	// it on pushes to the default branch, whose check runs are the history
+	// pull requests chart. It changes nothing else in the result.
+	RecordAll bool
 }
 
 // Evals are the eval reports of the two sides; a side with nothing to
@@ -156,7 +162,8 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	trusted := &project.Project{Config: rules, Prompts: headProj.Prompts, Suites: headProj.Suites}
 
 	out.Affected = change.Detect(out.Changes, baseSnap.snap, headSnap.snap)
-	if out.Affected.Empty() {
+	recordAll := o.RecordAll && o.Given == nil && !o.Shard.Enabled()
+	if out.Affected.Empty() && !recordAll {
 		out.Result = diff.Compute(diff.Input{Base: diff.Side{Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
 			Head: diff.Side{Config: rules, Prices: cost.ForConfig(rules)}, FailOn: o.FailOn, ConfigChanges: changes})
 		return out, nil
@@ -236,7 +243,35 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		Owners:              promptOwners(baseSnap.proj, headProj, mergeKeys(reeval, reproject)),
 		Candidates:          candidates,
 	})
+	if recordAll {
+		if err := run.recordRest(ctx, trusted, mergeKeys(reeval, reproject), &out.Result); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// recordRest evaluates the head suites of every prompt outside done and adds
+// their records to the hidden line, up to diff.MaxRecords in all.
+func (r runner) recordRest(ctx context.Context, proj *project.Project, done map[string]bool, res *diff.Result) error {
+	rest := map[string]bool{}
+	for _, s := range proj.Suites {
+		if k := diff.PromptKey(s.Prompt, s.Variant); !done[k] {
+			rest[k] = true
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	if r.o.Progress != nil {
+		fmt.Fprintf(r.o.Progress, "recording the prompts this change does not affect, for the default branch's history\n")
+	}
+	rep, err := r.evaluate(ctx, proj, rest, nil, "record")
+	if err != nil {
+		return err
+	}
+	res.AddRecords(rep, cost.ForConfig(proj.Config))
+	return nil
 }
 
 // promptOwners says who owns each prompt key, as of base: the base prompt's
@@ -430,8 +465,10 @@ func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, rep
 			continue
 		}
 		if err := eval.Check(suites, proj.Prompts, proj.Config.Defaults.Model); err != nil {
-			if label == "base" {
-				continue // a base that no longer validates is compared as absent
+			if label != "head" {
+				// A base that no longer validates is compared as absent; a
+				// suite run only for the record is left out of it.
+				continue
 			}
 			return nil, err
 		}

@@ -41,6 +41,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	o.cacheDir = input("cache-dir", o.cacheDir)
 	o.comment = o.comment || input("comment", "") == "true"
 	o.failOnSkip = o.failOnSkip || input("fail-on-skip", "") == "true"
+	history := input("history", "true") != "false"
 	// The token is the publisher's alone: action.yml passes it only as the
 	// github-token input, and api_key_env may not name INPUT_* or GITHUB_*.
 	token := input("github-token", env.Getenv("GITHUB_TOKEN"))
@@ -62,6 +63,11 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		// An annotation on the run, besides the log line exitCode prints.
 		gha.Errorf("%v", err)
 		return usageError{msg: "check: " + err.Error()}
+	}
+	if history && ev.Name == "push" && ev.HeadRef != "" && ev.HeadRef == ev.DefaultBranch {
+		// The default branch's check runs are the history pull requests
+		// chart: record every prompt, not only those this push affects.
+		o.recordAll = true
 	}
 	headInput := input("head", "")
 	base := input("base", firstNonEmpty(ev.BaseSHA, ev.BaseRef))

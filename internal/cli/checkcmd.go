@@ -16,6 +16,7 @@ import (
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/projection"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/shard"
 )
@@ -66,7 +67,7 @@ A shard exits 0 unless its input is bad: the verdict comes from merge.
 type checkOptions struct {
 	dir, configPath, base, head, failOn, reportJSON, cacheDir, shard string
 	concurrency                                                      int
-	offline, comment, verbose, failOnSkip                            bool
+	offline, comment, verbose, failOnSkip, recordAll                 bool
 	// forkPR is set in Action mode for a pull request from a fork (named in
 	// forkRepo): no model is called for it, whatever the provider.
 	forkPR   bool
@@ -165,6 +166,7 @@ func checkFlags(fs *flag.FlagSet, o *checkOptions) {
 	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
 	fs.BoolVar(&o.offline, "offline", false, "make no model calls: answer from the cache, skip the rest")
 	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
+	fs.BoolVar(&o.recordAll, "record-all", false, "also evaluate the prompts the change does not affect (cache first) and record every prompt's pass rate and cost in the hidden line, for the default branch's history that pull requests chart; the Action sets it on pushes to the default branch")
 	fs.BoolVar(&o.failOnSkip, "fail-on-skip", false, "fail (exit 1) when case runs the change needed were skipped (no key, a fork, no recorded response), instead of a neutral result")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
 	o.tracing.register(fs)
@@ -190,7 +192,7 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	}
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
 		MissingKey: func(rules *config.Config) string { return missingKey(rules, env.Getenv) },
-		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, Logger: logger, Progress: env.Stderr,
+		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, RecordAll: o.recordAll, Logger: logger, Progress: env.Stderr,
 		Shard: sh, Given: o.given, Observer: observer,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache) (llm.Completer, error) {
 			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, logger)
@@ -285,6 +287,11 @@ func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string, hint
 			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNo prompt is affected between %s and %s.\n\n%s", short(res.BaseSHA), short(res.HeadSHA), cc)
 		} else {
 			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", short(res.BaseSHA), short(res.HeadSHA))
+		}
+		if len(res.Result.Projection.Prompts) > 0 {
+			// --record-all: the prompts' figures for the default branch's
+			// history, on the last line as always.
+			fmt.Fprintf(md, "\n%s\n", projection.Encode(res.Result.Projection))
 		}
 	} else {
 		if err := report.WriteDiffMarkdown(md, res.Result, hint); err != nil {

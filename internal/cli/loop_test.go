@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -256,5 +257,94 @@ func TestCheckSpansTellSidesApart(t *testing.T) {
 		if calls[side] != n {
 			t.Errorf("%s: %d chat spans, want %d (all: %v)", side, calls[side], n, calls)
 		}
+	}
+}
+
+// TestPushToDefaultBranchRecordsEveryPrompt: a push to the default branch
+// that changes one prompt records both prompts in its check run's hidden
+// line (the unaffected one evaluated for the record only, shown nowhere
+// else); with history "false" it records only the prompt it changed, and a
+// push to another branch never records more.
+func TestPushToDefaultBranchRecordsEveryPrompt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, history, branch string
+		readmeOnly            bool
+		want                  []string
+	}{
+		{"default branch", "", "master", false, []string{"classify", "other"}},
+		{"history off", "false", "master", false, []string{"classify"}},
+		{"another branch", "", "feature", false, []string{"classify"}},
+		{"no prompt changed", "", "master", true, []string{"classify", "other"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			origin := t.TempDir()
+			git(t, origin, "init", "-q", "-b", tc.branch)
+			otherSuite := strings.Replace(scenarioSuite, "prompt: classify", "prompt: other", 1)
+			writeFiles(t, origin, map[string]string{
+				"prompts/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4o", "Classify the sentiment"),
+				"prompts/other.prompt":    fmt.Sprintf(scenarioPrompt, "gpt-4o-mini", "Say the sentiment"),
+				"evals/classify.yaml":     scenarioSuite,
+				"evals/other.yaml":        otherSuite,
+			})
+			git(t, origin, "add", "-A")
+			git(t, origin, "commit", "-qm", "base")
+			base := git(t, origin, "rev-parse", "HEAD")
+			change := map[string]string{"prompts/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4o", "Label the sentiment")}
+			if tc.readmeOnly {
+				change = map[string]string{"README.md": "docs only\n"}
+			}
+			writeFiles(t, origin, change)
+			git(t, origin, "add", "-A")
+			git(t, origin, "commit", "-qm", "push")
+			head := git(t, origin, "rev-parse", "HEAD")
+			dir := shallowClone(t, origin, tc.branch)
+			model, _ := fakeModel(t)
+			gh, ghSrv := newFakeGitHubFor(t, "Codertocat/Hello-World")
+			event := recordedEvent(t, "push.new-branch.json", func(ev map[string]any) {
+				ev["ref"], ev["before"], ev["after"], ev["created"] = "refs/heads/"+tc.branch, base, head, false
+			})
+			envs := actionEnvFor(t, dir, "push", event, "Codertocat/Hello-World", ghSrv.URL, model.URL)
+			envs["INPUT_HISTORY"] = tc.history
+			var stdout, stderr bytes.Buffer
+			// fakeModel gets two cases wrong under the new wording: the gate
+			// fails, and the records are written all the same.
+			wantCode := ExitGateFail
+			if tc.readmeOnly {
+				wantCode = ExitOK
+			}
+			if code := Main(context.Background(), []string{"check"}, func(k string) string { return envs[k] }, &stdout, &stderr); code != wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, wantCode, stdout.String(), stderr.String())
+			}
+			gh.mu.Lock()
+			defer gh.mu.Unlock()
+			out, _ := gh.checkRuns[101]["output"].(map[string]any)
+			summary, _ := out["summary"].(string)
+			p, ok := projection.Extract(summary)
+			if !ok {
+				t.Fatalf("check run summary has no hidden line:\n%s", summary)
+			}
+			var got []string
+			for k, r := range p.Prompts {
+				if r.PassRate == nil || r.CostPer1K == nil {
+					t.Errorf("record of %s lacks figures: %+v", k, r)
+				}
+				got = append(got, k)
+			}
+			slices.Sort(got)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("recorded %v, want %v", got, tc.want)
+			}
+			if tc.readmeOnly && !strings.Contains(summary, "no LLM changes") {
+				t.Errorf("a push that changes no prompt is reported as:\n%s", summary)
+			}
+			if strings.Contains(summary, "### `other`") {
+				t.Errorf("the prompt evaluated only for the record is reported:\n%s", summary)
+			}
+			if gh.historyCalls != 0 {
+				t.Errorf("a push read %d history pages; only pull requests chart trends", gh.historyCalls)
+			}
+		})
 	}
 }

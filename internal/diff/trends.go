@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/projection"
 )
 
@@ -61,6 +63,38 @@ func (r *Result) AddTrends(history []Recorded, headSHA string) {
 		}
 		t.Points = append(t.Points, TrendPoint{SHA: headSHA, Head: true, Record: head})
 		r.Trends = append(r.Trends, t)
+	}
+}
+
+// AddRecords adds the records of prompts evaluated only for the history (a
+// push to the default branch records every prompt, not only those it
+// affects) to the hidden line, keeping those already there and at most
+// MaxRecords in all.
+func (r *Result) AddRecords(rep *eval.Report, prices *cost.Table) {
+	if rep == nil {
+		return
+	}
+	var ps []PromptDiff
+	for _, s := range rep.Suites {
+		if _, ok := r.Projection.Prompts[PromptKey(s.Prompt, s.Variant)]; ok {
+			continue
+		}
+		p := PromptDiff{Key: PromptKey(s.Prompt, s.Variant), Head: s}
+		p.HeadCostPerReq, p.HeadCostKnown = costPerRequest(s, prices)
+		ps = append(ps, p)
+	}
+	recs := records(ps)
+	if len(recs) == 0 {
+		return
+	}
+	if r.Projection.Prompts == nil {
+		r.Projection.Prompts = map[string]projection.PromptRecord{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(recs)) {
+		if len(r.Projection.Prompts) >= MaxRecords {
+			break
+		}
+		r.Projection.Prompts[k] = recs[k]
 	}
 }
 
