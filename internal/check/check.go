@@ -100,6 +100,9 @@ type Outcome struct {
 	// part's reports for `promptgate merge`.
 	Shard string `json:",omitempty"`
 	Evals *Evals `json:",omitempty"`
+	// Warnings are what head's promptfoo configs hold that promptgate does
+	// not run (file:line and the key), as eval reports them.
+	Warnings []string `json:",omitempty"`
 }
 
 // Run performs the comparison. It returns an error only when the check itself
@@ -155,6 +158,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		out.Problems = diag.Append(nil, err)
 		out.Result = diff.Result{Conclusion: diff.ConclusionFailure}
 		return out, nil
+	}
+	for _, w := range headProj.Warnings {
+		out.Warnings = append(out.Warnings, w.Error())
 	}
 	rules := headProj.Config.WithRulesFrom(baseSnap.cfg())
 	changes := config.RuleChanges(baseSnap.cfg(), headProj.Config)

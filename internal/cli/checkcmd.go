@@ -204,7 +204,15 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		}
 		opts.FailOn = gates
 	}
-	return check.Run(ctx, opts)
+	res, err := check.Run(ctx, opts)
+	if res != nil {
+		// What head's promptfoo configs hold that promptgate does not run, as
+		// eval prints it.
+		for _, w := range res.Warnings {
+			fmt.Fprintf(env.Stderr, "warning: %s\n", w)
+		}
+	}
+	return res, err
 }
 
 // traceConfig is the work tree's config, for naming the providers in spans;

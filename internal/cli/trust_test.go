@@ -767,7 +767,7 @@ func TestCheckPromptfooProviderFromBase(t *testing.T) {
 	model, calls := fakeModel(t)
 	pr := newPRServer(t)
 	config := func(url string) string {
-		return "prompts: [file://prompts/sentiment.txt]\nproviders:\n  - id: openai:chat:gpt-4o-mini\n    config: {apiBaseUrl: " + url + "/v1}\ntests: file://tests.csv\n"
+		return "prompts: [file://prompts/sentiment.txt]\nproviders:\n  - id: openai:chat:gpt-4o-mini\n    config: {apiBaseUrl: " + url + "/v1}\ntests: file://tests.csv\noutputPath: results.json\n"
 	}
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
@@ -789,6 +789,10 @@ func TestCheckPromptfooProviderFromBase(t *testing.T) {
 	}
 	if got := pr.seen(); len(got) != 0 {
 		t.Errorf("the change's own server got %d requests, want 0: %v", len(got), got)
+	}
+	// check says, as eval does, what of the promptfoo config it does not run.
+	if !strings.Contains(stderr.String(), `warning: promptfooconfig.yaml:6: key "outputPath" is not supported`) {
+		t.Errorf("check does not warn about the promptfoo key it ignores:\n%s", stderr.String())
 	}
 	if *calls != 4 {
 		t.Errorf("base's endpoint got %d calls, want 4 (2 cases at base and head)", *calls)
