@@ -175,7 +175,8 @@ func TestActionReleaseStep(t *testing.T) {
 // TestActionCacheKeyStep runs action.yml's cachekey step with bash: the key
 // the response cache is saved under differs per run attempt and per shard (the
 // jobs of a shard matrix share the run and the attempt, and a key can be saved
-// only once), the restore prefix does not, and both cache steps use that key.
+// only once), a shard restores its own snapshots first and then any shard's,
+// and both cache steps use that key.
 func TestActionCacheKeyStep(t *testing.T) {
 	t.Parallel()
 	for _, tool := range []string{"bash", "git", "tr"} {
@@ -191,6 +192,9 @@ func TestActionCacheKeyStep(t *testing.T) {
 		if !strings.Contains(string(raw), "uses: "+use+"\n      with:\n        path: ${{ steps.cachekey.outputs.path }}\n        key: ${{ steps.cachekey.outputs.key }}\n") {
 			t.Errorf("the response cache's %s step does not use steps.cachekey.outputs.key", use)
 		}
+	}
+	if !strings.Contains(string(raw), "restore-keys: |\n          ${{ steps.cachekey.outputs.shardprefix }}\n          ${{ steps.cachekey.outputs.prefix }}\n") {
+		t.Error("the response cache's restore-keys do not try the shard's own snapshots first, then any shard's")
 	}
 	script := actionStep(t, "cachekey")
 	dir := t.TempDir()
@@ -230,8 +234,12 @@ func TestActionCacheKeyStep(t *testing.T) {
 		if got["prefix"] != prefix || !strings.HasPrefix(got["prefix"], "promptgate-Linux-") {
 			t.Errorf("shard %q: prefix %q, want the same promptgate-Linux-… prefix %q for every shard", c.shard, got["prefix"], prefix)
 		}
-		if !strings.HasPrefix(got["key"], prefix+"77-"+c.attempt) || strings.ContainsAny(got["key"], ",/: ") {
-			t.Errorf("shard %q attempt %s: key %q, want %s77-%s… with no comma, slash, colon or space", c.shard, c.attempt, got["key"], prefix, c.attempt)
+		if got["key"] != got["shardprefix"]+"77-"+c.attempt || strings.ContainsAny(got["key"], ",/: ") {
+			t.Errorf("shard %q attempt %s: key %q, want shardprefix %q + 77-%s, with no comma, slash, colon or space", c.shard, c.attempt, got["key"], got["shardprefix"], c.attempt)
+		}
+		// The shard's own snapshots come first, then any shard's.
+		if !strings.HasPrefix(got["shardprefix"], prefix) || (c.shard == "") != (got["shardprefix"] == prefix) {
+			t.Errorf("shard %q: shardprefix %q, want %q plus the shard (nothing when unsharded)", c.shard, got["shardprefix"], prefix)
 		}
 		if other, dup := keys[got["key"]]; dup {
 			t.Errorf("shards %q and %q share the key %q", other, c.shard+"@"+c.attempt, got["key"])
