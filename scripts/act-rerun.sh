@@ -10,10 +10,13 @@
 #                through the releases API and downloads the release binary.
 #
 # Usage: bash scripts/act-rerun.sh [WORKDIR]   (default: a new /tmp/promptgate-act.*)
-# It prints a table of wall times and act's per-step durations; the full act
-# logs, the artifact server directory and the fake GitHub's request log stay in
-# WORKDIR. Figures from one run are in docs/action.md ("Under a local runner
-# emulator").
+# It prints wall times and act's per-step durations, checks what each run must
+# show (exit 1 if not: the build, the cache hit, the download, the failed gate,
+# the uploaded report), and keeps the full act logs, the artifact server
+# directory and the fake GitHub's request log in WORKDIR. A WORKDIR given again
+# keeps its scratch clone and release build (delete it to measure a changed
+# tree); act's cache server directory is emptied on every invocation, so run 1
+# is always cold. Figures are in docs/action.md ("Measured under act").
 #
 # Everything it needs it installs into caches of its own:
 #   - act, built from the Go module proxy into ~/.cache/promptgate-tools/act-VERSION
@@ -105,6 +108,10 @@ if [ ! -d "$repo/.git" ]; then
   # The first case asserts "positive" and the recorded answer is "positive";
   # asserting "negative" makes it pass at base and fail at head: a regression.
   sed -i '0,/        value: positive/s//        value: negative/' "$repo/evals/sentiment/classify.yaml"
+  if git -C "$repo" diff --quiet; then
+    echo "act-rerun: evals/sentiment/classify.yaml has no case asserting 'value: positive' to regress" >&2
+    exit 1
+  fi
   git -C "$repo" -c user.name=act-rerun -c user.email=act-rerun@localhost commit -q -am "head: regress one sentiment case"
 fi
 base=$(git -C "$repo" rev-parse HEAD~1)
@@ -201,3 +208,31 @@ find "$work/artifacts" -type f | sed "s|^|    |" | tee -a "$summary" >&2
 log "fake GitHub requests: $work/fake-github.log"
 log "summary: $summary"
 cat "$summary"
+
+# --- what the runs must show -------------------------------------------------------
+fail=0
+expect() { # expect LABEL ERE WHAT: the run's log must match
+  grep -aqE "$2" "$work/logs/$1.log" || { echo "act-rerun: FAIL $1: $3" >&2; fail=1; }
+}
+expect_not() { # expect_not LABEL ERE WHAT: the run's log must not match
+  ! grep -aqE "$2" "$work/logs/$1.log" || { echo "act-rerun: FAIL $1: $3" >&2; fail=1; }
+}
+expect cold 'Success - Main promptgate — build from source' "the cold run did not build"
+expect cold 'Cache saved with key: promptgate-bin-' "the cold run did not save the binary"
+expect rerun 'Cache restored from key: promptgate-bin-' "the rerun did not restore the binary"
+expect_not rerun 'Run Main promptgate — build from source' "the rerun built again"
+expect release 'Using release v1\.1\.0 for v1\.' "the release run did not download v1.1.0"
+expect_not release 'Run Main promptgate — build from source' "the release run built"
+for l in cold rerun release; do
+  expect "$l" 'set-output:: regressions=1' "the check did not report the regression"
+  expect "$l" 'Failure - Main promptgate check' "the gate did not fail"
+  expect "$l" 'has been successfully uploaded' "the report was not uploaded"
+done
+for r in 1 2; do
+  [ -s "$work/artifacts/$r/promptgate-report/promptgate-report.zip" ] \
+    || { echo "act-rerun: FAIL no report artifact for run $r" >&2; fail=1; }
+done
+if [ "$fail" -eq 0 ]; then
+  echo "act-rerun: OK: cold run built and saved the binary, the rerun restored it, @v1 downloaded v1.1.0, every run failed the gate and uploaded the report" >&2
+fi
+exit "$fail"
