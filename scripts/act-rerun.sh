@@ -184,6 +184,7 @@ run() { # run LABEL JOB RUN_ID ATTEMPT
     --local-repository "promptgate/promptgate@v1=$repo" \
     --env GITHUB_SERVER_URL="$server_url" --env GITHUB_API_URL="$api_url" \
     --env GITHUB_RUN_ID="$run_id" --env GITHUB_RUN_ATTEMPT="$attempt" \
+    --env PROMPTGATE_ACT_GOROOT="$(go env GOROOT)" \
     -s GITHUB_TOKEN=fake-loopback-token \
     >"$work/logs/$label.log" 2>&1 || rc=$?
   t1=$(date +%s.%N)
