@@ -171,3 +171,82 @@ func TestActionReleaseStep(t *testing.T) {
 		}
 	})
 }
+
+// TestActionCacheKeyStep runs action.yml's cachekey step with bash: the key
+// the response cache is saved under differs per run attempt and per shard (the
+// jobs of a shard matrix share the run and the attempt, and a key can be saved
+// only once), a shard restores its own snapshots first and then any shard's,
+// and both cache steps use that key.
+func TestActionCacheKeyStep(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"bash", "git", "tr"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	raw, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, use := range []string{"actions/cache/restore@v4", "actions/cache/save@v4"} {
+		if !strings.Contains(string(raw), "uses: "+use+"\n      with:\n        path: ${{ steps.cachekey.outputs.path }}\n        key: ${{ steps.cachekey.outputs.key }}\n") {
+			t.Errorf("the response cache's %s step does not use steps.cachekey.outputs.key", use)
+		}
+	}
+	if !strings.Contains(string(raw), "restore-keys: |\n          ${{ steps.cachekey.outputs.shardprefix }}\n          ${{ steps.cachekey.outputs.prefix }}\n") {
+		t.Error("the response cache's restore-keys do not try the shard's own snapshots first, then any shard's")
+	}
+	script := actionStep(t, "cachekey")
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "prompts"), 0o755)
+	os.WriteFile(filepath.Join(dir, "prompts", "a.prompt"), []byte("hi\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "promptgate.yaml"), []byte("{}\n"), 0o644)
+	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+		t.Skipf("git init: %v %s", err, out)
+	}
+	run := func(shard, attempt string) map[string]string {
+		t.Helper()
+		outFile := filepath.Join(t.TempDir(), "output")
+		os.WriteFile(outFile, nil, 0o644)
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "RUNNER_OS=Linux", "RUNNER_TEMP=/tmp/rt",
+			"GITHUB_OUTPUT=" + outFile, "GITHUB_RUN_ID=77", "GITHUB_RUN_ATTEMPT=" + attempt,
+			"CONFIG=promptgate.yaml", "CACHE_DIR=", "WORKDIR=.", "SHARD=" + shard}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("shard %q: %v\n%s", shard, err, out)
+		}
+		b, _ := os.ReadFile(outFile)
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			got[k] = v
+		}
+		return got
+	}
+	keys := map[string]string{}
+	var prefix string
+	for _, c := range []struct{ shard, attempt string }{{"", "1"}, {"", "2"}, {"1/4", "1"}, {"2/4", "1"}, {"merge", "1"}, {"merge:parts", "2"}} {
+		got := run(c.shard, c.attempt)
+		if prefix == "" {
+			prefix = got["prefix"]
+		}
+		if got["prefix"] != prefix || !strings.HasPrefix(got["prefix"], "promptgate-Linux-") {
+			t.Errorf("shard %q: prefix %q, want the same promptgate-Linux-… prefix %q for every shard", c.shard, got["prefix"], prefix)
+		}
+		if got["key"] != got["shardprefix"]+"77-"+c.attempt || strings.ContainsAny(got["key"], ",/: ") {
+			t.Errorf("shard %q attempt %s: key %q, want shardprefix %q + 77-%s, with no comma, slash, colon or space", c.shard, c.attempt, got["key"], got["shardprefix"], c.attempt)
+		}
+		// The shard's own snapshots come first, then any shard's.
+		if !strings.HasPrefix(got["shardprefix"], prefix) || (c.shard == "") != (got["shardprefix"] == prefix) {
+			t.Errorf("shard %q: shardprefix %q, want %q plus the shard (nothing when unsharded)", c.shard, got["shardprefix"], prefix)
+		}
+		if other, dup := keys[got["key"]]; dup {
+			t.Errorf("shards %q and %q share the key %q", other, c.shard+"@"+c.attempt, got["key"])
+		}
+		keys[got["key"]] = c.shard + "@" + c.attempt
+		if got["path"] != "/tmp/rt/promptgate-cache" {
+			t.Errorf("path %q", got["path"])
+		}
+	}
+}
