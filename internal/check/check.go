@@ -201,7 +201,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		skipped = append(skipped, fmt.Sprintf("model calls (%s): cases without a recorded response were skipped; cost is projected from recorded usage", liveReason))
 	}
 	skipped = append(skipped, flagNotes...)
-	run := runner{o: o, live: live, cache: store}
+	run := &runner{o: o, live: live, cache: store}
 	baseRep, err := run.evaluate(ctx, baseSnap.proj, reeval, reproject, "base")
 	if err != nil {
 		return nil, err
@@ -259,7 +259,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 
 // recordRest evaluates the head suites of every prompt outside done and adds
 // their records to the hidden line, up to diff.MaxRecords in all.
-func (r runner) recordRest(ctx context.Context, proj *project.Project, done map[string]bool, res *diff.Result) error {
+func (r *runner) recordRest(ctx context.Context, proj *project.Project, done map[string]bool, res *diff.Result) error {
 	rest := map[string]bool{}
 	for _, s := range proj.Suites {
 		if k := diff.PromptKey(s.Prompt, s.Variant); !done[k] {
@@ -439,14 +439,39 @@ func pick(suites []*suite.Suite, sets ...map[string]bool) []*suite.Suite {
 
 // runner evaluates the sides of one check with one trusted cache.
 type runner struct {
-	o     Options
-	live  bool
-	cache llm.ResponseCache
+	o       Options
+	live    bool
+	cache   llm.ResponseCache
+	clients map[string]llm.Completer
+}
+
+// client returns the model client for a config's providers in a cache mode,
+// building it once: base, head, the candidates and the record share it when
+// their providers are the same (base's, as the rules have them), so they
+// share its concurrency and rate limits, as one provider account does.
+func (r *runner) client(cfg *config.Config, mode llm.CacheMode) (llm.Completer, error) {
+	names := make([]string, 0, len(cfg.Providers))
+	for _, p := range cfg.Providers {
+		names = append(names, p.Name+"="+p.Untrusted)
+	}
+	key := fmt.Sprintf("%d\x00%s\x00%s\x00%s", mode, cfg.DefaultProvider, cfg.Section("providers"), strings.Join(names, "\x00"))
+	if c, ok := r.clients[key]; ok {
+		return c, nil
+	}
+	c, err := r.o.NewClient(cfg, mode, r.cache)
+	if err != nil {
+		return nil, err
+	}
+	if r.clients == nil {
+		r.clients = map[string]llm.Completer{}
+	}
+	r.clients[key] = c
+	return c, nil
 }
 
 // evaluate runs one side: re-evaluated suites through the live (or, when no
 // call may be made, offline) client, re-projected ones from the cache only.
-func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, reproject map[string]bool, label string) (*eval.Report, error) {
+func (r *runner) evaluate(ctx context.Context, proj *project.Project, reeval, reproject map[string]bool, label string) (*eval.Report, error) {
 	if proj == nil {
 		return nil, nil
 	}
@@ -478,7 +503,7 @@ func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, rep
 			}
 			return nil, err
 		}
-		client, err := o.NewClient(proj.Config, part.mode, r.cache)
+		client, err := r.client(proj.Config, part.mode)
 		if err != nil {
 			return nil, err
 		}
@@ -506,7 +531,7 @@ func (r runner) evaluate(ctx context.Context, proj *project.Project, reeval, rep
 // model, through the same client mode and trusted cache, and compares them
 // with head. It runs nothing for a sharded check (the what-if is for the
 // merged one to add later) or without candidates.
-func (r runner) candidates(ctx context.Context, proj *project.Project, reeval map[string]bool, headRep *eval.Report, models []string, rules *config.Config) ([]eval.Candidate, error) {
+func (r *runner) candidates(ctx context.Context, proj *project.Project, reeval map[string]bool, headRep *eval.Report, models []string, rules *config.Config) ([]eval.Candidate, error) {
 	o := r.o
 	if len(models) == 0 || headRep == nil || o.Given != nil || o.Shard.Enabled() {
 		return nil, nil
@@ -519,7 +544,7 @@ func (r runner) candidates(ctx context.Context, proj *project.Project, reeval ma
 	if !r.live {
 		mode = llm.CacheOffline
 	}
-	client, err := o.NewClient(proj.Config, mode, r.cache)
+	client, err := r.client(proj.Config, mode)
 	if err != nil {
 		return nil, err
 	}
