@@ -250,3 +250,59 @@ func TestActionCacheKeyStep(t *testing.T) {
 		}
 	}
 }
+
+// TestActionSourceKey: the binary cache key follows the source the binary is
+// built from: a test, a script or test data leaves it alone, a change to a
+// package or to go.sum moves it.
+func TestActionSourceKey(t *testing.T) {
+	t.Parallel()
+	script := actionStep(t, "release")
+	actionPath := filepath.Join(t.TempDir(), "_actions", "promptgate", "promptgate", "main")
+	write := func(name, body string) {
+		p := filepath.Join(actionPath, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := func() string {
+		t.Helper()
+		tmp := t.TempDir()
+		outFile := filepath.Join(tmp, "output")
+		os.WriteFile(outFile, nil, 0o644)
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "RUNNER_OS=Linux", "RUNNER_ARCH=X64", "RUNNER_TEMP=" + tmp,
+			"GITHUB_OUTPUT=" + outFile, "GITHUB_ACTION_PATH=" + actionPath, "SERVER_URL=http://127.0.0.1:1", "API_URL=http://127.0.0.1:1/api/v3"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("release step: %v\n%s", err, out)
+		}
+		outputs, _ := os.ReadFile(outFile)
+		for _, line := range strings.Split(string(outputs), "\n") {
+			if k, ok := strings.CutPrefix(line, "srckey="); ok {
+				return k
+			}
+		}
+		t.Fatalf("no srckey in outputs:\n%s", outputs)
+		return ""
+	}
+	write("go.mod", "module x\n")
+	write("go.sum", "a v1 h1:x\n")
+	write("cmd/promptgate/main.go", "package main\n")
+	write("internal/cost/prices.tsv", "model\tin\tout\n")
+	first := key()
+	write("internal/cost/cost_test.go", "package cost\n")
+	write("scripts/loadgen/main.go", "package main\n")
+	write("internal/report/testdata/golden/x.tsv", "x\n")
+	if got := key(); got != first {
+		t.Errorf("a test, a script or test data moved the key: %s → %s", first, got)
+	}
+	for _, change := range [][2]string{{"internal/cost/cost.go", "package cost\n"}, {"internal/cost/prices.tsv", "model\tin\tout\nm\t1\t2\n"}, {"go.sum", "b v1 h1:y\n"}} {
+		before := key()
+		write(change[0], change[1])
+		if after := key(); after == before {
+			t.Errorf("changing %s left the key at %s", change[0], before)
+		}
+	}
+}
