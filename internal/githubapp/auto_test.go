@@ -3,6 +3,7 @@ package githubapp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
@@ -104,6 +105,16 @@ func TestAutoRolloutSurvivesRestart(t *testing.T) {
 	first := startServe(t, cfg, logs)
 	body := payload(t, "issue_comment.created.with-installation.json", onPullRequest,
 		commentBody("/rollout summarize auto"), byUser("alice", "User"))
+	// The comment exists on GitHub: the App reads it again before committing.
+	var ev struct {
+		Comment struct {
+			ID int64 `json:"id"`
+		} `json:"comment"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Comment.ID == 0 {
+		t.Fatalf("payload has no comment id: %v", err)
+	}
+	gh.SetComment(ev.Comment.ID, "alice", "/rollout summarize auto")
 	req, _ := http.NewRequest(http.MethodPost, first.url+"/webhook", bytes.NewReader(body))
 	req.Header.Set("X-GitHub-Delivery", "auto-1")
 	req.Header.Set("X-GitHub-Event", "issue_comment")

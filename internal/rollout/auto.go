@@ -103,7 +103,7 @@ func (s *Service) autoCommand(ctx context.Context, gh *github.Client, req Reques
 	switch c.Kind {
 	case chatops.Pause:
 		st.Mode, st.Next = ModePaused, time.Time{}
-		res, err := s.commitAuto(ctx, gh, req, cfg, c.Flag, flagd.KeepSplit, st, nil, fmt.Sprintf("Paused by @%s in #%d.", req.Commenter, req.PR))
+		res, err := s.commitAuto(ctx, gh, req, cfg, c.Flag, flagd.KeepSplit, st, nil, fmt.Sprintf("Paused by @%s in #%d.", req.Commenter, req.PR), &c)
 		if err != nil || res.refusal != nil {
 			return s.autoFailed(c, res, err)
 		}
@@ -111,7 +111,7 @@ func (s *Service) autoCommand(ctx context.Context, gh *github.Client, req Reques
 			c.Flag, split.RolloutPct, c.Flag, c.Flag, c.Flag, short(res.commitSHA), res.commitURL)}, nil
 	case chatops.Resume:
 		st.Mode, st.PR, st.Next = ModeAuto, req.PR, now.Add(interval)
-		res, err := s.commitAuto(ctx, gh, req, cfg, c.Flag, flagd.KeepSplit, st, nil, fmt.Sprintf("Resumed by @%s in #%d.", req.Commenter, req.PR))
+		res, err := s.commitAuto(ctx, gh, req, cfg, c.Flag, flagd.KeepSplit, st, nil, fmt.Sprintf("Resumed by @%s in #%d.", req.Commenter, req.PR), &c)
 		if err != nil || res.refusal != nil {
 			return s.autoFailed(c, res, err)
 		}
@@ -134,7 +134,7 @@ func (s *Service) autoCommand(ctx context.Context, gh *github.Client, req Reques
 	if nextStep(cfg.Rollout.Steps, next) < 0 {
 		st.Mode, st.Next = ModeDone, time.Time{}
 	}
-	res, err := s.commitAuto(ctx, gh, req, cfg, c.Flag, next, st, nil, fmt.Sprintf("Requested by @%s in #%d.", req.Commenter, req.PR))
+	res, err := s.commitAuto(ctx, gh, req, cfg, c.Flag, next, st, nil, fmt.Sprintf("Requested by @%s in #%d.", req.Commenter, req.PR), &c)
 	if err != nil || res.refusal != nil {
 		return s.autoFailed(c, res, err)
 	}

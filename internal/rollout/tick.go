@@ -12,10 +12,15 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/promptgate/promptgate/internal/analysis"
+	"github.com/promptgate/promptgate/internal/chatops"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/report"
 )
+
+// finishStepTimeout bounds how long a decided step's commit and PR comment may
+// take once the server has begun to stop.
+const finishStepTimeout = 30 * time.Second
 
 // errSuperseded means the flag's auto state changed between reading it and
 // committing: another replica took the step, or a person ended the rollout.
@@ -25,7 +30,12 @@ var errSuperseded = errors.New("the automatic rollout state changed under this s
 // one compare-and-swap commit. With base set, it commits only while the file
 // still holds base: on a stale sha it re-reads, and when the state moved on
 // (another replica's commit) it returns errSuperseded instead of stepping twice.
-func (s *Service) commitAuto(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int, st autoState, base *autoState, reason string) (applied, error) {
+//
+// asked is the comment command that started, paused or resumed the rollout
+// (nil for a step the driver takes): like a manual command, it is read again
+// right before each commit attempt, so an edited or deleted comment commits
+// nothing.
+func (s *Service) commitAuto(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, flag string, pct int, st autoState, base *autoState, reason string, asked *chatops.Command) (applied, error) {
 	path := cfg.Rollout.FlagsFile
 	format := flagd.FormatForPath(path)
 	return s.commitLoop(ctx, gh, req, cfg, func(doc []byte, res *applied) ([]byte, string, bool, error) {
@@ -47,6 +57,11 @@ func (s *Service) commitAuto(ctx context.Context, gh *github.Client, req Request
 			return nil, "", true, fmt.Errorf("set %s in %s: %w", flag, path, flagd.InFile(err, path))
 		}
 		res.before, res.after = before, after
+		if asked != nil && asked.Raw != "" && req.CommentID != 0 {
+			if res.refusal, err = stillAsked(ctx, gh, req, *asked); res.refusal != nil || err != nil {
+				return nil, "", true, err
+			}
+		}
 		return out, autoCommitMessage(flag, before.RolloutPct, after.RolloutPct, st, reason), false, nil
 	})
 }
@@ -185,7 +200,12 @@ func (s *Service) autoStep(ctx context.Context, gh *github.Client, req Request, 
 		text = fmt.Sprintf("⏳ Automatic rollout of **%s** holds at **%d%%**: %s Missing data does not count as a pass. Next analysis at %s.\n\n%s",
 			name, split.RolloutPct, reason, next.Next.Format(time.RFC3339), table)
 	}
-	res, err := s.commitAuto(ctx, gh, req, cfg, flag, pct, next, &base, reason)
+	// From here the step is decided: its commit and its PR comment go
+	// together, so a shutdown (serve stopping, a deploy) waits for both
+	// rather than leave a step committed with nobody told.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishStepTimeout)
+	defer cancel()
+	res, err := s.commitAuto(ctx, gh, req, cfg, flag, pct, next, &base, reason, nil)
 	if errors.Is(err, errSuperseded) {
 		log.Info("another replica took this step; nothing to do")
 		return nil

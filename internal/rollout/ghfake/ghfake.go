@@ -89,6 +89,10 @@ type Server struct {
 	Protected map[string]string
 	// DefaultBranch is what GET /repos/{owner}/{repo} reports; "" means main.
 	DefaultBranch string
+	// OnPut, when set, is called as each PUT of a file arrives, before it is
+	// answered (a test cancels the client's context there, as a shutdown
+	// between a commit and its PR comment would).
+	OnPut func()
 	// Installations maps "owner/repo" to the App installation on it, for GET
 	// /repos/{owner}/{repo}/installation (which needs the App JWT when AppKey is set).
 	Installations map[string]int64
@@ -376,6 +380,9 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 	}
 	if body.Message == "" || body.Branch == "" || body.SHA == "" {
 		s.t.Errorf("ghfake: PUT contents needs message, branch and sha, got %+v", body)
+	}
+	if s.OnPut != nil {
+		s.OnPut()
 	}
 	path := r.PathValue("path")
 	s.mu.Lock()
