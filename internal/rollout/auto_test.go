@@ -268,45 +268,6 @@ func TestAutoInYAMLFlagsFile(t *testing.T) {
 	}
 }
 
-// TestAutoCommentFetchedAgainBeforeCommit: /rollout f auto, pause and resume
-// read their comment again before committing, like a manual command; an
-// edited or deleted comment commits nothing.
-func TestAutoCommentFetchedAgainBeforeCommit(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		change  func(gh *ghfake.Server, id int64)
-		commits int
-		reply   string
-	}{
-		{"unchanged", func(*ghfake.Server, int64) {}, 1, "🤖 Automatic rollout: every 1m0s"},
-		{"deleted", func(gh *ghfake.Server, id int64) { gh.DeleteComment(id) }, 0, "was deleted"},
-		{"edited to a manual share", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "alice", "/rollout summarize 50") }, 0, "no longer holds this command"},
-		{"another author", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "mallory", "/rollout summarize auto") }, 0, "author"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			gh := setup(t, unreachableYAML)
-			gh.SetFile("main", flagsPath, []byte(zeroFlags))
-			clk := &clock{now: time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)}
-			s := &Service{Now: clk.Now}
-			req := request(gh, "alice", "/rollout summarize auto")
-			req.CreatedAt = clk.Now()
-			tt.change(gh, req.CommentID)
-			if err := s.Handle(context.Background(), gh.Client(), req, quiet()); err != nil {
-				t.Fatal(err)
-			}
-			if n := len(gh.Commits()); n != tt.commits {
-				t.Errorf("commits = %d, want %d", n, tt.commits)
-			}
-			if c := gh.Comments(); len(c) != 1 || !strings.Contains(c[0].Body, tt.reply) {
-				t.Errorf("reply = %+v, want it to say %q", c, tt.reply)
-			}
-		})
-	}
-}
-
 // TestAutoStepFinishesOnShutdown: a shutdown that begins while a decided step
 // is being committed still lets the step post its PR comment; a step is never
 // committed with nobody told.

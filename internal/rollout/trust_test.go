@@ -85,38 +85,56 @@ func TestOldCommentRefused(t *testing.T) {
 }
 
 // TestCommentFetchedAgainBeforeCommit: the delivery is a copy; a comment deleted
-// or edited since commits nothing.
+// or edited since commits nothing. The same holds for /rollout f auto, whose
+// first step is a commit like a manual one.
 func TestCommentFetchedAgainBeforeCommit(t *testing.T) {
 	t.Parallel()
+	commands := []struct {
+		name, config, flags, command, other, ok string
+	}{
+		{"manual", baseYAML, "", "/rollout prompt-01 25", "/rollout prompt-01 50", "5% → 25%"},
+		{"auto", unreachableYAML, zeroFlags, "/rollout summarize auto", "/rollout summarize 50", "🤖 Automatic rollout: every"},
+	}
 	tests := []struct {
 		name    string
-		change  func(gh *ghfake.Server, id int64)
+		change  func(gh *ghfake.Server, id int64, command, other string)
 		commits int
-		reply   string
+		reply   string // "" means the command's own success reply
 	}{
-		{"unchanged", func(*ghfake.Server, int64) {}, 1, "5% → 25%"},
-		{"deleted", func(gh *ghfake.Server, id int64) { gh.DeleteComment(id) }, 0, "was deleted"},
-		{"edited to another share", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "alice", "/rollout prompt-01 50") }, 0, "no longer holds this command"},
-		{"edited, command kept", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "alice", "typo fixed\n/rollout prompt-01 25%") }, 1, "5% → 25%"},
-		{"another author", func(gh *ghfake.Server, id int64) { gh.SetComment(id, "mallory", "/rollout prompt-01 25") }, 0, "author"},
+		{"unchanged", func(*ghfake.Server, int64, string, string) {}, 1, ""},
+		{"deleted", func(gh *ghfake.Server, id int64, _, _ string) { gh.DeleteComment(id) }, 0, "was deleted"},
+		{"edited to another command", func(gh *ghfake.Server, id int64, _, other string) { gh.SetComment(id, "alice", other) }, 0, "no longer holds this command"},
+		{"edited, command kept", func(gh *ghfake.Server, id int64, command, _ string) {
+			gh.SetComment(id, "alice", "typo fixed\n"+command)
+		}, 1, ""},
+		{"another author", func(gh *ghfake.Server, id int64, command, _ string) { gh.SetComment(id, "mallory", command) }, 0, "author"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			gh := setup(t, baseYAML)
-			req := request(gh, "alice", "/rollout prompt-01 25")
-			tt.change(gh, req.CommentID)
-			s := &Service{}
-			if err := s.Handle(context.Background(), gh.Client(), req, quiet()); err != nil {
-				t.Fatal(err)
-			}
-			if n := len(gh.Commits()); n != tt.commits {
-				t.Errorf("commits = %d, want %d", n, tt.commits)
-			}
-			if c := gh.Comments(); len(c) != 1 || !strings.Contains(c[0].Body, tt.reply) {
-				t.Errorf("reply = %+v, want it to say %q", c, tt.reply)
-			}
-		})
+	for _, c := range commands {
+		for _, tt := range tests {
+			t.Run(c.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				gh := setup(t, c.config)
+				if c.flags != "" {
+					gh.SetFile("main", flagsPath, []byte(c.flags))
+				}
+				req := request(gh, "alice", c.command)
+				tt.change(gh, req.CommentID, c.command, c.other)
+				s := &Service{}
+				if err := s.Handle(context.Background(), gh.Client(), req, quiet()); err != nil {
+					t.Fatal(err)
+				}
+				if n := len(gh.Commits()); n != tt.commits {
+					t.Errorf("commits = %d, want %d", n, tt.commits)
+				}
+				want := tt.reply
+				if want == "" {
+					want = c.ok
+				}
+				if got := gh.Comments(); len(got) != 1 || !strings.Contains(got[0].Body, want) {
+					t.Errorf("reply = %+v, want it to say %q", got, want)
+				}
+			})
+		}
 	}
 }
 
