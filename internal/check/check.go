@@ -175,6 +175,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		return out, nil
 	}
 	shares, flagNotes := flagShares(headSnap.snap.Flags, headSnap.snap.FlagsFile)
+	baseShares, _ := flagShares(baseSnap.snap.Flags, baseSnap.snap.FlagsFile)
+	shares, splitChanges := sharesFromBase(shares, baseShares, headSnap.snap.FlagsFile)
+	changes = append(changes, splitChanges...)
 	for _, n := range flagNotes {
 		log.Warn("flag split not read", "note", n)
 	}
@@ -225,10 +228,10 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	affected := map[string][]string{}
 	for k, rs := range out.Affected.Reeval {
-		affected[k] = markAfterMerge(reasons(rs), changes)
+		affected[k] = markSplits(markAfterMerge(reasons(rs), changes), splitChanges)
 	}
 	for k, rs := range out.Affected.Reproject {
-		affected[k] = append(affected[k], markAfterMerge(reasons(rs), changes)...)
+		affected[k] = append(affected[k], markSplits(markAfterMerge(reasons(rs), changes), splitChanges)...)
 	}
 	skipped = append(skipped, skipNotes(live, baseRep, headRep)...)
 	if len(ignored) > 0 {

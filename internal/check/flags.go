@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/promptgate/promptgate/internal/change"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/flagd"
 )
@@ -80,4 +83,48 @@ func flagShares(doc []byte, file string) (map[string]diff.FlagShare, []string) {
 		out[fs.Rollout] = fs
 	}
 	return out, notes
+}
+
+// sharesFromBase keeps head's mapping of flags to prompt variants (a change
+// may point a flag at the variant it adds) but projects each flag that base
+// already splits at base's share: a change that lowers a dearer variant's
+// share in the same commit would otherwise price itself down. A share the
+// change edits is returned as a rule change that takes effect after merge.
+func sharesFromBase(head, base map[string]diff.FlagShare, file string) (map[string]diff.FlagShare, []config.RuleChange) {
+	basePct := map[string]float64{}
+	for _, fs := range base {
+		if fs.Rollout != "" {
+			basePct[fs.Flag] = fs.Pct
+		}
+	}
+	out := make(map[string]diff.FlagShare, len(head))
+	edited := map[string]float64{}
+	for k, fs := range head {
+		if p, ok := basePct[fs.Flag]; ok && fs.Rollout != "" && p != fs.Pct {
+			edited[fs.Flag] = fs.Pct
+			fs.Pct = p
+		}
+		out[k] = fs
+	}
+	var changes []config.RuleChange
+	for _, flag := range slices.Sorted(maps.Keys(edited)) {
+		changes = append(changes, config.RuleChange{Key: "flag " + flag + " rollout share", File: file,
+			Base: fmt.Sprintf("%g%%", basePct[flag]), Head: fmt.Sprintf("%g%%", edited[flag]),
+			Effect: fmt.Sprintf("projected at base's %g%% until merged", basePct[flag])})
+	}
+	return out, changes
+}
+
+// markSplits marks a flag's "rollout changed" reason when the change edits
+// the flag's share, which is projected at base's until the change is merged.
+func markSplits(rs []string, splits []config.RuleChange) []string {
+	for i, r := range rs {
+		for _, c := range splits {
+			flag := strings.TrimSuffix(strings.TrimPrefix(c.Key, "flag "), " rollout share")
+			if r == fmt.Sprintf(string(change.ReasonFlagChanged), flag) {
+				rs[i] = r + " (projected at base's share until merged)"
+			}
+		}
+	}
+	return rs
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -169,5 +170,77 @@ func TestCheckProjectsAtFlagShare(t *testing.T) {
 				t.Errorf("the App's quote at 25%% is %v, the check projects %v", got, rep.Result.HeadMonthly)
 			}
 		})
+	}
+}
+
+// TestCheckSplitFromBase: a change that lowers the dearer variant's share in
+// the flags file, in the same commit as a rewording, is projected at base's
+// 25%, not its own 0%; the edit is listed under Config changes and marked on
+// the affected reason, and takes effect after merge.
+func TestCheckSplitFromBase(t *testing.T) {
+	t.Parallel()
+	const file = "flags/prompts.flagd.json"
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	suite := "prompt: summarize\n%sthreshold: 1\ntests:\n  - description: good\n    vars: {text: \"a good day\"}\n    assert: [{type: icontains, value: positive}]\n"
+	files := func(wording, flags string) map[string]string {
+		return map[string]string{
+			"promptgate.yaml":             fmt.Sprintf(flagsConfig, file),
+			file:                          flags,
+			"prompts/summarize.prompt":    fmt.Sprintf(scenarioPrompt, "m-stable", wording),
+			"prompts/summarize.v2.prompt": fmt.Sprintf(scenarioPrompt, "m-rollout", wording+" briefly"),
+			"evals/summarize.yaml":        fmt.Sprintf(suite, ""),
+			"evals/summarize-v2.yaml":     fmt.Sprintf(suite, "variant: v2\n"),
+		}
+	}
+	writeFiles(t, dir, files("Classify the sentiment", flagsJSON))
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "base")
+	base := git(t, dir, "rev-parse", "HEAD")
+	zero := strings.Replace(flagsJSON, `[["stable", 75], ["v2", 25]]`, `[["stable", 100], ["v2", 0]]`, 1)
+	writeFiles(t, dir, files("Classify the overall sentiment", zero))
+	git(t, dir, "commit", "-qam", "head: reworded, and the dear variant's share set to 0%")
+
+	model, _ := fakeModel(t)
+	env := map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": model.URL + "/v1"}
+	reportPath := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"check", "-C", dir, "--base", base, "--report-json", reportPath,
+		"--cache-dir", filepath.Join(t.TempDir(), "cache")}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	raw, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Result struct {
+			HeadMonthly float64
+			Prompts     []struct {
+				Key     string
+				Share   float64
+				Reasons []string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	stable, rollout := cost.MonthlyCost(200*1.0/1e6, 10000), cost.MonthlyCost(200*4.0/1e6, 10000)
+	if want := 0.75*stable + 0.25*rollout; math.Abs(rep.Result.HeadMonthly-want) > 1e-6 {
+		t.Errorf("head monthly = %.4f, want %.4f (base's 25%% share)", rep.Result.HeadMonthly, want)
+	}
+	for _, p := range rep.Result.Prompts {
+		if p.Key == "summarize.v2" && p.Share != 0.25 {
+			t.Errorf("summarize.v2 share = %v, want 0.25", p.Share)
+		}
+	}
+	out := stdout.String()
+	for _, want := range []string{"flag summarize-prompt rollout share", "25%", "0%", "projected at base's 25% until merged",
+		"flag summarize-prompt rollout changed (projected at base's share until merged)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
 	}
 }
