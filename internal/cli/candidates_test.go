@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -18,9 +19,9 @@ import (
 // cellSpace is the padding tablewriter puts around markdown cells.
 var cellSpace = regexp.MustCompile(` *\| *`)
 
-// candidateModel answers like fakeModel's base prompt, except that
-// gpt-4.1-nano calls everything positive. It counts calls per model.
-func candidateModel(t *testing.T) (*httptest.Server, func() map[string]int) {
+// answeringModel is a chat-completions fake whose answer depends on the
+// requested model and the last message; it counts calls per model.
+func answeringModel(t *testing.T, answer func(model, text string) string) (*httptest.Server, func() map[string]int) {
 	var mu sync.Mutex
 	calls := map[string]int{}
 	mux := http.NewServeMux()
@@ -31,23 +32,34 @@ func candidateModel(t *testing.T) (*httptest.Server, func() map[string]int) {
 		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
 			t.Errorf("fake model: bad body: %v", err)
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
 		}
 		mu.Lock()
 		calls[req.Model]++
 		mu.Unlock()
-		answer := "negative"
-		if text := req.Messages[len(req.Messages)-1].Content; strings.Contains(text, "good") || req.Model == "gpt-4.1-nano" {
-			answer = "positive"
-		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`, req.Model, answer)
+		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`,
+			req.Model, answer(req.Model, req.Messages[len(req.Messages)-1].Content))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("fake model: unexpected %s %s", r.Method, r.URL.Path)
+		http.NotFound(w, r)
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv, func() map[string]int { mu.Lock(); defer mu.Unlock(); return calls }
+	return srv, func() map[string]int { mu.Lock(); defer mu.Unlock(); return maps.Clone(calls) }
+}
+
+// candidateModel answers like fakeModel's base prompt, except that
+// gpt-4.1-nano calls everything positive. It counts calls per model.
+func candidateModel(t *testing.T) (*httptest.Server, func() map[string]int) {
+	return answeringModel(t, func(model, text string) string {
+		if strings.Contains(text, "good") || model == "gpt-4.1-nano" {
+			return "positive"
+		}
+		return "negative"
+	})
 }
 
 // TestEvalCandidates: `candidates:` in promptgate.yaml (and --candidates) run

@@ -58,6 +58,33 @@ const flagsYAML = `flags:
         - [v2, 1]
 `
 
+// flagsRepo commits a base where flag summarize-prompt splits summarize and
+// summarize.v2 (flags at baseFlags in file), then a head that rewords both
+// variants and holds headFlags. It returns the repo and the base commit.
+func flagsRepo(t *testing.T, file, baseFlags, headFlags string) (dir, base string) {
+	t.Helper()
+	dir = t.TempDir()
+	git(t, dir, "init", "-q")
+	suite := "prompt: summarize\n%sthreshold: 1\ntests:\n  - description: good\n    vars: {text: \"a good day\"}\n    assert: [{type: icontains, value: positive}]\n"
+	files := func(wording, flags string) map[string]string {
+		return map[string]string{
+			"promptgate.yaml":             fmt.Sprintf(flagsConfig, file),
+			file:                          flags,
+			"prompts/summarize.prompt":    fmt.Sprintf(scenarioPrompt, "m-stable", wording),
+			"prompts/summarize.v2.prompt": fmt.Sprintf(scenarioPrompt, "m-rollout", wording+" briefly"),
+			"evals/summarize.yaml":        fmt.Sprintf(suite, ""),
+			"evals/summarize-v2.yaml":     fmt.Sprintf(suite, "variant: v2\n"),
+		}
+	}
+	writeFiles(t, dir, files("Classify the sentiment", baseFlags))
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "base")
+	base = git(t, dir, "rev-parse", "HEAD")
+	writeFiles(t, dir, files("Classify the overall sentiment", headFlags))
+	git(t, dir, "commit", "-qam", "head: both variants reworded")
+	return dir, base
+}
+
 // TestCheckProjectsAtFlagShare: a flag rolls summarize.v2 out to 25% of the
 // summarize traffic. Both variants are re-evaluated, so the monthly projection
 // is 0.75 × stable + 0.25 × rollout, each variant's table says its share, and
@@ -75,25 +102,7 @@ func TestCheckProjectsAtFlagShare(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			git(t, dir, "init", "-q")
-			suite := "prompt: summarize\n%sthreshold: 1\ntests:\n  - description: good\n    vars: {text: \"a good day\"}\n    assert: [{type: icontains, value: positive}]\n"
-			files := func(wording string) map[string]string {
-				return map[string]string{
-					"promptgate.yaml":             fmt.Sprintf(flagsConfig, tc.flagsFile),
-					tc.flagsFile:                  tc.flags,
-					"prompts/summarize.prompt":    fmt.Sprintf(scenarioPrompt, "m-stable", wording),
-					"prompts/summarize.v2.prompt": fmt.Sprintf(scenarioPrompt, "m-rollout", wording+" briefly"),
-					"evals/summarize.yaml":        fmt.Sprintf(suite, ""),
-					"evals/summarize-v2.yaml":     fmt.Sprintf(suite, "variant: v2\n"),
-				}
-			}
-			writeFiles(t, dir, files("Classify the sentiment"))
-			git(t, dir, "add", "-A")
-			git(t, dir, "commit", "-qm", "base")
-			base := git(t, dir, "rev-parse", "HEAD")
-			writeFiles(t, dir, files("Classify the overall sentiment"))
-			git(t, dir, "commit", "-qam", "head: both variants reworded")
+			dir, base := flagsRepo(t, tc.flagsFile, tc.flags, tc.flags)
 
 			model, calls := fakeModel(t)
 			env := map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": model.URL + "/v1"}
@@ -180,26 +189,8 @@ func TestCheckProjectsAtFlagShare(t *testing.T) {
 func TestCheckSplitFromBase(t *testing.T) {
 	t.Parallel()
 	const file = "flags/prompts.flagd.json"
-	dir := t.TempDir()
-	git(t, dir, "init", "-q")
-	suite := "prompt: summarize\n%sthreshold: 1\ntests:\n  - description: good\n    vars: {text: \"a good day\"}\n    assert: [{type: icontains, value: positive}]\n"
-	files := func(wording, flags string) map[string]string {
-		return map[string]string{
-			"promptgate.yaml":             fmt.Sprintf(flagsConfig, file),
-			file:                          flags,
-			"prompts/summarize.prompt":    fmt.Sprintf(scenarioPrompt, "m-stable", wording),
-			"prompts/summarize.v2.prompt": fmt.Sprintf(scenarioPrompt, "m-rollout", wording+" briefly"),
-			"evals/summarize.yaml":        fmt.Sprintf(suite, ""),
-			"evals/summarize-v2.yaml":     fmt.Sprintf(suite, "variant: v2\n"),
-		}
-	}
-	writeFiles(t, dir, files("Classify the sentiment", flagsJSON))
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "base")
-	base := git(t, dir, "rev-parse", "HEAD")
 	zero := strings.Replace(flagsJSON, `[["stable", 75], ["v2", 25]]`, `[["stable", 100], ["v2", 0]]`, 1)
-	writeFiles(t, dir, files("Classify the overall sentiment", zero))
-	git(t, dir, "commit", "-qam", "head: reworded, and the dear variant's share set to 0%")
+	dir, base := flagsRepo(t, file, flagsJSON, zero) // head also sets the dear variant's share to 0%
 
 	model, _ := fakeModel(t)
 	env := map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": model.URL + "/v1"}

@@ -5,15 +5,11 @@ import (
 	"context"
 	"crypto/sha1"
 	"fmt"
-	"io"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/projection"
@@ -79,39 +75,13 @@ func loopRepo(t *testing.T) (dir, base, head, modelURL string, callsByModel func
 	head = git(t, origin, "rev-parse", "HEAD")
 	dir = shallowClone(t, origin, "feature")
 
-	var mu sync.Mutex
-	calls := map[string]int{}
-	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
-			t.Errorf("model fake: unexpected %s %s", r.Method, r.URL.Path)
-			http.NotFound(w, r)
-			return
+	model, calls := answeringModel(t, func(model, text string) string {
+		if strings.Contains(text, "good") && !(model == "gpt-4.1-nano" && strings.Contains(text, "lovely")) {
+			return "positive"
 		}
-		raw, _ := io.ReadAll(r.Body)
-		body := string(raw)
-		m := regexp.MustCompile(`"model":"([^"]+)"`).FindStringSubmatch(body)
-		if m == nil {
-			t.Errorf("model fake: no model in %s", body)
-			return
-		}
-		mu.Lock()
-		calls[m[1]]++
-		mu.Unlock()
-		r.Body = io.NopCloser(strings.NewReader(body))
-		completion(t, w, r, func(text string) string {
-			if strings.Contains(text, "good") && !(m[1] == "gpt-4.1-nano" && strings.Contains(text, "lovely")) {
-				return "positive"
-			}
-			return "negative"
-		})
-	}))
-	t.Cleanup(model.Close)
-
-	return dir, base, head, model.URL, func() map[string]int {
-		mu.Lock()
-		defer mu.Unlock()
-		return maps.Clone(calls)
-	}
+		return "negative"
+	})
+	return dir, base, head, model.URL, calls
 }
 
 func TestCheckLLMOpsLoop(t *testing.T) {
