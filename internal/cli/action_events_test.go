@@ -54,7 +54,7 @@ func hasCommit(dir, sha string) bool {
 	return cmd.Run() == nil
 }
 
-// recordedEvent reads a recorded payload from internal/ghevent/testdata/events,
+// recordedEvent reads a recorded payload from internal/action/ghevent/testdata/events,
 // lets edit change the fields a test needs, and writes it where
 // GITHUB_EVENT_PATH can name it.
 func recordedEvent(t testing.TB, file string, edit func(ev map[string]any)) string {

@@ -14,9 +14,10 @@ import (
 	"github.com/google/go-github/v62/github"
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/promptgate/promptgate/internal/check"
-	"github.com/promptgate/promptgate/internal/diff"
-	"github.com/promptgate/promptgate/internal/ghevent"
+	"github.com/promptgate/promptgate/internal/action/check"
+	"github.com/promptgate/promptgate/internal/action/ghevent"
+	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/publish"
 	"github.com/promptgate/promptgate/internal/ratelimit"
 	"github.com/promptgate/promptgate/internal/report"
@@ -276,8 +277,8 @@ func actionCacheDir(o checkOptions, env Env) (string, error) {
 func abandonCheckRun(ctx context.Context, cr *publish.CheckRun, cause error, env Env) {
 	o := publish.Outcome{
 		Title:      "promptgate: could not compare base and head",
-		Summary:    "promptgate check stopped before it could compare base and head:\n\n" + report.CodeBlock(cause.Error()) + "\n\nSee the workflow run's log for details.\n",
-		Conclusion: diff.ConclusionFailure,
+		Summary:    "promptgate check stopped before it could compare base and head:\n\n" + mdsafe.Block(cause.Error()) + "\n\nSee the workflow run's log for details.\n",
+		Conclusion: verdict.ConclusionFailure,
 	}
 	if err := cr.Publish(ctx, o); err != nil {
 		fmt.Fprintf(env.Stderr, "promptgate: complete check run after failure: %v\n", err)
@@ -292,7 +293,7 @@ func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string, hint
 	if len(ev.Notes) > 0 {
 		// Notes quote branch names, which whoever pushes the branch chooses.
 		for _, n := range ev.Notes {
-			fmt.Fprintf(&md, "> %s\n", report.EscapeInline(n))
+			fmt.Fprintf(&md, "> %s\n", mdsafe.Inline(n))
 		}
 		md.WriteString("\n")
 	}
@@ -303,14 +304,14 @@ func actionOutcome(res *check.Outcome, ev ghevent.Event, reportJSON string, hint
 	switch {
 	case len(res.Problems) > 0:
 		out.Title = fmt.Sprintf("promptgate: %d configuration errors", len(res.Problems))
-		out.Conclusion = diff.ConclusionFailure
+		out.Conclusion = verdict.ConclusionFailure
 		for _, p := range res.Problems {
 			out.Annotations = append(out.Annotations, publish.Annotation{Path: p.File, Line: max(1, p.Line),
 				Level: publish.LevelFailure, Title: "promptgate: configuration error", Message: p.Msg})
 		}
 	case res.Affected.Empty():
 		out.Title = "promptgate: no LLM changes"
-		out.Conclusion = diff.ConclusionNeutral
+		out.Conclusion = verdict.ConclusionNeutral
 	default:
 		out.Title = report.DiffTitle(res.Result)
 		out.Annotations = publish.Annotations(res.Result)

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/check"
+	"github.com/promptgate/promptgate/internal/action/check"
+	"github.com/promptgate/promptgate/internal/action/gitrepo"
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
-	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/eval"
-	"github.com/promptgate/promptgate/internal/gitrepo"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/projection"
 	"github.com/promptgate/promptgate/internal/report"
@@ -160,7 +160,7 @@ func checkFlags(fs *flag.FlagSet, o *checkOptions) {
 	fs.StringVar(&o.configPath, "config", config.FileName, "config `file`, relative to the repo root")
 	fs.StringVar(&o.base, "base", "", "base git `revision` to compare against (required outside GitHub Actions)")
 	fs.StringVar(&o.head, "head", "HEAD", "head git `revision`")
-	fs.StringVar(&o.failOn, "fail-on", "", "comma-separated `gates` that fail the check: "+strings.Join(diff.GateNames, ",")+" (default: the config's gate section)")
+	fs.StringVar(&o.failOn, "fail-on", "", "comma-separated `gates` that fail the check: "+strings.Join(verdict.GateNames, ",")+" (default: the config's gate section)")
 	fs.StringVar(&o.reportJSON, "report-json", "", "write the full comparison as JSON to `file`")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "response cache `dir` that records new answers (default paths.cache of the base commit's config); entries the change adds or edits there are ignored")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
@@ -198,7 +198,7 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, logger)
 		}}
 	if o.failOn != "" {
-		gates, err := diff.ParseFailOn(o.failOn)
+		gates, err := verdict.ParseFailOn(o.failOn)
 		if err != nil {
 			return nil, usageError{msg: "check: --fail-on: " + err.Error()}
 		}
@@ -322,7 +322,7 @@ func conclusionErr(res *check.Outcome) error {
 	if len(res.Problems) > 0 {
 		return res.Problems
 	}
-	if res.Result.Conclusion == diff.ConclusionFailure {
+	if res.Result.Conclusion == verdict.ConclusionFailure {
 		return errGate
 	}
 	return nil

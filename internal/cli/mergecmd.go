@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/promptgate/promptgate/internal/check"
+	"github.com/promptgate/promptgate/internal/action/check"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/shard"

@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/promptgate/promptgate/internal/githubapp"
+	"github.com/promptgate/promptgate/internal/app/githubapp"
 )
 
 // runServe is `promptgate serve`: the GitHub App's webhook server.

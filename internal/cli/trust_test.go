@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/promptgate/promptgate/internal/action/check"
+	"github.com/promptgate/promptgate/internal/action/ghevent"
 	"github.com/promptgate/promptgate/internal/cache"
-	"github.com/promptgate/promptgate/internal/check"
-	"github.com/promptgate/promptgate/internal/ghevent"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/report"
 )

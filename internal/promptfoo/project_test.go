@@ -6,8 +6,8 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/promptgate/promptgate/internal/change"
-	"github.com/promptgate/promptgate/internal/gitrepo"
+	"github.com/promptgate/promptgate/internal/action/change"
+	"github.com/promptgate/promptgate/internal/action/gitrepo"
 	"github.com/promptgate/promptgate/internal/project"
 )
 

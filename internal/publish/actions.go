@@ -8,7 +8,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
 )
 
 // StepSummary appends the outcome's markdown to the job summary
@@ -91,7 +91,7 @@ type Outputs struct {
 }
 
 // OutputsFor derives the step outputs from a diff result.
-func OutputsFor(r diff.Result, reportJSON string) Outputs {
+func OutputsFor(r verdict.Result, reportJSON string) Outputs {
 	delta := "unknown"
 	if r.CostComparable() {
 		delta = strconv.FormatFloat(r.MonthlyDelta(), 'f', 2, 64)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/report"
 )
 
@@ -114,7 +115,7 @@ func (c *CheckRun) Publish(ctx context.Context, o Outcome) error {
 	}
 	batches := batch(o.Annotations, MaxAnnotationsPerRequest)
 	output := func(anns []Annotation) *github.CheckRunOutput {
-		out := &github.CheckRunOutput{Title: github.String(report.Truncate(o.Title, maxAnnotationTitle-3)),
+		out := &github.CheckRunOutput{Title: github.String(mdsafe.Truncate(o.Title, maxAnnotationTitle-3)),
 			Summary: github.String(limitSummary(o.Summary))}
 		if o.Text != "" {
 			out.Text = github.String(limitSummary(o.Text))
@@ -162,7 +163,7 @@ func limitSummary(s string) string {
 	if len(s) <= report.GitHubSummaryLimit {
 		return s
 	}
-	return report.Truncate(s, report.GitHubSummaryLimit-16)
+	return mdsafe.Truncate(s, report.GitHubSummaryLimit-16)
 }
 
 // classify turns a 403 from GitHub into ErrForbidden, keeping the original. A

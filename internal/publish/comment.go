@@ -6,8 +6,7 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v62/github"
-
-	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // DefaultStickyMarker identifies promptgate's sticky comment on a PR.
@@ -44,7 +43,7 @@ func (s *StickyComment) marker() string {
 func (s *StickyComment) Publish(ctx context.Context, o Outcome) error {
 	body := s.marker() + "\n" + o.Summary
 	if len(body) > maxCommentBody {
-		body = report.Truncate(body, maxCommentBody-16)
+		body = mdsafe.Truncate(body, maxCommentBody-16)
 	}
 	id, err := s.find(ctx)
 	if err != nil {

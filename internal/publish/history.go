@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/projection"
 )
 
@@ -19,7 +19,7 @@ import (
 // found. A check run without a record (an older promptgate, a summary cut
 // short) is passed over. The caller degrades quietly on error: trends are
 // never needed for a verdict.
-func History(ctx context.Context, client *github.Client, owner, repo, branch string, n int) ([]diff.Recorded, error) {
+func History(ctx context.Context, client *github.Client, owner, repo, branch string, n int) ([]verdict.Recorded, error) {
 	if n <= 0 || branch == "" {
 		return nil, nil
 	}
@@ -28,7 +28,7 @@ func History(ctx context.Context, client *github.Client, owner, repo, branch str
 	if err != nil {
 		return nil, fmt.Errorf("list commits on %s: %w", branch, classify(err))
 	}
-	var out []diff.Recorded
+	var out []verdict.Recorded
 	name := CheckName
 	for _, c := range commits {
 		if len(out) == n {
@@ -52,7 +52,7 @@ func History(ctx context.Context, client *github.Client, owner, repo, branch str
 			if !ok || len(p.Prompts) == 0 {
 				continue
 			}
-			out = append(out, diff.Recorded{SHA: sha, Prompts: p.Prompts})
+			out = append(out, verdict.Recorded{SHA: sha, Prompts: p.Prompts})
 			break
 		}
 	}

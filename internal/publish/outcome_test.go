@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
-	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/report"
 )
@@ -38,9 +38,9 @@ func TestAnnotationsFromResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := diff.Compute(diff.Input{
-		Base: diff.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{suiteWith("summarize", 0.9, eval.StatusPass, eval.StatusPass)}}, Config: cfg},
-		Head: diff.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{suiteWith("summarize", 0.9, eval.StatusPass, eval.StatusFail)}}, Config: cfg},
+	r := verdict.Compute(verdict.Input{
+		Base: verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{suiteWith("summarize", 0.9, eval.StatusPass, eval.StatusPass)}}, Config: cfg},
+		Head: verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{suiteWith("summarize", 0.9, eval.StatusPass, eval.StatusFail)}}, Config: cfg},
 	})
 	got := Annotations(r)
 	for i := range got {
@@ -67,12 +67,12 @@ func TestBigPRPublishesEveryAnnotation(t *testing.T) {
 		base.Suites = append(base.Suites, suiteWith(name, 0, eval.StatusPass, eval.StatusPass))
 		head.Suites = append(head.Suites, suiteWith(name, 0, eval.StatusFail, eval.StatusPass))
 	}
-	r := diff.Compute(diff.Input{Base: diff.Side{Report: base}, Head: diff.Side{Report: head}})
+	r := verdict.Compute(verdict.Input{Base: verdict.Side{Report: base}, Head: verdict.Side{Report: head}})
 	o, err := NewOutcome(r, report.DiffOptions{FullReportHint: "full report: artifact promptgate-report.json"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.Summary) > report.GitHubSummaryLimit || o.Conclusion != diff.ConclusionFailure || len(o.Annotations) != 120 {
+	if len(o.Summary) > report.GitHubSummaryLimit || o.Conclusion != verdict.ConclusionFailure || len(o.Annotations) != 120 {
 		t.Fatalf("outcome: %d-byte summary, conclusion %s, %d annotations", len(o.Summary), o.Conclusion, len(o.Annotations))
 	}
 
@@ -104,11 +104,11 @@ func TestBigPRPublishesEveryAnnotation(t *testing.T) {
 
 func TestOutputsFor(t *testing.T) {
 	t.Parallel()
-	known := diff.Result{Conclusion: "success", BaseMonthly: 100, HeadMonthly: 512.5}
-	unknown := diff.Result{Conclusion: "neutral", UnknownCost: []string{"summarize"}}
+	known := verdict.Result{Conclusion: "success", BaseMonthly: 100, HeadMonthly: 512.5}
+	unknown := verdict.Result{Conclusion: "neutral", UnknownCost: []string{"summarize"}}
 	tests := []struct {
 		name string
-		r    diff.Result
+		r    verdict.Result
 		want Outputs
 	}{
 		{"known", known, Outputs{Conclusion: "success", ReportJSON: "r.json", CostDeltaMonthly: "412.50"}},

@@ -11,7 +11,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/report"
 )
 
@@ -81,7 +82,7 @@ const (
 // NewOutcome renders a diff result into an Outcome: DiffTitle as the title, the
 // diff markdown as the summary, and annotations for each regression and each
 // located gate finding.
-func NewOutcome(r diff.Result, o report.DiffOptions) (Outcome, error) {
+func NewOutcome(r verdict.Result, o report.DiffOptions) (Outcome, error) {
 	var b bytes.Buffer
 	if err := report.WriteDiffMarkdown(&b, r, o); err != nil {
 		return Outcome{}, fmt.Errorf("render check summary: %w", err)
@@ -92,7 +93,7 @@ func NewOutcome(r diff.Result, o report.DiffOptions) (Outcome, error) {
 // Annotations points at every newly failing case (at its line in the suite file)
 // and at every other fired gate that has a location (a suite, or a key in
 // promptgate.yaml). Enforced gates are failures; the rest are warnings.
-func Annotations(r diff.Result) []Annotation {
+func Annotations(r verdict.Result) []Annotation {
 	var out []Annotation
 	for _, p := range r.Prompts {
 		for _, c := range p.NewlyFailing {
@@ -112,7 +113,7 @@ func Annotations(r diff.Result) []Annotation {
 		}
 	}
 	for _, g := range r.Fired() {
-		if g.Name == diff.GateRegression || g.File == "" {
+		if g.Name == verdict.GateRegression || g.File == "" {
 			continue
 		}
 		level := LevelWarning
@@ -126,9 +127,9 @@ func Annotations(r diff.Result) []Annotation {
 }
 
 // regressionLevel is failure when the regression gate is enforced, else warning.
-func regressionLevel(r diff.Result) string {
+func regressionLevel(r verdict.Result) string {
 	for _, g := range r.Gates {
-		if g.Name == diff.GateRegression && g.Fired && g.Enforced {
+		if g.Name == verdict.GateRegression && g.Fired && g.Enforced {
 			return LevelFailure
 		}
 	}
@@ -144,7 +145,7 @@ func clean(a Annotation) Annotation {
 	default:
 		a.Level = LevelWarning
 	}
-	a.Title = report.Truncate(strings.Join(strings.Fields(a.Title), " "), maxAnnotationTitle-3)
-	a.Message = report.Truncate(a.Message, maxAnnotationMessage)
+	a.Title = mdsafe.Truncate(strings.Join(strings.Fields(a.Title), " "), maxAnnotationTitle-3)
+	a.Message = mdsafe.Truncate(a.Message, maxAnnotationMessage)
 	return a
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
@@ -20,7 +20,7 @@ const maxConfigValue = 120
 // the change's own text, so each goes in a code span (mdsafe.Code), where
 // nothing renders as a link, a mention or HTML. It returns "" when nothing
 // changed.
-func ConfigChanges(r diff.Result) string {
+func ConfigChanges(r verdict.Result) string {
 	if len(r.ConfigChanges) == 0 {
 		return ""
 	}
@@ -33,7 +33,7 @@ func ConfigChanges(r diff.Result) string {
 		}
 		where := ""
 		if c.File != "" {
-			where = " (" + EscapeInline(c.File)
+			where = " (" + mdsafe.Inline(c.File)
 			if c.Line > 0 {
 				where += fmt.Sprintf(":%d", c.Line)
 			}
@@ -59,12 +59,12 @@ func configValue(v string) string {
 	if v == "" {
 		return "not set"
 	}
-	return mdsafe.Code(Truncate(v, maxConfigValue))
+	return mdsafe.Code(mdsafe.Truncate(v, maxConfigValue))
 }
 
 func effect(e string) string {
 	if e == "" {
 		return ""
 	}
-	return "; " + EscapeInline(e)
+	return "; " + mdsafe.Inline(e)
 }

@@ -6,7 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
 )
 
@@ -42,7 +43,7 @@ var outputLimits = []int{2000, 600, 160}
 // outputs in the details, then fewer details sections, then one compact overview
 // table instead of a table per prompt, then fewer overview rows. A table is
 // never cut in the middle, and a note says what was left out.
-func WriteDiffMarkdown(w io.Writer, r diff.Result, o DiffOptions) error {
+func WriteDiffMarkdown(w io.Writer, r verdict.Result, o DiffOptions) error {
 	limit := o.MaxBytes
 	if limit <= 0 {
 		limit = DefaultDiffMaxBytes
@@ -145,7 +146,7 @@ func extrasNote(extras string, o DiffOptions) string {
 	}
 	where := "the full report"
 	if o.FullReportHint != "" {
-		where = EscapeInline(o.FullReportHint)
+		where = mdsafe.Inline(o.FullReportHint)
 	}
 	return fmt.Sprintf("\n_Cost by owner, cheaper models and trends not shown for room — see %s._\n", where)
 }
@@ -153,7 +154,7 @@ func extrasNote(extras string, o DiffOptions) string {
 func omittedNote(n int, what string, o DiffOptions) string {
 	where := "the full report"
 	if o.FullReportHint != "" {
-		where = EscapeInline(o.FullReportHint)
+		where = mdsafe.Inline(o.FullReportHint)
 	}
 	return fmt.Sprintf("\n_%d more %s not shown — see %s._\n", n, what, where)
 }
@@ -171,7 +172,7 @@ func emit(w io.Writer, parts ...string) error {
 
 // DiffTitle is a one-line headline for the check run and the comment, e.g.
 // "promptgate: 2 regressions, +$412/month".
-func DiffTitle(r diff.Result) string {
+func DiffTitle(r verdict.Result) string {
 	var parts []string
 	if n := r.Regressions(); n > 0 {
 		parts = append(parts, plural(n, "regression", "regressions"))
@@ -179,9 +180,9 @@ func DiffTitle(r diff.Result) string {
 	below, errs := 0, 0
 	for _, g := range r.Fired() {
 		switch g.Name {
-		case diff.GateThreshold:
+		case verdict.GateThreshold:
 			below++
-		case diff.GateErrors:
+		case verdict.GateErrors:
 			errs++
 		}
 	}
@@ -240,14 +241,14 @@ func plainURL(u string) bool {
 	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, " \t\n()<>[]\"'`\\")
 }
 
-func diffFooter(r diff.Result, o DiffOptions) string {
+func diffFooter(r verdict.Result, o DiffOptions) string {
 	var b strings.Builder
 	b.WriteString("\n")
 	switch {
 	case o.FullReportHint != "" && plainURL(o.FullReportURL):
-		fmt.Fprintf(&b, "<sub>[%s](%s)</sub>\n\n", EscapeInline(o.FullReportHint), o.FullReportURL)
+		fmt.Fprintf(&b, "<sub>[%s](%s)</sub>\n\n", mdsafe.Inline(o.FullReportHint), o.FullReportURL)
 	case o.FullReportHint != "":
-		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", EscapeInline(o.FullReportHint))
+		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", mdsafe.Inline(o.FullReportHint))
 	}
 	b.WriteString(projection.Encode(r.Projection))
 	b.WriteString("\n")

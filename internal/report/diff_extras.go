@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // maxTrendCharts bounds the prompts charted in one summary.
@@ -14,7 +15,7 @@ const maxTrendCharts = 5
 // extraSections renders what the check adds after the per-prompt tables:
 // cost per owner, the cheaper-model what-if and the default branch's trends.
 // It is the first thing left out when the summary runs out of room.
-func extraSections(r diff.Result) (string, error) {
+func extraSections(r verdict.Result) (string, error) {
 	var b strings.Builder
 	if err := writeOwnerDiff(&b, r.Owners); err != nil {
 		return "", err
@@ -28,7 +29,7 @@ func extraSections(r diff.Result) (string, error) {
 
 // writeOwnerDiff renders the compared prompts' monthly cost per owner, base
 // and head, with each owner's budget position.
-func writeOwnerDiff(b *strings.Builder, owners []diff.OwnerCost) error {
+func writeOwnerDiff(b *strings.Builder, owners []verdict.OwnerCost) error {
 	if len(owners) == 0 {
 		return nil
 	}
@@ -39,7 +40,7 @@ func writeOwnerDiff(b *strings.Builder, owners []diff.OwnerCost) error {
 		owner := "(no owner)"
 		if o.Owner != "" {
 			// Escaped, an owner pings nobody and shows markup as text.
-			owner = EscapeCell(o.Owner)
+			owner = mdsafe.Inline(o.Owner)
 		}
 		head := USD(o.HeadMonthly, true)
 		if n := len(o.HeadUnknown); n > 0 {
@@ -56,7 +57,7 @@ func writeOwnerDiff(b *strings.Builder, owners []diff.OwnerCost) error {
 				used += " 🔔 past " + Percent(o.Position.Crossed[n-1])
 			}
 		}
-		if err := t.Append(owner, EscapeCell(strings.Join(o.Prompts, ", ")), USD(o.BaseMonthly, true), head,
+		if err := t.Append(owner, mdsafe.Inline(strings.Join(o.Prompts, ", ")), USD(o.BaseMonthly, true), head,
 			SignedUSD(o.HeadMonthly-o.BaseMonthly), budget, used); err != nil {
 			return fmt.Errorf("render owners: %w", err)
 		}
@@ -72,7 +73,7 @@ func writeOwnerDiff(b *strings.Builder, owners []diff.OwnerCost) error {
 		if o.Position.Over {
 			mark, what = "🚨", "over budget"
 		}
-		fmt.Fprintf(b, "\n%s %s: projected %s a month against %s/%s (%s a month): %s.\n", mark, EscapeInline(o.Owner),
+		fmt.Fprintf(b, "\n%s %s: projected %s a month against %s/%s (%s a month): %s.\n", mark, mdsafe.Inline(o.Owner),
 			USD(o.HeadMonthly, true), USD(o.Budget.PeriodUSD, true), periodUnit(o.Budget.Period), USD(o.Budget.MonthlyUSD, true), what)
 	}
 	return nil
@@ -83,7 +84,7 @@ func writeOwnerDiff(b *strings.Builder, owners []diff.OwnerCost) error {
 // head last, as Mermaid xychart-beta blocks (GitHub renders them). Only
 // numbers, commit hashes and the prompt's name (reduced to letters, digits
 // and . _ / -) go inside the blocks.
-func writeTrends(b *strings.Builder, trends []diff.Trend) {
+func writeTrends(b *strings.Builder, trends []verdict.Trend) {
 	if len(trends) == 0 {
 		return
 	}
@@ -123,7 +124,7 @@ func writeTrends(b *strings.Builder, trends []diff.Trend) {
 
 // pointLabel is a point's x-axis label: the commit's first 7 hex digits, or
 // PR for the pull request's head. A SHA that is not hex is not shown.
-func pointLabel(p diff.TrendPoint) string {
+func pointLabel(p verdict.TrendPoint) string {
 	if p.Head {
 		return "PR"
 	}

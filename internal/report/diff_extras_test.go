@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
@@ -14,16 +14,16 @@ func f64(v float64) *float64 { return &v }
 
 // loopResult is normalResult with owners, a what-if and trends, some of them
 // hostile: an owner with markup and a history SHA that is not hex.
-func loopResult(t *testing.T) diff.Result {
+func loopResult(t *testing.T) verdict.Result {
 	r := normalResult(t)
-	r.Owners = []diff.OwnerCost{
+	r.Owners = []verdict.OwnerCost{
 		{Owner: "@acme/support|<b>x</b>", Prompts: []string{"summarize"}, BaseMonthly: 10, HeadMonthly: 50},
 		{Owner: "", Prompts: []string{"classify", "classify.v2"}, BaseMonthly: 1, HeadMonthly: 2, HeadUnknown: []string{"classify.v2"}},
 	}
 	r.Candidates = []eval.Candidate{{Prompt: "summarize", HeadModel: "large", Model: "small", Passed: 2, Graded: 4, PassRate: 0.5,
 		HeadPassRate: 0.5, CostPer1K: f64(0.5), HeadCostPer1K: f64(2.7),
 		Lost: []eval.CaseRef{{Suite: "evals/summarize.yaml", Line: 10, Description: "</details> @team"}}}}
-	hist := []diff.Recorded{
+	hist := []verdict.Recorded{
 		{SHA: "0123456789abcdef0123456789abcdef01234567", Prompts: map[string]projection.PromptRecord{"summarize": {PassRate: f64(0.75), CostPer1K: f64(0.552)}}},
 		{SHA: "\"]\n```\n<script>", Prompts: map[string]projection.PromptRecord{"summarize": {PassRate: f64(1)}}},
 	}
@@ -70,7 +70,7 @@ func TestMermaidText(t *testing.T) {
 		t.Errorf("mermaidText(%q) = %q", in, got)
 	}
 	var b strings.Builder
-	writeTrends(&b, []diff.Trend{{Key: in, Points: []diff.TrendPoint{{SHA: "abcdef0123", Record: projection.PromptRecord{PassRate: f64(1)}}, {Head: true}}}})
+	writeTrends(&b, []verdict.Trend{{Key: in, Points: []verdict.TrendPoint{{SHA: "abcdef0123", Record: projection.PromptRecord{PassRate: f64(1)}}, {Head: true}}}})
 	if live := mdsafe.Live(strings.ReplaceAll(b.String(), "```mermaid", "")); len(live) > 0 {
 		t.Errorf("trend section renders %v:\n%s", live, b.String())
 	}

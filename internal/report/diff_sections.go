@@ -6,16 +6,17 @@ import (
 	"html"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/diff"
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // maxGateLines bounds the findings listed per gate; the rest are counted.
 const maxGateLines = 10
 
-func diffHeader(r diff.Result) string {
+func diffHeader(r verdict.Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## %s\n\n", EscapeInline(DiffTitle(r)))
+	fmt.Fprintf(&b, "## %s\n\n", mdsafe.Inline(DiffTitle(r)))
 	fmt.Fprintf(&b, "**Conclusion: %s**", r.Conclusion)
 	if n := len(r.Prompts); n > 0 {
 		fmt.Fprintf(&b, " · %s compared", plural(n, "suite", "suites"))
@@ -26,7 +27,7 @@ func diffHeader(r diff.Result) string {
 	if len(r.Skipped) > 0 {
 		b.WriteString("**Skipped:**\n")
 		for _, s := range r.Skipped {
-			fmt.Fprintf(&b, "- %s\n", EscapeInline(oneLine(s)))
+			fmt.Fprintf(&b, "- %s\n", mdsafe.Inline(oneLine(s)))
 		}
 		b.WriteString("\n")
 	}
@@ -34,7 +35,7 @@ func diffHeader(r diff.Result) string {
 	return b.String()
 }
 
-func writeGates(b *strings.Builder, r diff.Result) {
+func writeGates(b *strings.Builder, r verdict.Result) {
 	fired := r.Fired()
 	if len(fired) == 0 {
 		b.WriteString("No gate fired.\n\n")
@@ -50,9 +51,9 @@ func writeGates(b *strings.Builder, r diff.Result) {
 			if !g.Enforced {
 				mark, note = "⚠️", " (not enforced)"
 			}
-			fmt.Fprintf(b, "- %s `%s`%s — %s\n", mark, g.Name, note, EscapeInline(oneLine(g.Detail)))
+			fmt.Fprintf(b, "- %s `%s`%s — %s\n", mark, g.Name, note, mdsafe.Inline(oneLine(g.Detail)))
 		}
-		for _, name := range diff.GateNames {
+		for _, name := range verdict.GateNames {
 			if n := count[name] - maxGateLines; n > 0 {
 				fmt.Fprintf(b, "- … and %d more `%s` findings\n", n, name)
 			}
@@ -60,13 +61,13 @@ func writeGates(b *strings.Builder, r diff.Result) {
 		b.WriteString("\n")
 	}
 	for _, g := range r.Gates {
-		if g.Name == diff.GateCost && !r.CostComparable() {
-			fmt.Fprintf(b, "ℹ️ Cost: %s.\n\n", EscapeInline(oneLine(g.Detail)))
+		if g.Name == verdict.GateCost && !r.CostComparable() {
+			fmt.Fprintf(b, "ℹ️ Cost: %s.\n\n", mdsafe.Inline(oneLine(g.Detail)))
 		}
 	}
 }
 
-func writeBudget(b *strings.Builder, r diff.Result) {
+func writeBudget(b *strings.Builder, r verdict.Result) {
 	p := r.Budget
 	unknown := ""
 	if n := len(r.HeadUnknownCost); n > 0 {
@@ -92,16 +93,16 @@ func writeBudget(b *strings.Builder, r diff.Result) {
 }
 
 // promptTables renders a base/head/change table for each compared suite.
-func promptTables(r diff.Result) (string, error) {
+func promptTables(r verdict.Result) (string, error) {
 	var b strings.Builder
 	for _, p := range r.Prompts {
 		fmt.Fprintf(&b, "### `%s`", codeSpan(p.Key))
 		if p.SuitePath != "" {
-			fmt.Fprintf(&b, " · %s", EscapeInline(p.SuitePath))
+			fmt.Fprintf(&b, " · %s", mdsafe.Inline(p.SuitePath))
 		}
 		b.WriteString("\n\n")
 		if len(p.Reasons) > 0 {
-			fmt.Fprintf(&b, "Affected: %s.\n\n", EscapeInline(oneLine(strings.Join(p.Reasons, "; "))))
+			fmt.Fprintf(&b, "Affected: %s.\n\n", mdsafe.Inline(oneLine(strings.Join(p.Reasons, "; "))))
 		}
 		if p.Base == nil && p.Head == nil {
 			b.WriteString("Not evaluated.\n\n")
@@ -122,7 +123,7 @@ func promptTables(r diff.Result) (string, error) {
 	return b.String(), nil
 }
 
-func promptRows(p diff.PromptDiff) [][4]string {
+func promptRows(p verdict.PromptDiff) [][4]string {
 	side := func(s *eval.SuiteResult, f func(*eval.SuiteResult) string) string {
 		if s == nil {
 			return "—"
@@ -186,7 +187,7 @@ func promptRows(p diff.PromptDiff) [][4]string {
 	return rows
 }
 
-func costChange(p diff.PromptDiff, base, head float64) string {
+func costChange(p verdict.PromptDiff, base, head float64) string {
 	switch {
 	case p.Base == nil || p.Head == nil:
 		return ""
@@ -200,7 +201,7 @@ func costChange(p diff.PromptDiff, base, head float64) string {
 }
 
 // overviewTable is the compact fallback: one row per suite, at most rows of them.
-func overviewTable(r diff.Result, rows int, o DiffOptions) (string, error) {
+func overviewTable(r verdict.Result, rows int, o DiffOptions) (string, error) {
 	var b strings.Builder
 	t := NewTable(&b, true)
 	t.Header("suite", "pass rate", "new fail / pass", "errors", "p95", "cost / 1k req", "monthly", "Δ monthly")
@@ -219,7 +220,7 @@ func overviewTable(r diff.Result, rows int, o DiffOptions) (string, error) {
 		if p.HasTraffic {
 			monthly = USD(p.HeadMonthly, p.HeadCostKnown && p.Head != nil)
 		}
-		if err := t.Append(EscapeCell(p.Key),
+		if err := t.Append(mdsafe.Inline(p.Key),
 			arrow(func(s *eval.SuiteResult) string { return rate(s) }),
 			fmt.Sprintf("%d / %d", len(p.NewlyFailing), len(p.NewlyPassing)),
 			arrow(errCount),
@@ -240,8 +241,8 @@ func overviewTable(r diff.Result, rows int, o DiffOptions) (string, error) {
 }
 
 // regressions lists every newly failing run, in prompt order.
-func regressions(r diff.Result) []diff.CaseChange {
-	var out []diff.CaseChange
+func regressions(r verdict.Result) []verdict.CaseChange {
+	var out []verdict.CaseChange
 	for _, p := range r.Prompts {
 		out = append(out, p.NewlyFailing...)
 	}
@@ -251,7 +252,7 @@ func regressions(r diff.Result) []diff.CaseChange {
 // detailSections renders one collapsible section per regression, each model
 // output capped at maxOutput bytes. Untrusted text goes into fenced code blocks,
 // whose fence it cannot close, or through escaping.
-func detailSections(regs []diff.CaseChange, maxOutput int) []string {
+func detailSections(regs []verdict.CaseChange, maxOutput int) []string {
 	out := make([]string, 0, len(regs))
 	for i, c := range regs {
 		var b strings.Builder
@@ -272,11 +273,11 @@ func detailSections(regs []diff.CaseChange, maxOutput int) []string {
 			if err != nil {
 				vars = []byte(fmt.Sprint(c.Vars))
 			}
-			fmt.Fprintf(&b, "**Input vars**\n\n%s\n\n", CodeBlock(Truncate(string(vars), maxOutput)))
+			fmt.Fprintf(&b, "**Input vars**\n\n%s\n\n", mdsafe.Block(mdsafe.Truncate(string(vars), maxOutput)))
 		}
-		fmt.Fprintf(&b, "**Expected** (assertion at head)\n\n%s\n\n", CodeBlock(Truncate(c.Reason, maxOutput)))
-		fmt.Fprintf(&b, "**Base output** (%s)\n\n%s\n\n", c.BaseStatus, CodeBlock(Truncate(c.BaseOutput, maxOutput)))
-		fmt.Fprintf(&b, "**Head output** (%s)\n\n%s\n\n</details>\n\n", c.HeadStatus, CodeBlock(Truncate(c.HeadOutput, maxOutput)))
+		fmt.Fprintf(&b, "**Expected** (assertion at head)\n\n%s\n\n", mdsafe.Block(mdsafe.Truncate(c.Reason, maxOutput)))
+		fmt.Fprintf(&b, "**Base output** (%s)\n\n%s\n\n", c.BaseStatus, mdsafe.Block(mdsafe.Truncate(c.BaseOutput, maxOutput)))
+		fmt.Fprintf(&b, "**Head output** (%s)\n\n%s\n\n</details>\n\n", c.HeadStatus, mdsafe.Block(mdsafe.Truncate(c.HeadOutput, maxOutput)))
 		out = append(out, b.String())
 	}
 	return out
@@ -285,7 +286,7 @@ func detailSections(regs []diff.CaseChange, maxOutput int) []string {
 // summaryText escapes untrusted text for a <summary> element, where GitHub shows
 // HTML entities but not markdown escapes.
 func summaryText(s string) string {
-	s = html.EscapeString(oneLine(Truncate(s, 200)))
+	s = html.EscapeString(oneLine(mdsafe.Truncate(s, 200)))
 	return strings.NewReplacer("@", "@\u200b", "#", "#\u200b").Replace(s)
 }
 

@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
-	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/projection"
 )
@@ -61,7 +61,7 @@ type run struct {
 // suiteOf builds a finished suite; case i is "case i" at line 10+4i.
 func suiteOf(path, prompt, variant, model string, threshold float64, lat time.Duration, runs ...run) *eval.SuiteResult {
 	s := &eval.SuiteResult{Path: path, Prompt: prompt, Variant: variant, Model: model, Threshold: threshold,
-		PromptPath: "prompts/" + diff.PromptKey(prompt, variant) + ".prompt", CostKnown: true,
+		PromptPath: "prompts/" + verdict.PromptKey(prompt, variant) + ".prompt", CostKnown: true,
 		MeanInputTokens: 820, MeanOutputTokens: 140, LatencyP50: lat, LatencyP95: lat * 3}
 	for i, r := range runs {
 		c := eval.CaseResult{Index: i, Description: fmt.Sprintf("case %d", i), Line: 10 + 4*i, Status: r.status,
@@ -101,7 +101,7 @@ budget: {monthly_usd: 500}
 gate: {max_cost_increase_pct: 20}
 `
 
-func normalResult(t *testing.T) diff.Result {
+func normalResult(t *testing.T) verdict.Result {
 	c := mustParse(t, testConfig)
 	pass := func(o string) run { return run{eval.StatusPass, o} }
 	fail := func(o string) run { return run{eval.StatusFail, o} }
@@ -117,18 +117,18 @@ func normalResult(t *testing.T) diff.Result {
 		suiteOf("evals/classify.yaml", "classify", "", "small", 0.9, 120*time.Millisecond, pass("billing"), pass("tech")),
 		suiteOf("evals/classify.v2.yaml", "classify", "v2", "large", 0.9, 90*time.Millisecond, pass("billing"), pass("tech")),
 	}}
-	return diff.Compute(diff.Input{
-		Base:     diff.Side{Report: base, Config: c, Prices: testPrices()},
-		Head:     diff.Side{Report: head, Config: c, Prices: testPrices()},
+	return verdict.Compute(verdict.Input{
+		Base:     verdict.Side{Report: base, Config: c, Prices: testPrices()},
+		Head:     verdict.Side{Report: head, Config: c, Prices: testPrices()},
 		Affected: map[string][]string{"summarize": {"prompt changed", "model changed"}, "classify": {"suite changed"}},
-		FlagShares: map[string]diff.FlagShare{
+		FlagShares: map[string]verdict.FlagShare{
 			"classify":    {Flag: "classify-model", Stable: "classify", Rollout: "classify.v2", Pct: 10},
 			"classify.v2": {Flag: "classify-model", Stable: "classify", Rollout: "classify.v2", Pct: 10},
 		},
 	})
 }
 
-func hostileResult(t *testing.T) diff.Result {
+func hostileResult(t *testing.T) verdict.Result {
 	c := mustParse(t, testConfig)
 	evil := "| col | break |\n@octocat please look <script>alert(1)</script>\n```\n</details> # 1 [x](javascript:alert(1))\n````"
 	s := func(st eval.Status, o string) *eval.SuiteResult {
@@ -138,15 +138,15 @@ func hostileResult(t *testing.T) diff.Result {
 		r.Cases[0].Reason = "expected </summary> and ``` to | break"
 		return r
 	}
-	return diff.Compute(diff.Input{
-		Base:     diff.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{s(eval.StatusPass, "fine")}}, Config: c, Prices: testPrices()},
-		Head:     diff.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{s(eval.StatusFail, evil)}}, Config: c, Prices: testPrices()},
+	return verdict.Compute(verdict.Input{
+		Base:     verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{s(eval.StatusPass, "fine")}}, Config: c, Prices: testPrices()},
+		Head:     verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{s(eval.StatusFail, evil)}}, Config: c, Prices: testPrices()},
 		Affected: map[string][]string{"summarize": {"prompt changed @team <i>x</i>"}},
 		Skipped:  []string{"model calls for fork PR @someone (no API key)"},
 	})
 }
 
-func bigResult(t *testing.T, prompts, cases int) diff.Result {
+func bigResult(t *testing.T, prompts, cases int) verdict.Result {
 	c := mustParse(t, testConfig)
 	long := strings.Repeat("The model went on and on about refunds | and more. ", 80)
 	base, head := &eval.Report{}, &eval.Report{}
@@ -164,11 +164,11 @@ func bigResult(t *testing.T, prompts, cases int) diff.Result {
 		base.Suites = append(base.Suites, suiteOf("evals/"+name+".yaml", name, "", "small", 0.5, time.Second, b...))
 		head.Suites = append(head.Suites, suiteOf("evals/"+name+".yaml", name, "", "large", 0.5, time.Second, h...))
 	}
-	return diff.Compute(diff.Input{Base: diff.Side{Report: base, Config: c, Prices: testPrices()},
-		Head: diff.Side{Report: head, Config: c, Prices: testPrices()}})
+	return verdict.Compute(verdict.Input{Base: verdict.Side{Report: base, Config: c, Prices: testPrices()},
+		Head: verdict.Side{Report: head, Config: c, Prices: testPrices()}})
 }
 
-func render(t *testing.T, r diff.Result, o DiffOptions) string {
+func render(t *testing.T, r verdict.Result, o DiffOptions) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := WriteDiffMarkdown(&b, r, o); err != nil {
@@ -183,13 +183,13 @@ func TestWriteDiffMarkdownGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		result func(*testing.T) diff.Result
+		result func(*testing.T) verdict.Result
 		opts   DiffOptions
 	}{
 		{"diff_normal.md", normalResult, DiffOptions{FullReportHint: hint}},
 		{"diff_hostile.md", hostileResult, DiffOptions{FullReportHint: hint}},
-		{"diff_nothing.md", func(*testing.T) diff.Result { return diff.Compute(diff.Input{}) }, DiffOptions{}},
-		{"diff_big.md", func(t *testing.T) diff.Result { return bigResult(t, 120, 6) }, DiffOptions{FullReportHint: hint}},
+		{"diff_nothing.md", func(*testing.T) verdict.Result { return verdict.Compute(verdict.Input{}) }, DiffOptions{}},
+		{"diff_big.md", func(t *testing.T) verdict.Result { return bigResult(t, 120, 6) }, DiffOptions{FullReportHint: hint}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,13 +314,13 @@ func TestDiffTitle(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		r    func(*testing.T) diff.Result
+		r    func(*testing.T) verdict.Result
 		want string
 	}{
 		{"regressions and cost", normalResult, "promptgate: 2 regressions, 1 suite below threshold, +$1377/month, over budget"},
-		{"nothing", func(*testing.T) diff.Result { return diff.Compute(diff.Input{}) }, "promptgate: no LLM changes"},
-		{"affected, not evaluated", func(*testing.T) diff.Result {
-			return diff.Compute(diff.Input{Affected: map[string][]string{"a": {"changed"}}})
+		{"nothing", func(*testing.T) verdict.Result { return verdict.Compute(verdict.Input{}) }, "promptgate: no LLM changes"},
+		{"affected, not evaluated", func(*testing.T) verdict.Result {
+			return verdict.Compute(verdict.Input{Affected: map[string][]string{"a": {"changed"}}})
 		}, "promptgate: 1 prompt not evaluated"},
 	}
 	for _, tt := range tests {
@@ -350,7 +350,7 @@ func TestBudgetLineUnknownCost(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := diff.Result{UnknownCost: []string{"a", "b", "c"}, HeadUnknownCost: tt.headUnknown,
+			r := verdict.Result{UnknownCost: []string{"a", "b", "c"}, HeadUnknownCost: tt.headUnknown,
 				Budget: cost.BudgetPosition{MonthlyUSD: 100, ProjectedUSD: 10, Fraction: 0.1}}
 			var b strings.Builder
 			writeBudget(&b, r)

@@ -1,3 +1,6 @@
+// Package report renders eval results and base-vs-head diffs for people: terminal
+// tables, GitHub markdown, JSON and JUnit XML. Escaping of untrusted text lives in
+// mdsafe, which the App shares.
 package report
 
 import (
@@ -13,6 +16,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // Formats lists the output formats of `promptgate eval --format`.
@@ -49,7 +53,7 @@ func NewTable(w io.Writer, markdown bool) *tablewriter.Table {
 func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 	cell := func(s string) string { return s }
 	if markdown {
-		cell = EscapeCell
+		cell = mdsafe.Inline
 	}
 	t := NewTable(w, markdown)
 	t.Header("suite", "prompt", "pass", "fail", "error", "skip", "pass rate", "threshold", "in tok", "out tok", "p50", "p95", "cost")
@@ -83,7 +87,7 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 			if c.Status == eval.StatusError {
 				why = c.Error
 			}
-			fails = append(fails, fmt.Sprintf("%s:%d: %s %q: %s", s.Path, c.Line, c.Status, c.Description, Truncate(oneLine(why), 300)))
+			fails = append(fails, fmt.Sprintf("%s:%d: %s %q: %s", s.Path, c.Line, c.Status, c.Description, mdsafe.Truncate(oneLine(why), 300)))
 		}
 	}
 	fails = append(fails, skippedLines(rep)...)
@@ -92,7 +96,7 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 		if markdown {
 			fmt.Fprintln(w, "<details><summary>Failing and errored cases</summary>")
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, CodeBlock(strings.Join(fails, "\n")))
+			fmt.Fprintln(w, mdsafe.Block(strings.Join(fails, "\n")))
 			fmt.Fprintln(w, "</details>")
 		} else {
 			fmt.Fprintln(w, strings.Join(fails, "\n"))
@@ -118,7 +122,7 @@ func skippedLines(rep *eval.Report) []string {
 	var lines []string
 	for _, g := range eval.SkipGroups(rep) {
 		if g.Runs == 1 {
-			lines = append(lines, fmt.Sprintf("%s:%d: skipped %q: %s", g.FirstPath, g.FirstLine, g.FirstCase, Truncate(oneLine(g.Reason), 300)))
+			lines = append(lines, fmt.Sprintf("%s:%d: skipped %q: %s", g.FirstPath, g.FirstLine, g.FirstCase, mdsafe.Truncate(oneLine(g.Reason), 300)))
 			continue
 		}
 		suites := "1 suite"
@@ -126,7 +130,7 @@ func skippedLines(rep *eval.Report) []string {
 			suites = fmt.Sprintf("%d suites", len(g.Suites))
 		}
 		lines = append(lines, fmt.Sprintf("skipped %d case runs in %s: %s (first: %s:%d)", g.Runs, suites,
-			Truncate(oneLine(g.Reason), 300), g.FirstPath, g.FirstLine))
+			mdsafe.Truncate(oneLine(g.Reason), 300), g.FirstPath, g.FirstLine))
 	}
 	return lines
 }
@@ -211,9 +215,9 @@ func evalJUnit(w io.Writer, rep *eval.Report) error {
 			jc := junitCase{Name: name, Classname: s.Prompt, File: s.Path, Line: c.Line, Time: seconds(c.Latency)}
 			switch c.Status {
 			case eval.StatusFail:
-				jc.Failure = &junitProblem{Message: Truncate(oneLine(c.Reason), 500), Body: c.Output}
+				jc.Failure = &junitProblem{Message: mdsafe.Truncate(oneLine(c.Reason), 500), Body: c.Output}
 			case eval.StatusError:
-				jc.Error = &junitProblem{Message: Truncate(oneLine(c.Error), 500)}
+				jc.Error = &junitProblem{Message: mdsafe.Truncate(oneLine(c.Error), 500)}
 			}
 			js.Cases = append(js.Cases, jc)
 		}

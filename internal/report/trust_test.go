@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
-	"github.com/promptgate/promptgate/internal/diff"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
@@ -35,14 +35,14 @@ func TestForgedProjectionInModelOutput(t *testing.T) {
 // and cannot close the span; the after-merge projection is shown when given.
 func TestConfigChangesRendering(t *testing.T) {
 	t.Parallel()
-	r := diff.Result{
+	r := verdict.Result{
 		ConfigChanges: []config.RuleChange{
 			{Key: "pricing.gpt-4.1", File: "promptgate.yaml", Line: 9, Base: `{"input":2,"output":8}`, Head: `{"input":0,"output":0}`},
 			{Key: "providers.@team<img src=x>.base_url", File: "promptgate.yaml", Line: 7, Head: "https://evil.example/`x`\n<script>@everyone",
 				Effect: "a provider this change adds: not called before merge"},
 			{Key: "threshold", File: "evals/a_b.yaml", Line: 2, Base: "0.75", Head: "0", Effect: "judged at base's 0.75"},
 		},
-		AfterMerge: &diff.AfterMerge{HeadMonthly: 12.5},
+		AfterMerge: &verdict.AfterMerge{HeadMonthly: 12.5},
 	}
 	got := ConfigChanges(r)
 	for _, want := range []string{
@@ -59,7 +59,7 @@ func TestConfigChangesRendering(t *testing.T) {
 	if live := mdsafe.Live(got); len(live) > 0 {
 		t.Errorf("rendering has live markdown %v:\n%s", live, got)
 	}
-	if ConfigChanges(diff.Result{}) != "" {
+	if ConfigChanges(verdict.Result{}) != "" {
 		t.Error("no changes rendered a section")
 	}
 }
@@ -70,13 +70,13 @@ func TestFailOnSkipFinding(t *testing.T) {
 	t.Parallel()
 	skipped := &eval.SuiteResult{Path: "evals/a.yaml", Prompt: "a", Threshold: 1, Skipped: 2,
 		Cases: []eval.CaseResult{{Status: eval.StatusSkipped}, {Status: eval.StatusSkipped}}}
-	in := diff.Input{Head: diff.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{skipped}}}, Affected: map[string][]string{"a": {"changed"}}}
-	if r := diff.Compute(in); r.Conclusion != diff.ConclusionNeutral {
+	in := verdict.Input{Head: verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{skipped}}}, Affected: map[string][]string{"a": {"changed"}}}
+	if r := verdict.Compute(in); r.Conclusion != verdict.ConclusionNeutral {
 		t.Errorf("without fail-on-skip: %s, want neutral", r.Conclusion)
 	}
 	in.FailOnSkip = true
-	r := diff.Compute(in)
-	if r.Conclusion != diff.ConclusionFailure {
+	r := verdict.Compute(in)
+	if r.Conclusion != verdict.ConclusionFailure {
 		t.Errorf("with fail-on-skip: %s, want failure", r.Conclusion)
 	}
 	if md := render(t, r, DiffOptions{}); !strings.Contains(md, "❌ `skipped` — 2 case run(s) were skipped") {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
 // writeCandidates renders the cheaper-model what-if: a row per prompt and
@@ -18,7 +19,7 @@ func writeCandidates(w io.Writer, cands []eval.Candidate, markdown bool) error {
 	}
 	cell := func(s string) string { return s }
 	if markdown {
-		cell = EscapeCell
+		cell = mdsafe.Inline
 		fmt.Fprint(w, "\n### Cheaper models\n\n")
 	} else {
 		fmt.Fprint(w, "\nCheaper models\n")
@@ -63,7 +64,7 @@ func writeCandidates(w io.Writer, cands []eval.Candidate, markdown bool) error {
 		}
 		if markdown {
 			fmt.Fprintf(w, "\n<details><summary>%s on %s: %d lost, %d won</summary>\n\n%s\n</details>\n",
-				EscapeInline(name), EscapeInline(c.Model), len(c.Lost), len(c.Won), CodeBlock(strings.Join(lines, "\n")))
+				mdsafe.Inline(name), mdsafe.Inline(c.Model), len(c.Lost), len(c.Won), mdsafe.Block(strings.Join(lines, "\n")))
 		} else {
 			fmt.Fprintf(w, "\n%s on %s:\n  %s\n", name, c.Model, strings.Join(lines, "\n  "))
 		}
@@ -119,12 +120,12 @@ func writeOwners(w io.Writer, owners []eval.OwnerCost, markdown bool) error {
 			// Escaped, an owner pings nobody and shows markup as text.
 			owner = o.Owner
 			if markdown {
-				owner = EscapeCell(owner)
+				owner = mdsafe.Inline(owner)
 			}
 		}
 		prompts := strings.Join(o.Prompts, ", ")
 		if markdown {
-			prompts = EscapeCell(prompts)
+			prompts = mdsafe.Inline(prompts)
 		}
 		monthly := USD(o.MonthlyUSD, true)
 		if len(o.Unprojected) > 0 {

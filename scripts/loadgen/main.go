@@ -30,8 +30,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/githubapp"
-	"github.com/promptgate/promptgate/internal/webhook"
+	"github.com/promptgate/promptgate/internal/app/githubapp"
+	"github.com/promptgate/promptgate/internal/app/webhook"
 )
 
 const secret = "loadgen-webhook-secret"
