@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/action/gitrepo"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
 )

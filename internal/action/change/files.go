@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/action/gitrepo"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/prompt"
 )
 

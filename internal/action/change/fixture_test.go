@@ -7,8 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/action/gitrepo"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
 )

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/action/gitrepo"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
 )

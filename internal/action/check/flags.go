@@ -10,8 +10,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/promptgate/promptgate/internal/action/change"
-	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
 )
 

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/action/change"
-	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/action/gitrepo"
+	"github.com/promptgate/promptgate/internal/cache"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/project"
 	"github.com/promptgate/promptgate/internal/suite"
 )
