@@ -59,7 +59,7 @@ func hasCommit(dir, sha string) bool {
 // GITHUB_EVENT_PATH can name it.
 func recordedEvent(t testing.TB, file string, edit func(ev map[string]any)) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "ghevent", "testdata", "events", file))
+	raw, err := os.ReadFile(filepath.Join("..", "action", "ghevent", "testdata", "events", file))
 	if err != nil {
 		t.Fatal(err)
 	}

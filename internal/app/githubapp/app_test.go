@@ -55,7 +55,7 @@ func appKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 // each of which says in its name what it changes and why.
 func payload(t *testing.T, file string, edits ...func(map[string]any)) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("../../testdata/webhooks/" + file)
+	raw, err := os.ReadFile("../../../testdata/webhooks/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // FuzzWanted checks the request-path filter never panics and never drops a
 // delivery that the full go-github parse would treat as a command.
 func FuzzWanted(f *testing.F) {
-	if b, err := os.ReadFile("../../testdata/webhooks/issue_comment.created.with-installation.json"); err == nil {
+	if b, err := os.ReadFile("../../../testdata/webhooks/issue_comment.created.with-installation.json"); err == nil {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"action":"created","issue":{"pull_request":{}},"comment":{"body":"/rollout a 5","user":{"type":"User"}},"installation":{"id":1}}`))
