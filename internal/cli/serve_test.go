@@ -22,10 +22,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/app/webhook"
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/promptgate/promptgate/internal/llm"
-	"github.com/promptgate/promptgate/internal/llm/llmfake"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // TestRunnerAtRateLimit runs a suite at concurrency 32 against a server that

@@ -1,4 +1,4 @@
-// Command ratelimit-server serves internal/llm/llmfake, an OpenAI-compatible
+// Command ratelimit-server serves internal/testkit/llmfake, an OpenAI-compatible
 // chat-completions endpoint that enforces requests and tokens per minute the
 // way OpenAI does, for scripts/bench-ratelimit.sh. It prints its base URL on
 // the first line of stdout, and GET /stats answers its counters as JSON.
@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/llm/llmfake"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 func main() {

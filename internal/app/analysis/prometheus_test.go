@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/app/analysis/promtest"
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/testkit/promtest"
 )
 
 // Queries as a user writes them against the OpenFeature-labelled metrics.

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/app/analysis/promtest"
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
+	"github.com/promptgate/promptgate/internal/testkit/promtest"
 )
 
 const alertToken = "am-e2e-token-9c2d"

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/app/analysis/promtest"
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/app/webhook"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
+	"github.com/promptgate/promptgate/internal/testkit/promtest"
 )
 
 const autoFlags = `{

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 // TestBurstOfCommandsIsQueuedNotRefused: 300 command comments delivered at

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 // checkSummary builds a check-run summary that ends, as `promptgate check`'s does,

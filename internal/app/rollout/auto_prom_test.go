@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/app/analysis/promtest"
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
+	"github.com/promptgate/promptgate/internal/testkit/promtest"
 )
 
 // oneFlag is a flags file with flag at 0% between stable and canary.

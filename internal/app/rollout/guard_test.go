@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/app/analysis/promtest"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit/promtest"
 )
 
 const guardedFlags = `{

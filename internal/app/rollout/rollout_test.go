@@ -15,9 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 // TestLowPermissionAnsweredOncePerHour: a user below triage gets one answer per
