@@ -152,7 +152,7 @@ func serveRepo(t *testing.T, key *rsa.PrivateKey) *ghfake.Server {
 	t.Helper()
 	gh := ghfake.New(t)
 	gh.AppKey = &key.PublicKey
-	flags, err := os.ReadFile("../rollout/testdata/flags20.flagd.json")
+	flags, err := os.ReadFile("../app/rollout/testdata/flags20.flagd.json")
 	if err != nil {
 		t.Fatal(err)
 	}
