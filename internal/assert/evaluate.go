@@ -3,6 +3,7 @@ package assert
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -36,7 +37,8 @@ type Env struct {
 	// Judge makes llm-rubric calls; JudgeModel is the default judge model.
 	Judge      llm.Completer
 	JudgeModel string
-	// JSTimeout bounds each javascript assertion (DefaultJSTimeout if 0).
+	// JSTimeout bounds each javascript assertion (DefaultJSTimeout if 0, and
+	// never more).
 	JSTimeout time.Duration
 }
 
@@ -59,8 +61,9 @@ type Grade struct {
 // Evaluate grades out against asserts, scoring like promptfoo: Score is the
 // weighted mean of the assertion scores; the test passes when every assertion
 // passes, or, when testThreshold is set, when Score ≥ testThreshold. It returns
-// an error only when grading itself failed (an llm-rubric judge call), which
-// makes the case an error rather than a failure.
+// an error only when grading itself failed (an llm-rubric judge call, or a
+// javascript assertion stopped at one of its bounds), which makes the case an
+// error rather than a failure.
 func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, out Output, env Env) (Grade, error) {
 	if len(asserts) == 0 {
 		return Grade{Pass: true, Score: 1, Reason: "no assertions"}, nil
@@ -111,6 +114,11 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 	}
 	if a.Type == "javascript" {
 		r, err := a.runJS(out, env.JSTimeout)
+		if errors.Is(err, errJSLimit) {
+			// A script stopped at a bound neither passes nor fails: the case
+			// is an error that names the bound.
+			return Result{}, err
+		}
 		if err != nil {
 			// A script that throws fails, negated or not, as in promptfoo.
 			r = Result{Type: a.Name(), Reason: "Custom function threw error: " + clip(oneLine(err.Error()))}

@@ -15,8 +15,8 @@ import (
 // expression (or declarations then a final expression) and a multi-line
 // value is a function body that returns; both see `output` and `context`
 // ({vars, prompt, test}). The script has no require, no filesystem, no
-// network and no environment (`process.env` is empty), and is interrupted
-// after Env.JSTimeout.
+// network and no environment (`process.env` is empty), and runs within the
+// bounds jsguard.go sets.
 
 // DefaultJSTimeout bounds one javascript assertion when Env sets no limit.
 const DefaultJSTimeout = 5 * time.Second
@@ -88,7 +88,7 @@ func lastStatementSemicolon(code string) int {
 // does: a boolean, a number (a score, passing when > 0 or ≥ threshold), or a
 // GradingResult object {pass, score, reason}.
 func (a Assertion) runJS(out Output, limit time.Duration) (Result, error) {
-	if limit <= 0 {
+	if limit <= 0 || limit > DefaultJSTimeout {
 		limit = DefaultJSTimeout
 	}
 	prog, err := a.js, a.jsErr
@@ -99,8 +99,12 @@ func (a Assertion) runJS(out Output, limit time.Duration) (Result, error) {
 		return Result{}, err
 	}
 	vm := goja.New()
-	timer := time.AfterFunc(limit, func() { vm.Interrupt("timeout") })
-	defer timer.Stop()
+	guardBuiltins(vm)
+	return runBounded(vm, limit, func() (Result, error) { return a.callJS(vm, prog, out) })
+}
+
+// callJS runs the compiled assertion in vm and reads its result.
+func (a Assertion) callJS(vm *goja.Runtime, prog *goja.Program, out Output) (Result, error) {
 	fnVal, err := vm.RunProgram(prog)
 	if err != nil {
 		return Result{}, err
@@ -121,10 +125,6 @@ func (a Assertion) runJS(out Output, limit time.Duration) (Result, error) {
 	process := map[string]any{"env": map[string]any{}}
 	res, err := fn(goja.Undefined(), vm.ToValue(out.Text), vm.ToValue(ctxObj), vm.ToValue(process))
 	if err != nil {
-		var interrupted *goja.InterruptedError
-		if errors.As(err, &interrupted) {
-			return Result{}, fmt.Errorf("timed out after %s", limit)
-		}
 		return Result{}, err
 	}
 	if p, isPromise := res.Export().(*goja.Promise); isPromise {

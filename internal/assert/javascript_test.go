@@ -60,7 +60,7 @@ func TestJavascript(t *testing.T) {
 }
 
 // TestJavascriptFailures: a script that throws, does not compile, returns the
-// wrong type or runs too long fails (negated too), as in promptfoo.
+// wrong type fails (negated too), as in promptfoo.
 func TestJavascriptFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -69,7 +69,6 @@ func TestJavascriptFailures(t *testing.T) {
 		{"throws", "JSON.parse(output).x", "Custom function threw error: SyntaxError"},
 		{"syntax error", "output ===", "Custom function threw error:"},
 		{"string result", "'yes'", "must return a boolean, number, or GradingResult"},
-		{"endless loop", "while (true) {}\nreturn true", "timed out after 50ms"},
 		{"no filesystem", "require('fs')", "ReferenceError: require is not defined"},
 	}
 	for _, tt := range tests {
