@@ -84,6 +84,8 @@ type loader struct {
 	dir  string // directory of the config, which file:// paths are relative to
 	cfg  *Config
 	errs diag.List
+	// overLimit is set once the tests pass MaxTests, so the error is given once.
+	overLimit bool
 }
 
 // Load reads the promptfoo config at file in fsys and every file it refers to.

@@ -3,6 +3,7 @@ package promptfoo
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io/fs"
 	"maps"
 	"path"
@@ -87,10 +88,47 @@ func (l *loader) add(t rawTest, def rawTest) {
 			}
 		}
 	}
+	n := combinations(vars)
+	if len(l.cfg.Tests)+n > MaxTests {
+		if !l.overLimit {
+			l.errorf(t.file, t.line, "test expands to %s combinations of its array vars, which with the %d tests before it passes the limit of %d tests per config",
+				countText(n), len(l.cfg.Tests), MaxTests)
+		}
+		l.overLimit = true
+		return
+	}
 	for _, combo := range expand(vars) {
 		l.cfg.Tests = append(l.cfg.Tests, Test{Description: t.description, Vars: combo, Asserts: asserts,
 			Threshold: threshold, File: t.file, Line: t.line})
 	}
+}
+
+// MaxTests bounds the tests one promptfoo config may expand to (array vars
+// multiply): a config of a few hundred bytes could otherwise ask for
+// millions of tests and the memory to hold them.
+const MaxTests = 10_000
+
+// combinations is how many tests expand(vars) makes, counted without
+// building them; past MaxTests it stops counting and returns MaxTests+1.
+func combinations(vars map[string]any) int {
+	n := 1
+	for _, v := range vars {
+		if list, ok := v.([]any); ok && len(list) > 0 {
+			if len(list) > MaxTests || n*len(list) > MaxTests {
+				return MaxTests + 1
+			}
+			n *= len(list)
+		}
+	}
+	return n
+}
+
+// countText writes n, or "more than MaxTests" when counting stopped.
+func countText(n int) string {
+	if n > MaxTests {
+		return fmt.Sprintf("more than %d", MaxTests)
+	}
+	return strconv.Itoa(n)
 }
 
 // expand returns every combination of the array-valued vars.
