@@ -7,6 +7,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
@@ -52,6 +53,10 @@ func init() {
 	regexp2.DefaultMatchTimeout = jsRegexTimeout
 }
 
+// jsRunning counts the script goroutines still running, abandoned ones
+// included, so a test can wait until they are gone.
+var jsRunning sync.WaitGroup
+
 // errJSLimit marks a script stopped at one of its bounds.
 var errJSLimit = errors.New("javascript limit")
 
@@ -88,7 +93,9 @@ func runBounded(vm *goja.Runtime, limit time.Duration, call func() (Result, erro
 		err error
 	}
 	done := make(chan outcome, 1)
+	jsRunning.Add(1)
 	go func() {
+		defer jsRunning.Done()
 		defer func() {
 			if p := recover(); p != nil {
 				done <- outcome{err: fmt.Errorf("script panicked: %v", p)}

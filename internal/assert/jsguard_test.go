@@ -33,7 +33,9 @@ var hostileScripts = []struct {
 
 func TestJavascriptBounds(t *testing.T) {
 	// Not parallel: the heap watch sees the whole process, and these
-	// scripts grow it on purpose.
+	// scripts grow it on purpose; the abandoned ones must be gone before
+	// the parallel tests start.
+	t.Cleanup(jsRunning.Wait)
 	for _, tt := range hostileScripts {
 		t.Run(tt.name, func(t *testing.T) {
 			a := mustCompile(t, Spec{Type: "javascript", Value: tt.code})
