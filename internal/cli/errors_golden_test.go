@@ -3,45 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
-
-// The -update flag may be declared by another test file of this package.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/golden")
-	}
-}
-
-// golden compares got with testdata/golden/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./internal/cli -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 var durationRE = regexp.MustCompile(`cache hits, \S+`)
 
@@ -99,7 +67,7 @@ func TestErrorsTeach(t *testing.T) {
 				_, after, _ := strings.Cut(stdout.String(), "┘\n")
 				out += "--- stdout after the table\n" + durationRE.ReplaceAllString(after, "cache hits, DURATION")
 			}
-			golden(t, "errors/"+tt.name+".txt", []byte(out))
+			golden.Assert(t, "errors/"+tt.name+".txt", []byte(out))
 		})
 	}
 }
@@ -120,5 +88,5 @@ func TestCheckSaysUncommitted(t *testing.T) {
 	})
 	var stdout, stderr bytes.Buffer
 	code := Main(context.Background(), []string{"check", "-C", dir, "--base", "HEAD", "--offline"}, func(string) string { return "" }, &stdout, &stderr)
-	golden(t, "errors/check-uncommitted.txt", fmt.Appendf(nil, "exit %d\n%s", code, stderr.String()))
+	golden.Assert(t, "errors/check-uncommitted.txt", fmt.Appendf(nil, "exit %d\n%s", code, stderr.String()))
 }

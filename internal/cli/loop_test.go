@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 // loopConfig is base's promptgate.yaml for the LLMOps loop: a what-if on two
@@ -122,7 +123,7 @@ func TestCheckLLMOpsLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := normalizeTimings(string(summary))
-	golden(t, "loop_summary.md", []byte(got))
+	golden.Assert(t, "loop_summary.md", []byte(got))
 	for _, want := range []string{
 		"Recommended: `classify` on `gpt-4o-mini` loses no passing case",
 		"@\u200bacme/support", "🔔",

@@ -2,16 +2,14 @@ package flagd
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
 
 // TestSetRolloutGolden edits real-looking files and compares the result byte
 // for byte with testdata/golden. It also proves the diff is minimal without
@@ -73,7 +71,7 @@ func TestSetRolloutGolden(t *testing.T) {
 				t.Errorf("after split (-want +got):\n%s", diff)
 			}
 
-			compareGolden(t, tt.file, out)
+			golden.Assert(t, tt.file, out)
 
 			if tt.insert {
 				assertSingleInsertion(t, in, out)
@@ -92,24 +90,6 @@ func TestSetRolloutGolden(t *testing.T) {
 				t.Errorf("re-applying %d%% changed the file:\n%s", tt.pct, cmp.Diff(string(out), string(again)))
 			}
 		})
-	}
-}
-
-// compareGolden compares out with testdata/golden/name (rewritten by -update).
-func compareGolden(t *testing.T, name string, out []byte) {
-	t.Helper()
-	golden := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(golden, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(out)); diff != "" {
-		t.Errorf("output differs from %s (-want +got):\n%s", golden, diff)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 var autoState = []Meta{
@@ -59,7 +60,7 @@ func TestEditMetaGolden(t *testing.T) {
 			if after.RolloutPct != tt.wantPct {
 				t.Errorf("after = %d%%, want %d%%", after.RolloutPct, tt.wantPct)
 			}
-			compareGolden(t, "meta_"+name, out)
+			golden.Assert(t, "meta_"+name, out)
 			outLines := map[string]bool{}
 			for _, l := range strings.Split(string(out), "\n") {
 				outLines[l] = true

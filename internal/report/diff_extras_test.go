@@ -8,6 +8,7 @@ import (
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -40,7 +41,7 @@ func TestWriteDiffMarkdownLoopGolden(t *testing.T) {
 			t.Errorf("rendering lacks %q", want)
 		}
 	}
-	golden(t, "diff_loop.md", []byte(got))
+	golden.Assert(t, "diff_loop.md", []byte(got))
 }
 
 // TestTrendsLeftOutForRoom: when the summary runs short, the owner, what-if

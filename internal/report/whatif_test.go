@@ -6,6 +6,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 // TestCandidatesGolden renders the cost-by-owner and cheaper-model sections in both formats,
@@ -37,6 +38,6 @@ func TestCandidatesGolden(t *testing.T) {
 		if err := WriteEval(&b, rep, tt.format); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, tt.file, b.Bytes())
+		golden.Assert(t, tt.file, b.Bytes())
 	}
 }

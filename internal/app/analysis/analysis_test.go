@@ -2,10 +2,7 @@ package analysis
 
 import (
 	"context"
-	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,28 +10,10 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
-
 func ptr(v float64) *float64 { return &v }
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
-}
 
 func TestJudge(t *testing.T) {
 	t.Parallel()
@@ -108,7 +87,7 @@ func TestMarkdown(t *testing.T) {
 		{Metric: config.AnalysisMetric{Name: "p95_latency|s", Max: ptr(2.5)}, Stable: Value{V: 0.25, OK: true}, Rollout: Value{V: 0.5, OK: true}, Limit: 2.5, Verdict: Pass},
 		{Metric: config.AnalysisMetric{Name: "requests", Min: ptr(1)}, Stable: Value{V: 10, OK: true}, Rollout: Value{Note: "no data"}, Limit: 1, Verdict: Inconclusive, Note: "rollout: <b>no</b> data @team"},
 	}}
-	golden(t, "analysis.md", r.Markdown()+"\n")
+	golden.Assert(t, "analysis.md", r.Markdown()+"\n")
 	if r.Passed() {
 		t.Error("Passed() with a failed metric")
 	}

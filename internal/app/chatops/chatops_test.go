@@ -1,16 +1,12 @@
 package chatops
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
 
 func TestParseCommands(t *testing.T) {
 	t.Parallel()
@@ -185,19 +181,7 @@ func TestKindString(t *testing.T) {
 // of testdata/golden/usage.md.
 func TestUsageGolden(t *testing.T) {
 	t.Parallel()
-	golden := filepath.Join("testdata", "golden", "usage.md")
-	if *update {
-		if err := os.WriteFile(golden, []byte(Usage()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), Usage()); diff != "" {
-		t.Errorf("Usage() differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Assert(t, "usage.md", Usage())
 	// Every command the help shows must parse.
 	for _, example := range []string{"/rollout summarize 25%", "/rollout summarize status", "/rollout summarize auto", "/rollback summarize", "/promptgate help"} {
 		if !strings.Contains(Usage(), strings.SplitN(example, " ", 2)[0]) {

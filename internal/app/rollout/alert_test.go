@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 func TestRollbackForAlert(t *testing.T) {
@@ -59,7 +60,7 @@ func TestRollbackForAlert(t *testing.T) {
 			if len(comments) != 1 || comments[0].Issue != 7 {
 				t.Fatalf("comments = %+v, want one on #7", comments)
 			}
-			golden(t, tt.wantGolden, comments[0].Body)
+			golden.Assert(t, tt.wantGolden, comments[0].Body)
 		})
 	}
 }

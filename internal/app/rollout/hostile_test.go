@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/mdsafe"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 // TestHostileCommandsGetInertReplies: whatever a commenter writes, the reply that
@@ -41,7 +42,7 @@ func TestHostileCommandsGetInertReplies(t *testing.T) {
 				t.Errorf("reply to %q is live: %v\n%s", tt.body, live, comments[0].Body)
 			}
 			if tt.golden != "" {
-				golden(t, tt.golden, comments[0].Body)
+				golden.Assert(t, tt.golden, comments[0].Body)
 			}
 			if n := len(gh.Commits()); n != 0 {
 				t.Errorf("commits = %d, want none", n)

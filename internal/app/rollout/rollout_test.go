@@ -2,11 +2,9 @@ package rollout
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,9 +16,8 @@ import (
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/projection"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	flagsPath = "flags/prompts.flagd.json"
@@ -77,23 +74,6 @@ func requestID(gh *ghfake.Server, id int64, user, body string) Request {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
-}
 
 func TestHandle(t *testing.T) {
 	t.Parallel()
@@ -195,7 +175,7 @@ func TestHandle(t *testing.T) {
 			if len(comments) != 1 || comments[0].Issue != 7 {
 				t.Fatalf("comments = %+v, want one reply on #7", comments)
 			}
-			golden(t, tt.golden, comments[0].Body)
+			golden.Assert(t, tt.golden, comments[0].Body)
 			var reacted []string
 			for _, r := range gh.Reactions() {
 				if r.CommentID != req.CommentID {
@@ -316,7 +296,7 @@ func TestStatusListsChanges(t *testing.T) {
 		}
 	}
 	c := gh.Comments()
-	golden(t, "status_history.md", c[len(c)-1].Body)
+	golden.Assert(t, "status_history.md", c[len(c)-1].Body)
 	listings := 0
 	for _, call := range gh.Calls() {
 		if call == "GET /repos/Codertocat/Hello-World/commits" {
