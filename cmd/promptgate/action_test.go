@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/gittest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -201,7 +202,9 @@ func TestActionCacheKeyStep(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "prompts"), 0o755)
 	os.WriteFile(filepath.Join(dir, "prompts", "a.prompt"), []byte("hi\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "promptgate.yaml"), []byte("{}\n"), 0o644)
-	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+	gitInit := exec.Command("git", "-C", dir, "init", "-q")
+	gitInit.Env = gittest.Env()
+	if out, err := gitInit.CombinedOutput(); err != nil {
 		t.Skipf("git init: %v %s", err, out)
 	}
 	run := func(shard, attempt string) map[string]string {

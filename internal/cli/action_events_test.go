@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit/gittest"
 )
 
 // originWithFeature builds the "origin" a runner's checkout clones from. Its
@@ -51,6 +53,7 @@ func shallowClone(t testing.TB, origin, branch string) string {
 func hasCommit(dir, sha string) bool {
 	cmd := exec.Command("git", "cat-file", "-e", sha+"^{commit}")
 	cmd.Dir = dir
+	cmd.Env = gittest.Env()
 	return cmd.Run() == nil
 }
 

@@ -3,9 +3,6 @@ package change
 import (
 	"context"
 	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,53 +12,22 @@ import (
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
+	"github.com/promptgate/promptgate/internal/testkit/gittest"
 )
 
 // TestDetectFromGit runs the whole path promptgate check takes: two real
 // commits, the diff and snapshots from gitrepo, then Detect.
 func TestDetectFromGit(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git binary not available")
-	}
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	write := func(files map[string]string) {
-		for p, content := range files {
-			full := filepath.Join(dir, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	git("init", "-q", "-b", "main")
-	write(baseRepo)
-	git("add", "-A")
-	git("commit", "-q", "-m", "base")
-	base := git("rev-parse", "HEAD")
-	git("mv", "prompts/translate.prompt", "prompts/translate.v2.prompt")
-	write(map[string]string{
+	r := gittest.New(t)
+	dir := r.Dir
+	base := r.Commit("base", baseRepo)
+	r.Git("mv", "prompts/translate.prompt", "prompts/translate.v2.prompt")
+	head := r.Commit("head", map[string]string{
 		"prompts/_tone.prompt": "Be terse.\n",
 		"promptgate.yaml":      strings.Replace(baseRepo["promptgate.yaml"], "monthly_usd: 5000", "monthly_usd: 100", 1),
 		"README.md":            "# changed\n",
 	})
-	git("add", "-A")
-	git("commit", "-q", "-m", "head")
-	head := git("rev-parse", "HEAD")
 
 	ctx := context.Background()
 	repo := gitrepo.Repo{Dir: dir}

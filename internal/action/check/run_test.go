@@ -3,7 +3,6 @@ package check
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/gittest"
 )
 
 // countingModel answers every case right and counts calls per model.
@@ -29,18 +29,6 @@ func (m *countingModel) Complete(_ context.Context, req llm.Request) (llm.Respon
 		answer = "positive"
 	}
 	return llm.Response{Content: answer, Usage: llm.Usage{InputTokens: 100, OutputTokens: 2}, Model: req.Model}, nil
-}
-
-func gitIn(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func write(t *testing.T, dir string, files map[string]string) {
@@ -75,15 +63,15 @@ func TestSidesShareOneClient(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			gitIn(t, dir, "init", "-q")
+			gittest.Run(t, dir, "init", "-q")
 			write(t, dir, map[string]string{"promptgate.yaml": "candidates: [gpt-4o-mini]\n",
 				"prompts/classify.prompt": strings.Replace(prompt, "%s", "Classify the sentiment", 1), "evals/classify.yaml": suite})
-			gitIn(t, dir, "add", "-A")
-			gitIn(t, dir, "commit", "-qm", "base")
-			base := gitIn(t, dir, "rev-parse", "HEAD")
+			gittest.Run(t, dir, "add", "-A")
+			gittest.Run(t, dir, "commit", "-qm", "base")
+			base := gittest.Run(t, dir, "rev-parse", "HEAD")
 			write(t, dir, map[string]string{"promptgate.yaml": tc.headConfig,
 				"prompts/classify.prompt": strings.Replace(prompt, "%s", "Label the sentiment", 1)})
-			gitIn(t, dir, "commit", "-qam", "head")
+			gittest.Run(t, dir, "commit", "-qam", "head")
 			model := &countingModel{calls: map[string]int{}}
 			clients := 0
 			out, err := Run(context.Background(), Options{Dir: dir, Base: base, Live: true, CacheDir: t.TempDir(),

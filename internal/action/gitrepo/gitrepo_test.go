@@ -10,15 +10,16 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/gittest"
 )
 
 func TestResolve(t *testing.T) {
 	t.Parallel()
-	tr := newTestRepo(t)
-	first := tr.commit("first", map[string]string{"a.txt": "a\n"})
-	second := tr.commit("second", map[string]string{"a.txt": "b\n"})
-	tr.run("tag", "v1", first)
-	repo := Repo{Dir: tr.dir}
+	tr := gittest.New(t)
+	first := tr.Commit("first", map[string]string{"a.txt": "a\n"})
+	second := tr.Commit("second", map[string]string{"a.txt": "b\n"})
+	tr.Git("tag", "v1", first)
+	repo := Repo{Dir: tr.Dir}
 
 	tests := []struct {
 		name    string
@@ -50,22 +51,22 @@ func TestResolve(t *testing.T) {
 
 func TestChangedFiles(t *testing.T) {
 	t.Parallel()
-	tr := newTestRepo(t)
+	tr := gittest.New(t)
 	long := strings.Repeat("a line that makes rename detection confident\n", 20)
-	base := tr.commit("base", map[string]string{
+	base := tr.Commit("base", map[string]string{
 		"prompts/summarize.prompt": "v1\n",
 		"prompts/old.prompt":       long,
 		"evals/gone.yaml":          "x\n",
 		"README.md":                "readme\n",
 	})
-	head := tr.commit("head", map[string]string{
+	head := tr.Commit("head", map[string]string{
 		"prompts/summarize.prompt": "v2\n",
 		"prompts/old.prompt":       "",
 		"prompts/new name.prompt":  long + "one more line\n",
 		"evals/gone.yaml":          "",
 		"evals/added.yaml":         "y\n",
 	})
-	repo := Repo{Dir: tr.dir}
+	repo := Repo{Dir: tr.Dir}
 
 	tests := []struct {
 		name       string
@@ -111,13 +112,13 @@ func TestChangedFiles(t *testing.T) {
 // does, so the base commit really is missing and really is fetched.
 func TestEnsureCommit(t *testing.T) {
 	t.Parallel()
-	upstream := newTestRepo(t)
-	upstream.commit("root", map[string]string{"promptgate.yaml": "{}\n"})
-	base := upstream.commit("base", map[string]string{"prompts/a.prompt": "base\n"})
-	head := upstream.commit("head", map[string]string{"prompts/a.prompt": "head\n"})
+	upstream := gittest.New(t)
+	upstream.Commit("root", map[string]string{"promptgate.yaml": "{}\n"})
+	base := upstream.Commit("base", map[string]string{"prompts/a.prompt": "base\n"})
+	head := upstream.Commit("head", map[string]string{"prompts/a.prompt": "head\n"})
 
 	clone := filepath.Join(t.TempDir(), "clone")
-	runGit(t, "", "clone", "-q", "--depth=1", "--no-local", "file://"+upstream.dir, clone)
+	gittest.Run(t, "", "clone", "-q", "--depth=1", "--no-local", "file://"+upstream.Dir, clone)
 	repo := Repo{Dir: clone}
 	ctx := context.Background()
 
@@ -176,8 +177,8 @@ func TestEnsureCommit(t *testing.T) {
 
 func TestFS(t *testing.T) {
 	t.Parallel()
-	tr := newTestRepo(t)
-	base := tr.commit("base", map[string]string{
+	tr := gittest.New(t)
+	base := tr.Commit("base", map[string]string{
 		"promptgate.yaml":          "gate: {}\n",
 		"prompts/summarize.prompt": "hello\n",
 		"prompts/sub/_tone.prompt": "calm\n",
@@ -186,16 +187,16 @@ func TestFS(t *testing.T) {
 		"src/main.go":              "package main\n",
 	})
 	// An uncommitted edit must not leak into the snapshot: FS reads git objects only.
-	if err := os.WriteFile(filepath.Join(tr.dir, "prompts", "summarize.prompt"), []byte("dirty\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tr.Dir, "prompts", "summarize.prompt"), []byte("dirty\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("/etc/passwd", filepath.Join(tr.dir, "prompts", "link.prompt")); err != nil {
+	if err := os.Symlink("/etc/passwd", filepath.Join(tr.Dir, "prompts", "link.prompt")); err != nil {
 		t.Fatal(err)
 	}
-	tr.run("add", "prompts/link.prompt")
-	tr.run("commit", "-q", "-m", "symlink")
-	withLink := tr.run("rev-parse", "HEAD")
-	repo := Repo{Dir: tr.dir}
+	tr.Git("add", "prompts/link.prompt")
+	tr.Git("commit", "-q", "-m", "symlink")
+	withLink := tr.Git("rev-parse", "HEAD")
+	repo := Repo{Dir: tr.Dir}
 
 	tests := []struct {
 		name    string
@@ -281,11 +282,11 @@ func checkErr(t *testing.T, err error, want string) {
 
 func TestPrefix(t *testing.T) {
 	t.Parallel()
-	tr := newTestRepo(t)
-	tr.commit("root", map[string]string{"sub/dir/a.txt": "a\n"})
+	tr := gittest.New(t)
+	tr.Commit("root", map[string]string{"sub/dir/a.txt": "a\n"})
 	tests := []struct{ dir, want string }{
-		{tr.dir, ""},
-		{filepath.Join(tr.dir, "sub", "dir"), "sub/dir/"},
+		{tr.Dir, ""},
+		{filepath.Join(tr.Dir, "sub", "dir"), "sub/dir/"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {

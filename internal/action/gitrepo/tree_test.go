@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/gittest"
 )
 
 // TestTreeAndBlob: Tree lists a directory's files at a commit with their
@@ -14,15 +15,15 @@ import (
 // the content, so a file on disk can be matched to a commit without git.
 func TestTreeAndBlob(t *testing.T) {
 	t.Parallel()
-	r := newTestRepo(t)
-	first := r.commit("first", map[string]string{
+	r := gittest.New(t)
+	first := r.Commit("first", map[string]string{
 		".promptgate/cache/ab/ab01.json": "one\n",
 		".promptgate/cache/cd/cd02.json": "two\n",
 		".promptgate/cachefile":          "not below the dir\n",
 		"README.md":                      "readme\n",
 	})
-	r.commit("second", map[string]string{".promptgate/cache/ab/ab01.json": "changed\n"})
-	repo := Repo{Dir: r.dir}
+	r.Commit("second", map[string]string{".promptgate/cache/ab/ab01.json": "changed\n"})
+	repo := Repo{Dir: r.Dir}
 	ctx := context.Background()
 	files, err := repo.Tree(ctx, first, ".promptgate/cache")
 	if err != nil {
