@@ -37,6 +37,9 @@ type Env struct {
 	// Judge makes llm-rubric calls; JudgeModel is the default judge model.
 	Judge      llm.Completer
 	JudgeModel string
+	// Regex, when set, is the matching time the run's regex assertions share;
+	// once it is spent, a regex assertion makes its case an error.
+	Regex *RegexBudget
 	// JSTimeout bounds each javascript assertion (DefaultJSTimeout if 0, and
 	// never more).
 	JSTimeout time.Duration
@@ -62,8 +65,9 @@ type Grade struct {
 // weighted mean of the assertion scores; the test passes when every assertion
 // passes, or, when testThreshold is set, when Score ≥ testThreshold. It returns
 // an error only when grading itself failed (an llm-rubric judge call, or a
-// javascript assertion stopped at one of its bounds), which makes the case an
-// error rather than a failure.
+// javascript assertion stopped at one of its bounds, or a regex assertion
+// past the run's matching-time budget), which makes the case an error rather
+// than a failure.
 func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, out Output, env Env) (Grade, error) {
 	if len(asserts) == 0 {
 		return Grade{Pass: true, Score: 1, Reason: "no assertions"}, nil
@@ -128,6 +132,13 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 			r.Pass = true
 		}
 		return r, nil
+	}
+	if a.Type == "regex" {
+		if err := env.Regex.exhausted(); err != nil {
+			return Result{}, err
+		}
+		start := time.Now()
+		defer func() { env.Regex.charge(time.Since(start)) }()
 	}
 	v := a.check(out)
 	pass := v.holds != a.Negate

@@ -2,6 +2,7 @@ package assert
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
@@ -10,6 +11,40 @@ import (
 // regexTimeout bounds one match, so a pattern with catastrophic backtracking
 // fails the assertion instead of hanging the run.
 const regexTimeout = 5 * time.Second
+
+// DefaultRegexBudget is the matching time all regex assertions of one run
+// share: a legitimate match takes microseconds, so only patterns built to
+// backtrack reach it, and each of them may cost up to regexTimeout.
+const DefaultRegexBudget = 60 * time.Second
+
+// RegexBudget bounds the total time regex assertions spend matching, across
+// every case of a run (one match alone is bounded by regexTimeout). A nil
+// budget bounds nothing. It is safe for concurrent use.
+type RegexBudget struct {
+	total time.Duration
+	spent atomic.Int64 // nanoseconds
+}
+
+// NewRegexBudget returns a budget of total matching time.
+func NewRegexBudget(total time.Duration) *RegexBudget {
+	return &RegexBudget{total: total}
+}
+
+// exhausted reports, as an error naming the budget, that matching time is
+// spent.
+func (b *RegexBudget) exhausted() error {
+	if b == nil || time.Duration(b.spent.Load()) < b.total {
+		return nil
+	}
+	return fmt.Errorf("regex assertions used up their matching-time budget of %s for this run", b.total)
+}
+
+// charge adds one match's time to the budget.
+func (b *RegexBudget) charge(d time.Duration) {
+	if b != nil {
+		b.spent.Add(int64(d))
+	}
+}
 
 // matchRegex tests the output against a JavaScript regular expression, as
 // promptfoo's new RegExp(value).test(output) does: no flags, so ^ and $

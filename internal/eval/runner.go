@@ -54,6 +54,8 @@ type Runner struct {
 // calls included. They live per Run, so two Runs of one Runner never mix.
 type counters struct {
 	calls, hits atomic.Int64
+	// regex is the matching time the Run's regex assertions share.
+	regex *assert.RegexBudget
 }
 
 // job is one case run to perform.
@@ -140,7 +142,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 			Cases: make([]CaseResult, 0, len(s.Tests)*max(1, s.Repeat))}
 	}
 
-	count := &counters{}
+	count := &counters{regex: assert.NewRegexBudget(assert.DefaultRegexBudget)}
 	jobs := make(chan job)
 	results := make(chan done, conc)
 	// suiteCtx[i] is written before suite i's first job is sent and read only
@@ -283,7 +285,7 @@ func (r *Runner) runCase(ctx context.Context, j job) (d done) {
 	res.CostUSD, res.CostKnown = call.CostUSD, call.CostKnown
 
 	judgeModel := firstNonEmpty(j.s.Judge, r.JudgeModel)
-	env := assert.Env{Judge: &tracingJudge{r: r, j: j}, JudgeModel: judgeModel}
+	env := assert.Env{Judge: &tracingJudge{r: r, j: j}, JudgeModel: judgeModel, Regex: j.count.regex}
 	out := assert.Output{Text: resp.Content, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: resp.Latency, Vars: j.c.Vars, Prompt: promptText(msgs)}
 	grade, err := assert.Evaluate(ctx, j.c.Asserts, j.c.Threshold, out, env)
 	if err != nil {
