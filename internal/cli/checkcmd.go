@@ -194,8 +194,8 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		MissingKey: func(rules *config.Config) string { return missingKey(rules, env.Getenv) },
 		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, RecordAll: o.recordAll, Logger: logger, Progress: env.Stderr,
 		Shard: sh, Given: o.given, Observer: observer,
-		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache) (llm.Completer, error) {
-			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, logger)
+		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache, budget *llm.Budget) (llm.Completer, error) {
+			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, budget, logger)
 		}}
 	if o.failOn != "" {
 		gates, err := verdict.ParseFailOn(o.failOn)

@@ -156,7 +156,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		Concurrency: o.concurrency, DefaultModel: proj.Config.Defaults.Model,
 		JudgeModel: firstNonEmpty(o.judge, proj.Config.Defaults.JudgeModel), Logger: logger, Shard: sh}
 	if runner.Concurrency <= 0 {
-		runner.Concurrency = defaultConcurrency(proj.Config)
+		runner.Concurrency = proj.Config.RunConcurrency()
 	}
 	if o.trace != "" {
 		f, err := os.Create(o.trace)
@@ -306,14 +306,15 @@ func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, 
 		}
 		rc = store
 	}
-	return newModelClient(cfg, getenv, rc, mode, concurrency, logger)
+	return newModelClient(cfg, getenv, rc, mode, concurrency, nil, logger)
 }
 
 // newModelClient is NewClient with the response cache already assembled (the
 // check's trusted view). A provider's key is read only from the variable its
 // api_key_env names, and never from a variable config refuses (GITHUB_*,
-// ACTIONS_*, INPUT_*, RUNNER_*), whatever built cfg.
-func newModelClient(cfg *config.Config, getenv func(string) string, rc llm.ResponseCache, mode llm.CacheMode, concurrency int, logger *slog.Logger) (*llm.Client, error) {
+// ACTIONS_*, INPUT_*, RUNNER_*), whatever built cfg. A non-nil budget bounds
+// the client's HTTP attempts (check's gate.max_calls).
+func newModelClient(cfg *config.Config, getenv func(string) string, rc llm.ResponseCache, mode llm.CacheMode, concurrency int, budget *llm.Budget, logger *slog.Logger) (*llm.Client, error) {
 	var providers []llm.Provider
 	for _, p := range cfg.Providers {
 		key := ""
@@ -328,7 +329,7 @@ func newModelClient(cfg *config.Config, getenv func(string) string, rc llm.Respo
 		}
 		providers = append(providers, lp)
 	}
-	opts := llm.Options{Providers: providers, Default: cfg.DefaultProvider, Mode: mode, Logger: logger}
+	opts := llm.Options{Providers: providers, Default: cfg.DefaultProvider, Mode: mode, Logger: logger, Budget: budget}
 	if mode != llm.CacheOff {
 		opts.Cache = rc
 	}
@@ -337,13 +338,6 @@ func newModelClient(cfg *config.Config, getenv func(string) string, rc llm.Respo
 		return nil, fmt.Errorf("configure model client: %w", err)
 	}
 	return client, nil
-}
-
-func defaultConcurrency(cfg *config.Config) int {
-	if p, ok := cfg.Provider(cfg.DefaultProvider); ok && p.Concurrency > 0 {
-		return p.Concurrency
-	}
-	return config.DefaultConcurrency
 }
 
 // progressBar returns a bar on stderr when stderr is a terminal, else nil.

@@ -46,7 +46,7 @@ func TestActionForkWithoutKeyFallsBack(t *testing.T) {
 		t.Errorf("no workflow-command warning about the 403 fallback:\n%s", stdout.String())
 	}
 	summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
-	for _, want := range []string{"comes from the fork forker/Hello-World", "no model calls for fork pull requests, whatever the provider", "skipped (no key or no recorded response)", "unknown cost not included", "est. / —"} {
+	for _, want := range []string{"comes from the fork forker/Hello-World", "no model calls for fork pull requests, whatever the provider", "skipped (see Skipped)", "unknown cost not included", "est. / —"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("job summary lacks %q:\n%s", want, summary)
 		}

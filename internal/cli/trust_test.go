@@ -281,7 +281,7 @@ func TestActionForkMakesNoModelRequests(t *testing.T) {
 	gh.mu.Unlock()
 	summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
 	for _, want := range []string{"comes from the fork forker/Hello-World", "no model calls for fork pull requests, whatever the provider",
-		"**Config changes**", "skipped (no key or no recorded response)"} {
+		"**Config changes**", "skipped (see Skipped)"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("job summary lacks %q:\n%s", want, summary)
 		}

@@ -41,6 +41,8 @@ const (
 	DefaultJudgeModel    = "gpt-4.1-mini"
 	DefaultInterval      = 10 * time.Minute
 	DefaultFailureLimit  = 2
+	// DefaultMaxCalls is gate.max_calls when promptgate.yaml sets none.
+	DefaultMaxCalls = 5000
 	// DefaultAzureAPIVersion is the api-version of an Azure OpenAI provider
 	// that names none (the current GA version of Azure's data-plane API).
 	DefaultAzureAPIVersion = "2024-10-21"
@@ -177,6 +179,10 @@ type Gate struct {
 	MaxCostIncreasePct       *float64
 	FailOnBudget             bool
 	MaxLatencyP95IncreasePct *float64
+	// MaxCalls bounds the model calls one check makes across base, head,
+	// candidates and resampling (default DefaultMaxCalls); past it the rest
+	// of the case runs are skipped and reported.
+	MaxCalls int
 }
 
 // Rollout holds the ChatOps rules for /rollout and /rollback.
@@ -301,6 +307,16 @@ func (c *Config) Provider(name string) (Provider, bool) {
 		}
 	}
 	return Provider{}, false
+}
+
+// RunConcurrency is the case runs an eval or a check keeps in flight when
+// --concurrency is not given: the default provider's concurrency, so a run
+// keeps the calls that provider allows busy.
+func (c *Config) RunConcurrency() int {
+	if p, ok := c.Provider(c.DefaultProvider); ok && p.Concurrency > 0 {
+		return p.Concurrency
+	}
+	return DefaultConcurrency
 }
 
 // ResolveBaseURL returns the provider's base URL, falling back to $OPENAI_BASE_URL

@@ -67,6 +67,7 @@ type rawGate struct {
 	FailOnThreshold          *bool    `yaml:"fail_on_threshold"`
 	MaxPassRateDropPct       *float64 `yaml:"max_pass_rate_drop_pct"`
 	MaxLatencyP95IncreasePct *float64 `yaml:"max_latency_p95_increase_pct"`
+	MaxCalls                 *int     `yaml:"max_calls"`
 }
 
 type rawRollout struct {

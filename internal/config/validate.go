@@ -298,9 +298,15 @@ func (v *validator) alerts(key string, raw []float64) []float64 {
 }
 
 func (v *validator) gate(c *Config, raw *rawGate) {
-	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true}
+	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true, MaxCalls: DefaultMaxCalls}
 	if raw == nil {
 		return
+	}
+	if raw.MaxCalls != nil {
+		if *raw.MaxCalls < 1 {
+			v.errorf("gate.max_calls", "gate.max_calls must be at least 1, got %d", *raw.MaxCalls)
+		}
+		c.Gate.MaxCalls = *raw.MaxCalls
 	}
 	setBool := func(dst *bool, src *bool) {
 		if src != nil {

@@ -347,12 +347,13 @@ func (t *tracingJudge) Complete(ctx context.Context, req llm.Request) (llm.Respo
 
 // unavailable reports whether a call could not be made here at all (no recorded
 // response offline, no API key, a key the endpoint refused, or a provider the
-// change under check added), as opposed to failing at the endpoint: a key
+// change under check added, a call past the check's gate.max_calls budget), as
+// opposed to failing at the endpoint: a key
 // problem is the user's setup, not the model's error, and is reported once as
 // such.
 func unavailable(err error) bool {
 	var ce *llm.CallError
-	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey || ce.Kind == llm.Auth || ce.Kind == llm.Untrusted)
+	return errors.As(err, &ce) && (ce.Kind == llm.CacheMiss || ce.Kind == llm.NoAPIKey || ce.Kind == llm.Auth || ce.Kind == llm.Untrusted || ce.Kind == llm.OverBudget)
 }
 
 // modelNotFound turns an endpoint's 404 for a model into a config error at the

@@ -28,6 +28,10 @@ func (c *Client) call(ctx context.Context, e *endpoint, model string, req Reques
 	sent, failures, throttled := 0, 0, 0
 	var waited, throttledFor time.Duration
 	for {
+		if !c.budget.Take() {
+			return Response{}, &CallError{Kind: OverBudget, Attempts: sent, Provider: e.Name, Model: model,
+				Throttled: throttled, Err: c.budget.spent()}
+		}
 		st := &attemptState{zeros: zeros}
 		out, err := c.attempt(ctx, e, lim, body, st, est)
 		waited += st.waited

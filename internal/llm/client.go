@@ -41,6 +41,9 @@ type Options struct {
 	OnCall func(CallRecord)
 	// Now is the clock used for Retry-After dates; nil means time.Now.
 	Now func() time.Time
+	// Budget, when set, bounds the HTTP attempts (retries included) this
+	// client and any other sharing it make; past it a call ends as OverBudget.
+	Budget *Budget
 }
 
 // CallRecord describes one Complete for tracing.
@@ -74,6 +77,7 @@ type Client struct {
 	sleep     func(context.Context, time.Duration) error
 	onCall    func(CallRecord)
 	now       func() time.Time
+	budget    *Budget
 	calls     atomic.Int64
 }
 
@@ -147,6 +151,7 @@ func New(opts Options) (*Client, error) {
 		sleep:     opts.Sleep,
 		onCall:    opts.OnCall,
 		now:       opts.Now,
+		budget:    opts.Budget,
 	}
 	if c.log == nil {
 		c.log = slog.Default()

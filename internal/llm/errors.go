@@ -42,6 +42,9 @@ const (
 	// Untrusted means the provider may not be called: the change under check
 	// added it. No call was made, and the cache was not consulted.
 	Untrusted
+	// OverBudget means the shared call Budget (gate.max_calls) was spent
+	// before this attempt. No further call was made.
+	OverBudget
 )
 
 // String names the kind for tables and traces.
@@ -69,6 +72,8 @@ func (k ErrorKind) String() string {
 		return "network"
 	case Untrusted:
 		return "untrusted-provider"
+	case OverBudget:
+		return "over-budget"
 	default:
 		return fmt.Sprintf("ErrorKind(%d)", int(k))
 	}

@@ -165,7 +165,7 @@ func promptRows(p verdict.PromptDiff) [][4]string {
 	}
 	if (p.Base != nil && p.Base.Skipped > 0) || (p.Head != nil && p.Head.Skipped > 0) {
 		skipped := func(s *eval.SuiteResult) string { return fmt.Sprint(s.Skipped) }
-		rows = append(rows, [4]string{"skipped (no key or no recorded response)", side(p.Base, skipped), side(p.Head, skipped), ""})
+		rows = append(rows, [4]string{"skipped (see Skipped)", side(p.Base, skipped), side(p.Head, skipped), ""})
 	}
 	monthly := "monthly"
 	switch {

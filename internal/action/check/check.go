@@ -30,9 +30,10 @@ import (
 )
 
 // ClientFactory builds the model client for one side's config in a cache mode,
-// answering from and recording into cache. The CLI supplies it, so check does
-// not know about environment variables or keys.
-type ClientFactory func(cfg *config.Config, mode llm.CacheMode, cache llm.ResponseCache) (llm.Completer, error)
+// answering from and recording into cache, and drawing every HTTP attempt
+// from budget (the check's gate.max_calls, shared by all its clients). The CLI
+// supplies it, so check does not know about environment variables or keys.
+type ClientFactory func(cfg *config.Config, mode llm.CacheMode, cache llm.ResponseCache, budget *llm.Budget) (llm.Completer, error)
 
 // Options configure one check.
 type Options struct {
@@ -103,6 +104,17 @@ type Outcome struct {
 	// Warnings are what head's promptfoo configs hold that promptgate does
 	// not run (file:line and the key), as eval reports them.
 	Warnings []string `json:",omitempty"`
+	// Calls is what the check spent of its gate.max_calls budget.
+	Calls *CallCount `json:",omitempty"`
+}
+
+// CallCount is a check's model calls against its budget.
+type CallCount struct {
+	// Max is gate.max_calls as read at base; Made the HTTP attempts made.
+	Max, Made int
+	// Refused counts the calls the spent budget turned away; SkippedRuns the
+	// case runs skipped for it, at base, head and candidates.
+	Refused, SkippedRuns int
 }
 
 // Run performs the comparison. It returns an error only when the check itself
@@ -204,7 +216,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		skipped = append(skipped, fmt.Sprintf("model calls (%s): cases without a recorded response were skipped; cost is projected from recorded usage", liveReason))
 	}
 	skipped = append(skipped, flagNotes...)
-	run := &runner{o: o, live: live, cache: store}
+	run := &runner{o: o, live: live, cache: store, budget: llm.NewBudget(rules.Gate.MaxCalls)}
 	baseRep, err := run.evaluate(ctx, baseSnap.proj, reeval, reproject, "base")
 	if err != nil {
 		return nil, err
@@ -234,6 +246,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		affected[k] = append(affected[k], markSplits(markAfterMerge(reasons(rs), changes), splitChanges)...)
 	}
 	skipped = append(skipped, skipNotes(live, baseRep, headRep)...)
+	out.Calls = run.callCount(append([]*eval.Report{baseRep, headRep}, run.candidateReps...)...)
+	if n := out.Calls.SkippedRuns; n > 0 {
+		skipped = append(skipped, fmt.Sprintf("%d case runs: this check's budget of %d model calls (gate.max_calls, read at base) was spent; "+
+			"raise it in promptgate.yaml on the base branch to evaluate them", n, out.Calls.Max))
+	}
 	if len(ignored) > 0 {
 		skipped = append(skipped, fmt.Sprintf("%d recorded responses that this change adds or edits in the response cache: "+
 			"ignored, because recorded answers are trusted only from the base commit and from the cache directory outside the checkout", len(ignored)))
@@ -446,6 +463,31 @@ type runner struct {
 	live    bool
 	cache   llm.ResponseCache
 	clients map[string]llm.Completer
+	// budget is gate.max_calls, read at base, drawn by every client.
+	budget *llm.Budget
+	// candidateReps are the what-if runs' reports, for counting skips.
+	candidateReps []*eval.Report
+}
+
+// concurrency is the case runs each evaluation keeps in flight: --concurrency,
+// else the config's default provider's, as eval keeps.
+func (r *runner) concurrency(cfg *config.Config) int {
+	if r.o.Concurrency > 0 {
+		return r.o.Concurrency
+	}
+	return cfg.RunConcurrency()
+}
+
+// callCount is what the check spent of its budget, and the case runs of reps
+// the spent budget skipped.
+func (r *runner) callCount(reps ...*eval.Report) *CallCount {
+	c := &CallCount{Max: r.budget.Limit(), Made: r.budget.Used(), Refused: r.budget.Refused()}
+	for _, g := range eval.SkipGroups(reps...) {
+		if g.Kind == llm.OverBudget.String() {
+			c.SkippedRuns += g.Runs
+		}
+	}
+	return c
 }
 
 // client returns the model client for a config's providers in a cache mode,
@@ -461,7 +503,7 @@ func (r *runner) client(cfg *config.Config, mode llm.CacheMode) (llm.Completer, 
 	if c, ok := r.clients[key]; ok {
 		return c, nil
 	}
-	c, err := r.o.NewClient(cfg, mode, r.cache)
+	c, err := r.o.NewClient(cfg, mode, r.cache, r.budget)
 	if err != nil {
 		return nil, err
 	}
@@ -513,7 +555,7 @@ func (r *runner) evaluate(ctx context.Context, proj *project.Project, reeval, re
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, "evaluating %s: %d suites, %d case runs (%s)\n", label, len(suites), eval.TotalIn(suites, o.Shard), part.mode)
 		}
-		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
+		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: r.concurrency(proj.Config),
 			Shard: o.Shard, DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger,
 			Observer: o.Observer}
 		rep, err := er.Run(eval.WithSide(ctx, label), suites)
@@ -563,7 +605,7 @@ func (r *runner) candidates(ctx context.Context, proj *project.Project, reeval m
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, "evaluating candidate %s: %d suites, %d case runs (%s)\n", m, len(suites), eval.TotalIn(suites, o.Shard), mode)
 		}
-		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: o.Concurrency,
+		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config), Concurrency: r.concurrency(proj.Config),
 			DefaultModel: proj.Config.Defaults.Model, Model: m, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: o.Logger,
 			Observer: o.Observer}
 		rep, err := er.Run(eval.WithSide(ctx, "candidate "+m), suites)
@@ -575,6 +617,7 @@ func (r *runner) candidates(ctx context.Context, proj *project.Project, reeval m
 		}
 		sortSuites(rep.Suites)
 		reports[m] = rep
+		r.candidateReps = append(r.candidateReps, rep)
 	}
 	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return rules.Traffic[prompt].RequestsPerDay }), nil
 }

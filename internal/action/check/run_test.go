@@ -75,7 +75,7 @@ func TestSidesShareOneClient(t *testing.T) {
 			model := &countingModel{calls: map[string]int{}}
 			clients := 0
 			out, err := Run(context.Background(), Options{Dir: dir, Base: base, Live: true, CacheDir: t.TempDir(),
-				NewClient: func(*config.Config, llm.CacheMode, llm.ResponseCache) (llm.Completer, error) {
+				NewClient: func(*config.Config, llm.CacheMode, llm.ResponseCache, *llm.Budget) (llm.Completer, error) {
 					clients++
 					return model, nil
 				}})

@@ -17,6 +17,8 @@ func skipNotes(live bool, reps ...*eval.Report) []string {
 	var untrusted, keys, misses []string
 	for _, g := range eval.SkipGroups(reps...) {
 		switch {
+		case g.Kind == llm.OverBudget.String():
+			// Said once, with the budget, by the check itself.
 		case g.Kind == llm.Untrusted.String():
 			untrusted = append(untrusted, fmt.Sprintf("%d case runs: %s (see Config changes)", g.Runs, strings.TrimPrefix(g.Reason, g.Kind+": ")))
 		case !live:

@@ -7,6 +7,7 @@
 package llmfake
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -27,6 +28,12 @@ type Options struct {
 	Latency time.Duration
 	// APIKey, when set, must come as "Authorization: Bearer APIKey".
 	APIKey string
+	// Gather, when above 1, holds the first admitted requests until that many
+	// are in flight at once (or GatherWait passes, default 10s), then answers
+	// as usual: a test of a client's concurrency then sees Peak reach what
+	// the client sends at once, however slow the machine.
+	Gather     int
+	GatherWait time.Duration
 }
 
 // Server is the handler. Its counters may be read while it serves.
@@ -40,16 +47,37 @@ type Server struct {
 	Peak     atomic.Int64
 	inflight atomic.Int64
 
-	mu       sync.Mutex
-	last     time.Time
-	reqs     float64 // request tokens in the bucket
-	toks     float64 // token tokens in the bucket
-	problems []string
+	gathered   chan struct{} // closed when Gather requests were in flight
+	gatherOnce sync.Once
+	mu         sync.Mutex
+	last       time.Time
+	reqs       float64 // request tokens in the bucket
+	toks       float64 // token tokens in the bucket
+	problems   []string
 }
 
 // New returns a Server with full buckets.
 func New(o Options) *Server {
-	return &Server{opts: o, reqs: float64(o.RPM) / 60, toks: float64(o.TPM) / 60}
+	return &Server{opts: o, reqs: float64(o.RPM) / 60, toks: float64(o.TPM) / 60, gathered: make(chan struct{})}
+}
+
+// gather holds a request until Gather are in flight or GatherWait passes;
+// cur is the count in flight with this one.
+func (s *Server) gather(cur int64) {
+	if s.opts.Gather <= 1 {
+		return
+	}
+	if cur >= int64(s.opts.Gather) {
+		s.gatherOnce.Do(func() { close(s.gathered) })
+	}
+	t := time.NewTimer(cmp.Or(s.opts.GatherWait, 10*time.Second))
+	defer t.Stop()
+	select {
+	case <-s.gathered:
+	case <-t.C:
+		// Never gathered: stop holding anyone, so a failing test ends soon.
+		s.gatherOnce.Do(func() { close(s.gathered) })
+	}
 }
 
 // Problems lists the requests the server refused as malformed, for a test to
@@ -107,6 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.inflight.Add(-1)
 	for p := s.Peak.Load(); cur > p && !s.Peak.CompareAndSwap(p, cur); p = s.Peak.Load() {
 	}
+	s.gather(cur)
 	time.Sleep(s.opts.Latency)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
