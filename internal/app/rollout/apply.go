@@ -55,8 +55,12 @@ func branchOf(req Request, cfg *config.Config) string {
 	return req.DefaultBranch
 }
 
-// readFile returns a file's content and blob sha at ref, or errNotFound.
+// readFile returns a file's content and blob sha at ref, or errNotFound. Within
+// one comment a file is read once (see readMemo).
 func readFile(ctx context.Context, gh *github.Client, req Request, ref, path string) ([]byte, string, error) {
+	if f, ok := req.reads.file(ref, path); ok {
+		return f.content, f.sha, nil
+	}
 	fc, _, resp, err := gh.Repositories.GetContents(ctx, req.Owner, req.Repo, path, &github.RepositoryContentGetOptions{Ref: ref})
 	if resp != nil && resp.StatusCode == http.StatusNotFound {
 		return nil, "", fmt.Errorf("read %s on %s: %w", path, ref, errNotFound)
@@ -71,6 +75,7 @@ func readFile(ctx context.Context, gh *github.Client, req Request, ref, path str
 	if err != nil {
 		return nil, "", fmt.Errorf("decode %s on %s: %w", path, ref, err)
 	}
+	req.reads.keep(ref, path, []byte(content), fc.GetSHA())
 	return []byte(content), fc.GetSHA(), nil
 }
 
@@ -139,8 +144,15 @@ func (s *Service) commitLoop(ctx context.Context, gh *github.Client, req Request
 			Message: &msg, Content: out, SHA: &sha, Branch: &branch})
 		if err == nil {
 			res.commitSHA, res.commitURL = cr.Commit.GetSHA(), cr.Commit.GetHTMLURL()
+			if blob := cr.GetContent().GetSHA(); blob != "" {
+				req.reads.keep(branch, path, out, blob)
+			} else {
+				req.reads.forget(branch, path)
+			}
 			return res, nil
 		}
+		// Whatever went wrong, the next read must see GitHub's file.
+		req.reads.forget(branch, path)
 		if protected(resp, err) {
 			res.refusal = &Refusal{RuleProtected, fmt.Sprintf("GitHub refused the commit to %s: the branch is protected (%s). Let the App bypass the rule, or set rollout.branch to a branch it may push to.",
 				mdsafe.Code(branch), mdsafe.Inline(errorMessage(err)))}

@@ -20,6 +20,8 @@ import (
 // Rule names, as refusals quote them. They match promptgate.yaml's keys.
 const (
 	RuleMinPermission = "rollout.min_permission"
+	// RuleRead is the read permission `/rollout f status` needs.
+	RuleRead          = "read permission"
 	RuleTeams         = "rollout.teams"
 	RuleSteps         = "rollout.steps"
 	RuleRequireCheck  = "rollout.require_check"
@@ -48,13 +50,38 @@ type costNote struct {
 	headSHA    string
 }
 
+// permitted refuses a command the commenter's role does not allow, before
+// anything is read for it: help needs nothing, status needs read access to the
+// repository, and every command that changes a flag needs
+// rollout.min_permission.
+func permitted(req Request, cfg *config.Config, role string, kind chatops.Kind) *Refusal {
+	switch kind {
+	case chatops.Help:
+		return nil
+	case chatops.Status:
+		if !config.PermissionAtLeast(role, "read") {
+			return &Refusal{RuleRead, fmt.Sprintf("%s has %s permission on %s; showing a flag's split needs `read`.",
+				mdsafe.Code(req.Commenter), mdsafe.Code(role), mdsafe.Code(req.Owner+"/"+req.Repo))}
+		}
+		return nil
+	}
+	if r := cfg.Rollout; !config.PermissionAtLeast(role, r.MinPermission) {
+		return minPermissionRefusal(req, role, r.MinPermission)
+	}
+	return nil
+}
+
+func minPermissionRefusal(req Request, role, need string) *Refusal {
+	return &Refusal{RuleMinPermission, fmt.Sprintf("%s has %s permission on %s; rollout.min_permission is %s.",
+		mdsafe.Code(req.Commenter), mdsafe.Code(role), mdsafe.Code(req.Owner+"/"+req.Repo), mdsafe.Code(need))}
+}
+
 // authorize applies the rules in the order SPEC lists them. A rollback is always
 // an allowed step and does not need a passing check: backing out must stay possible.
 func (s *Service) authorize(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, role string, kind chatops.Kind, pct int) (gate, error) {
 	r := cfg.Rollout
 	if !config.PermissionAtLeast(role, r.MinPermission) {
-		return gate{refusal: &Refusal{RuleMinPermission, fmt.Sprintf("%s has %s permission on %s; rollout.min_permission is %s.",
-			mdsafe.Code(req.Commenter), mdsafe.Code(role), mdsafe.Code(req.Owner+"/"+req.Repo), mdsafe.Code(r.MinPermission))}}, nil
+		return gate{refusal: minPermissionRefusal(req, role, r.MinPermission)}, nil
 	}
 	if len(r.Teams) > 0 {
 		in, err := inAnyTeam(ctx, gh, req, r.Teams)
@@ -144,6 +171,17 @@ func inAnyTeam(ctx context.Context, gh *github.Client, req Request, teams []stri
 
 // checkRun finds the PR head and the latest run of the named check on it (nil if none).
 func checkRun(ctx context.Context, gh *github.Client, req Request, name string) (*github.CheckRun, string, error) {
+	if m, ok := req.reads.checkRun(name); ok {
+		return m.run, m.head, nil
+	}
+	run, head, err := readCheckRun(ctx, gh, req, name)
+	if err == nil {
+		req.reads.keepCheckRun(name, memoRun{run: run, head: head})
+	}
+	return run, head, err
+}
+
+func readCheckRun(ctx context.Context, gh *github.Client, req Request, name string) (*github.CheckRun, string, error) {
 	pr, _, err := gh.PullRequests.Get(ctx, req.Owner, req.Repo, req.PR)
 	if err != nil {
 		return nil, "", fmt.Errorf("get PR #%d: %w", req.PR, err)

@@ -59,6 +59,37 @@ func problemText(p chatops.Problem) string {
 	return fmt.Sprintf("😕 I could not read %s (line %d): %s", mdsafe.Code(p.Raw), p.Line, p.Msg)
 }
 
+func ignoredText(n int) string {
+	return fmt.Sprintf("ℹ️ %d more command line(s) in this comment were ignored: I run at most %d commands per comment, and a repeated command once. Comment again to run the rest.", n, chatops.MaxCommands)
+}
+
+// maxReply is below GitHub's 65,536-character limit on a comment body, with
+// room for the note that marks a cut.
+const maxReply = 60000
+
+// fitReply joins the parts of a reply and keeps it under GitHub's limit on a
+// comment body: a part that does not fit is left out whole (cutting escaped
+// markdown could make it live), with a note saying how many were.
+func fitReply(texts []string) string {
+	const sep = "\n\n---\n\n"
+	var b strings.Builder
+	left := 0
+	for _, t := range texts {
+		if b.Len()+len(sep)+len(t) > maxReply {
+			left++
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(t)
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "%s_%d part(s) of this reply left out to stay under GitHub's limit on a comment._", sep, left)
+	}
+	return b.String()
+}
+
 func configErrorText(err error) string {
 	return fmt.Sprintf("⚠️ I could not load the rollout rules: %s\n\nFix `promptgate.yaml` on the default branch, then try again.", mdsafe.Inline(err.Error()))
 }

@@ -13,7 +13,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +51,9 @@ type Request struct {
 	// Reason, when set, replaces "Requested by @commenter in #PR." in the commit
 	// message, for changes no comment asked for (an alert's rollback).
 	Reason string
+
+	// reads, set by Handle, shares one comment's reads between its commands.
+	reads *readMemo
 }
 
 // Service runs commands. The zero value is ready to use.
@@ -90,6 +92,8 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	if len(cmds) == 0 && len(problems) == 0 {
 		return nil
 	}
+	cmds, problems, ignored := chatops.Limit(cmds, problems, chatops.MaxCommands)
+	req.reads = &readMemo{}
 	// The commenter's permission comes first: until it is known, nothing the
 	// comment says is quoted back, and low-permission users are rate limited.
 	role, err := permission(ctx, gh, req)
@@ -141,11 +145,21 @@ func (s *Service) Handle(ctx context.Context, gh *github.Client, req Request, lo
 	if len(problems) > 0 {
 		outs = append(outs, outcome{text: chatops.Usage()})
 	}
+	if ignored > 0 {
+		log.Warn("command lines ignored", "ignored", ignored, "max", chatops.MaxCommands)
+		outs = append(outs, outcome{ok: true, text: ignoredText(ignored)})
+	}
 	errs = append(errs, s.answer(ctx, gh, req, outs, log))
 	return errors.Join(errs...)
 }
 
 func (s *Service) run(ctx context.Context, gh *github.Client, req Request, cfg *config.Config, role string, c chatops.Command, log *slog.Logger) (outcome, error) {
+	// The permission decides before anything is read for the command, so a
+	// commenter who may not run it costs no API call.
+	if r := permitted(req, cfg, role, c.Kind); r != nil {
+		log.Info("command refused", "rule", r.Rule, "reason", r.Reason)
+		return outcome{text: r.text(c)}, nil
+	}
 	switch c.Kind {
 	case chatops.Help:
 		return outcome{ok: true, text: chatops.Usage()}, nil
@@ -205,7 +219,7 @@ func (s *Service) answer(ctx context.Context, gh *github.Client, req Request, ou
 		ok = ok && o.ok
 		texts = append(texts, o.text)
 	}
-	body := strings.Join(texts, "\n\n---\n\n")
+	body := fitReply(texts)
 	_, _, err := gh.Issues.CreateComment(ctx, req.Owner, req.Repo, req.PR, &github.IssueComment{Body: &body})
 	if err != nil {
 		err = fmt.Errorf("post reply on PR #%d: %w", req.PR, err)
