@@ -52,6 +52,7 @@ Commands:
             (the GitHub Action runs this; locally: promptgate check --base main).
   merge     Combine the JSON reports of --shard K/N runs of eval or check into one run's report.
   serve     Run the GitHub App webhook server for /rollout and /rollback PR comments.
+  app       Register the GitHub App with GitHub's manifest flow: promptgate app manifest --help
   version   Print the version.
   help      Show help for a command: promptgate help eval
 
@@ -85,6 +86,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = runMerge(ctx, rest, env)
 	case "serve":
 		err = runServe(ctx, rest, env)
+	case "app":
+		err = runApp(ctx, rest, env)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "promptgate %s\n", Version)
 	case "help", "-h", "--help", "-help":
