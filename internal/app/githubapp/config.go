@@ -75,6 +75,24 @@ Runs the promptgate GitHub App: receives webhooks at POST /webhook, answers
 back for Alertmanager at POST /alertmanager (when a token is set), and serves
 GET /healthz. Every flag defaults to its environment variable.
 
+serve speaks plain HTTP: put it behind something that terminates TLS (an
+ingress, a load balancer, Caddy or nginx) and give GitHub https://HOST/webhook.
+
+Examples:
+  promptgate app manifest --webhook-url https://pg.example.com/webhook   # register the App first
+  promptgate serve --app-id 123456 --private-key-file private-key.pem \
+      --webhook-secret-file webhook-secret
+  PROMPTGATE_APP_ID=123456 PROMPTGATE_PRIVATE_KEY_FILE=/run/secrets/key.pem \
+      PROMPTGATE_WEBHOOK_SECRET=... promptgate serve --listen 127.0.0.1:8080
+  docker run -p 8080:8080 -e PROMPTGATE_APP_ID=123456 -v "$PWD:/var/run/promptgate:ro" \
+      ghcr.io/promptgate/promptgate:v1 serve \
+      --private-key-file /var/run/promptgate/private-key.pem \
+      --webhook-secret-file /var/run/promptgate/webhook-secret
+
+The App reads promptgate.yaml and the flags file from each repository's default
+branch, never from a pull request. Deploying: docs/deploy.md (container,
+Kubernetes, systemd, TLS); commands and rules: docs/serve.md.
+
 Flags:
   --app-id ID              GitHub App ID ($PROMPTGATE_APP_ID)
   --private-key-file PATH  App private key, PEM ($PROMPTGATE_PRIVATE_KEY_FILE);
