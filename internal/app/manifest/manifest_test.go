@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v62/github"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 	"gopkg.in/yaml.v3"
 )
 
@@ -68,52 +68,29 @@ func TestNewChecksWebhookURL(t *testing.T) {
 	}
 }
 
-// fakeGitHub answers POST /app-manifests/{code}/conversions as GitHub does (201
-// with the App's configuration) and fails the test on any other request.
-func fakeGitHub(t *testing.T, calls *atomic.Int32) *github.Client {
+// fakeGitHub is the module's GitHub fake holding one manifest code, a1b2c3,
+// that registers the App promptgate-acme.
+func fakeGitHub(t *testing.T) *ghfake.Server {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	mux.HandleFunc("/app-manifests/{code}/conversions", func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		if r.Method != http.MethodPost {
-			t.Errorf("method = %s, want POST", r.Method)
-		}
-		if r.PathValue("code") != "a1b2c3" {
-			t.Errorf("code = %q", r.PathValue("code"))
-		}
-		if b, _ := io.ReadAll(r.Body); len(b) != 0 {
-			t.Errorf("body = %q, want none", b)
-		}
-		if r.Header.Get("Authorization") != "" {
-			t.Errorf("the conversion takes no credentials, got Authorization %q", r.Header.Get("Authorization"))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, `{"id": 424242, "slug": "promptgate-acme", "name": "promptgate-acme",
-			"html_url": "https://github.com/apps/promptgate-acme", "client_id": "Iv1.abc", "client_secret": "cs-1",
-			"webhook_secret": "whsec-1", "pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n",
-			"owner": {"login": "acme"}}`)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	c := github.NewClient(nil)
-	c.BaseURL, _ = url.Parse(srv.URL + "/")
-	return c
+	gh := ghfake.New(t)
+	gh.ManifestCodes = map[string]*github.AppConfig{"a1b2c3": {
+		ID: github.Int64(424242), Slug: github.String("promptgate-acme"), Name: github.String("promptgate-acme"),
+		HTMLURL: github.String("https://github.com/apps/promptgate-acme"), ClientID: github.String("Iv1.abc"),
+		ClientSecret: github.String("cs-1"), WebhookSecret: github.String("whsec-1"),
+		PEM: github.String("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n"),
+	}}
+	return gh
 }
 
 func TestFlowRegistersAndWritesCredentials(t *testing.T) {
 	t.Parallel()
-	var calls atomic.Int32
+	gh := fakeGitHub(t)
 	dir := t.TempDir()
 	m, err := New(Options{WebhookURL: "https://promptgate.example.com/webhook", RedirectURL: "http://127.0.0.1:1/callback"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := NewFlow(m, FlowOptions{GitHubURL: "https://github.com", Org: "acme", Client: fakeGitHub(t, &calls), OutDir: dir})
+	f, err := NewFlow(m, FlowOptions{GitHubURL: "https://github.com", Org: "acme", Client: gh.Client(), OutDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +126,8 @@ func TestFlowRegistersAndWritesCredentials(t *testing.T) {
 	// A callback with another state is refused without calling GitHub.
 	get(t, srv.URL+"/callback?code=a1b2c3&state=forged", http.StatusBadRequest)
 	get(t, srv.URL+"/callback?code=../../user&state="+state, http.StatusBadRequest)
-	if calls.Load() != 0 {
-		t.Fatalf("GitHub called %d times before a valid callback", calls.Load())
+	if c := gh.Calls(); len(c) != 0 {
+		t.Fatalf("GitHub called before a valid callback: %q", c)
 	}
 
 	done := get(t, srv.URL+"/callback?code=a1b2c3&state="+state, http.StatusOK)
@@ -179,11 +156,11 @@ func TestFlowRegistersAndWritesCredentials(t *testing.T) {
 	}
 	// A replayed callback registers nothing more.
 	get(t, srv.URL+"/callback?code=a1b2c3&state="+state, http.StatusGone)
-	if calls.Load() != 1 {
-		t.Errorf("conversions = %d, want 1", calls.Load())
+	if d := cmp.Diff([]string{"POST /app-manifests/a1b2c3/conversions"}, gh.Calls()); d != "" {
+		t.Errorf("GitHub calls (-want +got):\n%s", d)
 	}
 	// A second flow into the same folder refuses to start.
-	if _, err := NewFlow(m, FlowOptions{GitHubURL: "https://github.com", Client: fakeGitHub(t, &calls), OutDir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := NewFlow(m, FlowOptions{GitHubURL: "https://github.com", Client: gh.Client(), OutDir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("second flow: %v, want already exists", err)
 	}
 }

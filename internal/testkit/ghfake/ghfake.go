@@ -96,6 +96,9 @@ type Server struct {
 	// Installations maps "owner/repo" to the App installation on it, for GET
 	// /repos/{owner}/{repo}/installation (which needs the App JWT when AppKey is set).
 	Installations map[string]int64
+	// ManifestCodes maps a manifest-flow code to the App it registers, for POST
+	// /app-manifests/{code}/conversions; each code converts once, as on GitHub.
+	ManifestCodes map[string]*github.AppConfig
 
 	commits     []Commit
 	comments    []Comment
@@ -130,6 +133,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/comments/{id}", s.auth(s.getComment))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/comments/{id}/reactions", s.auth(s.createReaction))
 	mux.HandleFunc("DELETE /repos/{owner}/{repo}/issues/comments/{id}/reactions/{rid}", s.auth(s.deleteReaction))
+	mux.HandleFunc("POST /app-manifests/{code}/conversions", s.manifestConversion)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.t.Errorf("ghfake: unexpected request %s %s", r.Method, r.URL.Path)
 		http.Error(w, "unexpected route", http.StatusNotFound)
