@@ -55,7 +55,8 @@ type Assertion struct {
 	jsErr   error // a script that does not compile fails, as in promptfoo
 	schema  *jsonschema.Schema
 	strs    []string
-	templed bool // a string value holds {{var}} and is resolved per output
+	templed bool      // a string value holds {{var}} and is resolved per output
+	tool    *toolSpec // a tool assertion's value, read once
 }
 
 // Name is the type as written, with its "not-" prefix when negated.
@@ -87,8 +88,14 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 	if s.Type == "" {
 		return Assertion{}, diag.Errorf(file, line, "assertion needs a type")
 	}
-	if !slices.Contains(Types, a.Type) {
-		return Assertion{}, diag.Errorf(file, line, "unknown assertion type %s%s", s.Type, didYouMean(a.Type, Types))
+	if slices.Contains(ToolTypes, a.Type) {
+		sp, err := compileTool(a.Type, s.Value, s.Threshold)
+		if err != nil {
+			return errf("%v", err)
+		}
+		a.tool = sp
+	} else if !slices.Contains(Types, a.Type) {
+		return Assertion{}, diag.Errorf(file, line, "unknown assertion type %s%s", s.Type, didYouMean(a.Type, append(Types, ToolTypes...)))
 	}
 	if s.Weight != nil {
 		if *s.Weight < 0 || math.IsNaN(*s.Weight) || math.IsInf(*s.Weight, 0) {

@@ -30,6 +30,11 @@ type Output struct {
 	// Prompt is the rendered prompt, which javascript assertions see as
 	// context.prompt.
 	Prompt string
+	// ToolCalls are every tool call the model made over the case's tool
+	// loop, in order; Tools the tools it was offered; Turns the model calls.
+	ToolCalls []llm.ToolCall
+	Tools     []llm.Tool
+	Turns     int
 }
 
 // Env is what model-graded assertions need.
@@ -132,6 +137,9 @@ func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, e
 			r.Pass = true
 		}
 		return r, nil
+	}
+	if a.tool != nil {
+		return a.evaluateTool(out), nil
 	}
 	if a.Type == "regex" {
 		if err := env.Regex.exhausted(); err != nil {

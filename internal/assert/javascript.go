@@ -121,6 +121,8 @@ func (a Assertion) callJS(vm *goja.Runtime, prog *goja.Program, out Output) (Res
 		"vars":   vars,
 		"prompt": out.Prompt,
 		"test":   map[string]any{"vars": vars},
+		// The tool loop's calls, in OpenAI's tool_calls shape.
+		"toolCalls": jsToolCalls(out.ToolCalls),
 	}
 	process := map[string]any{"env": map[string]any{}}
 	res, err := fn(goja.Undefined(), vm.ToValue(out.Text), vm.ToValue(ctxObj), vm.ToValue(process))

@@ -54,6 +54,8 @@ type Response struct {
 	// entries recorded before they were kept.
 	FinishReason  string `json:"finish_reason,omitempty"`
 	ResponseModel string `json:"response_model,omitempty"`
+	// ToolCalls are the tool calls the model asked for, when it made any.
+	ToolCalls []llm.ToolCall `json:"tool_calls,omitempty"`
 }
 
 // Store is a cache directory. Several Stores, in one process or several, may
@@ -246,6 +248,7 @@ func (e Entry) response() llm.Response {
 		CacheHit:      true,
 		FinishReason:  e.Response.FinishReason,
 		ResponseModel: e.Response.ResponseModel,
+		ToolCalls:     e.Response.ToolCalls,
 	}
 }
 
@@ -260,6 +263,6 @@ func (s *Store) Save(provider, endpoint, model string, msgs []llm.Message, p llm
 		Model:    model,
 		Request:  Request{Messages: msgs, Params: p},
 		Response: Response{Content: r.Content, Usage: r.Usage, LatencyMS: r.Latency.Milliseconds(),
-			FinishReason: r.FinishReason, ResponseModel: r.ResponseModel},
+			FinishReason: r.FinishReason, ResponseModel: r.ResponseModel, ToolCalls: r.ToolCalls},
 	})
 }

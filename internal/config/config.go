@@ -38,6 +38,7 @@ const (
 	DefaultPromptsDir    = "prompts"
 	DefaultEvalsDir      = "evals"
 	DefaultCacheDir      = ".promptgate/cache"
+	DefaultToolsDir      = "tools"
 	DefaultJudgeModel    = "gpt-4.1-mini"
 	DefaultInterval      = 10 * time.Minute
 	DefaultFailureLimit  = 2
@@ -220,6 +221,8 @@ type Paths struct {
 	Prompts string
 	Evals   string
 	Cache   string
+	// Tools holds the tool definition files prompts name (tools/NAME.yaml).
+	Tools string
 }
 
 // Default returns the configuration used when a repo has no promptgate.yaml.
@@ -278,11 +281,12 @@ func Parse(data []byte, file string) (*Config, error) {
 			c.Defaults.JudgeModel = d.JudgeModel
 		}
 	}
-	c.Paths = Paths{Prompts: DefaultPromptsDir, Evals: DefaultEvalsDir, Cache: DefaultCacheDir}
+	c.Paths = Paths{Prompts: DefaultPromptsDir, Evals: DefaultEvalsDir, Cache: DefaultCacheDir, Tools: DefaultToolsDir}
 	if p := raw.Paths; p != nil {
 		c.Paths.Prompts = firstNonEmpty(p.Prompts, c.Paths.Prompts)
 		c.Paths.Evals = firstNonEmpty(p.Evals, c.Paths.Evals)
 		c.Paths.Cache = firstNonEmpty(p.Cache, c.Paths.Cache)
+		c.Paths.Tools = firstNonEmpty(p.Tools, c.Paths.Tools)
 	}
 	c.Promptfoo = raw.Promptfoo
 	if err := v.errs.Err(); err != nil {

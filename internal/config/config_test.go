@@ -87,7 +87,7 @@ func TestDefaults(t *testing.T) {
 	if !cmp.Equal(c.Budget.Alerts, DefaultAlerts) {
 		t.Errorf("alerts = %v", c.Budget.Alerts)
 	}
-	if c.Paths != (Paths{Prompts: "prompts", Evals: "evals", Cache: ".promptgate/cache"}) {
+	if c.Paths != (Paths{Prompts: "prompts", Evals: "evals", Cache: ".promptgate/cache", Tools: "tools"}) {
 		t.Errorf("paths = %+v", c.Paths)
 	}
 }

@@ -94,4 +94,5 @@ type rawPaths struct {
 	Prompts string `yaml:"prompts"`
 	Evals   string `yaml:"evals"`
 	Cache   string `yaml:"cache"`
+	Tools   string `yaml:"tools"`
 }

@@ -110,7 +110,7 @@ func fixture(t testing.TB, files map[string]string) (*prompt.Set, []*suite.Suite
 	for name, body := range files {
 		m[name] = &fstest.MapFile{Data: []byte(body)}
 	}
-	set, err := prompt.Load(fs.FS(m), "prompts")
+	set, err := prompt.LoadWithTools(fs.FS(m), "prompts", "tools")
 	if err != nil {
 		t.Fatalf("load prompts: %v", err)
 	}

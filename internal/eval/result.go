@@ -105,6 +105,11 @@ type CaseResult struct {
 	CostKnown            bool          `json:"cost_known"`
 	CacheHit             bool          `json:"cache_hit"`
 	Retries              int           `json:"retries"`
+	// ToolCalls are the tool calls the model made over the tool loop, and
+	// Turns the model calls the case took (its tokens, latency and cost are
+	// the sums over them).
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+	Turns     int        `json:"turns,omitempty"`
 }
 
 // Key identifies a case run across two evaluations of the same suite (base and head).

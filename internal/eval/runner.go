@@ -254,10 +254,10 @@ func (r *Runner) model(p *prompt.Prompt) string {
 	return r.DefaultModel
 }
 
-// runCase renders, calls and grades one case run.
+// runCase renders, calls (through the tool loop) and grades one case run.
 func (r *Runner) runCase(ctx context.Context, j job) (d done) {
 	res := CaseResult{Index: j.c.Index, Repeat: j.repeat, Description: j.c.Description, Line: j.c.Line, Vars: j.c.Vars}
-	msgs, err := r.Prompts.Render(j.p, j.c.Vars)
+	msgs, err := r.Prompts.RenderConversation(j.p, j.c.Vars, j.c.Messages)
 	if err != nil {
 		res.Status, res.Error = StatusError, "render: "+err.Error()
 		return done{suite: j.suite, res: res, err: err}
@@ -265,39 +265,51 @@ func (r *Runner) runCase(ctx context.Context, j job) (d done) {
 	params := j.p.Params
 	params.Sample = j.repeat // each repeat is a fresh sample, cached apart
 	req := llm.Request{Model: r.model(j.p), Messages: msgs, Params: params}
-	start := time.Now()
-	resp, err := r.Client.Complete(ctx, req)
-	call, rec := r.record(j, req, resp, err, "")
-	callErr := err
-	defer func() { r.observe(j.ctx, rec, resp, callErr, start, d.res.Status) }()
+	cv, err := r.converse(ctx, j, req)
+	defer func() {
+		for _, o := range cv.observed {
+			r.observe(j.ctx, o.rec, o.resp, o.err, o.start, d.res.Status)
+		}
+	}()
+	res.ToolCalls, res.Turns = cv.calls, cv.turns
 	if err != nil {
 		res.Status, res.Error = StatusError, err.Error()
 		if unavailable(err) {
 			res.Status = StatusSkipped
-			res.EstimatedInputTokens = EstimateInputTokens(msgs)
+			res.EstimatedInputTokens = EstimateInputTokens(cv.messages)
 		}
-		res.Retries = resp.Retries
+		res.Retries = cv.sum.Retries
 		return done{suite: j.suite, res: res, err: err}
 	}
-	res.Output = truncate(resp.Content, maxOutputBytes)
-	res.InputTokens, res.OutputTokens = resp.Usage.InputTokens, resp.Usage.OutputTokens
-	res.Latency, res.CacheHit, res.Retries = resp.Latency, resp.CacheHit, resp.Retries
-	res.CostUSD, res.CostKnown = call.CostUSD, call.CostKnown
+	text := cv.outputText()
+	res.Output = truncate(text, maxOutputBytes)
+	res.InputTokens, res.OutputTokens = cv.sum.Usage.InputTokens, cv.sum.Usage.OutputTokens
+	res.Latency, res.CacheHit, res.Retries = cv.sum.Latency, cv.sum.CacheHit, cv.sum.Retries
+	res.CostUSD, res.CostKnown = cv.cost.CostUSD, cv.cost.CostKnown
+	final := cv.final
+	if cv.ended == "" {
+		// The answer must fit output.schema before anything else is graded.
+		if prob := j.p.CheckOutput(text); prob != nil {
+			res.Status, res.Reason = StatusFail, "output.schema: "+prob.String()
+			return done{suite: j.suite, res: res, call: &final}
+		}
+	}
 
 	judgeModel := firstNonEmpty(j.s.Judge, r.JudgeModel)
 	env := assert.Env{Judge: &tracingJudge{r: r, j: j}, JudgeModel: judgeModel, Regex: j.count.regex}
-	out := assert.Output{Text: resp.Content, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: resp.Latency, Vars: j.c.Vars, Prompt: promptText(msgs)}
+	out := assert.Output{Text: text, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: res.Latency, Vars: j.c.Vars,
+		Prompt: promptText(msgs), ToolCalls: cv.llmCalls(), Tools: params.Tools, Turns: cv.turns}
 	grade, err := assert.Evaluate(ctx, j.c.Asserts, j.c.Threshold, out, env)
 	if err != nil {
 		res.Status, res.Error = StatusError, "grade: "+err.Error()
-		return done{suite: j.suite, res: res, call: &resp}
+		return done{suite: j.suite, res: res, call: &final}
 	}
 	res.Score, res.Reason = grade.Score, grade.Reason
 	res.Status = StatusFail
 	if grade.Pass {
 		res.Status = StatusPass
 	}
-	return done{suite: j.suite, res: res, call: &resp}
+	return done{suite: j.suite, res: res, call: &final}
 }
 
 // priced is the cost of one call.
@@ -308,7 +320,7 @@ type priced struct {
 
 // record prices a call and writes its trace line. It returns the trace record
 // too, for the Observer.
-func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string) (priced, TraceRecord) {
+func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, role string, turn int) (priced, TraceRecord) {
 	var pc priced
 	if err == nil && resp.CacheHit {
 		j.count.hits.Add(1)
@@ -323,6 +335,7 @@ func (r *Runner) record(j job, req llm.Request, resp llm.Response, err error, ro
 	var rec TraceRecord
 	if r.Trace != nil || r.Observer != nil {
 		rec = newTraceRecord(j, req, resp, err, pc, role)
+		rec.Turn = turn
 	}
 	if r.Trace != nil {
 		r.Trace.Write(rec)
@@ -340,7 +353,7 @@ type tracingJudge struct {
 func (t *tracingJudge) Complete(ctx context.Context, req llm.Request) (llm.Response, error) {
 	start := time.Now()
 	resp, err := t.r.Client.Complete(ctx, req)
-	_, rec := t.r.record(t.j, req, resp, err, "judge")
+	_, rec := t.r.record(t.j, req, resp, err, "judge", 0)
 	t.r.observe(t.j.ctx, rec, resp, err, start, "")
 	return resp, err
 }

@@ -12,19 +12,24 @@ import (
 
 // TraceRecord is one line of the --trace JSONL file: one model call.
 type TraceRecord struct {
-	Prompt        string        `json:"prompt"`
-	PromptVersion string        `json:"prompt_version"`
-	Variant       string        `json:"variant,omitempty"`
-	Suite         string        `json:"suite"`
-	Case          int           `json:"case"`
-	Repeat        int           `json:"repeat"`
-	Role          string        `json:"role,omitempty"` // "judge" for llm-rubric grading calls
-	Provider      string        `json:"provider,omitempty"`
-	Model         string        `json:"model"`
-	Messages      []llm.Message `json:"messages"`
-	Response      string        `json:"response"`
-	InputTokens   int           `json:"input_tokens"`
-	OutputTokens  int           `json:"output_tokens"`
+	Prompt        string `json:"prompt"`
+	PromptVersion string `json:"prompt_version"`
+	Variant       string `json:"variant,omitempty"`
+	Suite         string `json:"suite"`
+	Case          int    `json:"case"`
+	Repeat        int    `json:"repeat"`
+	Role          string `json:"role,omitempty"` // "judge" for llm-rubric grading calls
+	// Turn is the call's place in the case's tool loop, from 1; 0 for a
+	// judge call.
+	Turn     int           `json:"turn,omitempty"`
+	Provider string        `json:"provider,omitempty"`
+	Model    string        `json:"model"`
+	Messages []llm.Message `json:"messages"`
+	Response string        `json:"response"`
+	// ToolCalls are the tool calls the model answered with.
+	ToolCalls    []llm.ToolCall `json:"tool_calls,omitempty"`
+	InputTokens  int            `json:"input_tokens"`
+	OutputTokens int            `json:"output_tokens"`
 	// EstimatedInputTokens is set when the call could not be made (offline
 	// miss, no API key): an estimate from the messages, see EstimateInputTokens.
 	EstimatedInputTokens int     `json:"estimated_input_tokens,omitempty"`
@@ -44,7 +49,7 @@ type TraceRecord struct {
 func newTraceRecord(j job, req llm.Request, resp llm.Response, err error, pc priced, role string) TraceRecord {
 	rec := TraceRecord{Prompt: j.p.Name, PromptVersion: j.p.Hash, Variant: j.p.Variant, Suite: j.s.Path,
 		Case: j.c.Index, Repeat: j.repeat, Role: role, Provider: resp.Provider, Model: req.Model,
-		Messages: req.Messages, Response: resp.Content, InputTokens: resp.Usage.InputTokens,
+		Messages: req.Messages, Response: resp.Content, ToolCalls: resp.ToolCalls, InputTokens: resp.Usage.InputTokens,
 		OutputTokens: resp.Usage.OutputTokens, LatencyMS: float64(resp.Latency.Microseconds()) / 1000,
 		CacheHit: resp.CacheHit, Retries: resp.Retries, Throttled: resp.Throttled,
 		WaitMS: float64(resp.Waited.Microseconds()) / 1000}

@@ -78,7 +78,7 @@ func TestTraceRecordsEveryCall(t *testing.T) {
 	price := 100*0.4/1e6 + 10*1.6/1e6 // gpt-4.1-mini, per the built-in table
 	want := func(cacheHit bool, retries int) []TraceRecord {
 		return []TraceRecord{
-			{Prompt: "echo", PromptVersion: p.Hash, Variant: "v2", Suite: "evals/echo.yaml", Provider: "default",
+			{Prompt: "echo", PromptVersion: p.Hash, Variant: "v2", Suite: "evals/echo.yaml", Turn: 1, Provider: "default",
 				Model: "gpt-4.1-mini", Messages: seen, Response: "echo: hello", InputTokens: 100, OutputTokens: 10,
 				CostUSD: &price, CacheHit: cacheHit, Retries: retries},
 			{Prompt: "echo", PromptVersion: p.Hash, Variant: "v2", Suite: "evals/echo.yaml", Role: "judge", Provider: "default",

@@ -148,6 +148,7 @@ func (c *Client) attempt(ctx context.Context, e *endpoint, lim *ratelimit.Limite
 		Latency:       latency,
 		FinishReason:  string(resp.Choices[0].FinishReason),
 		ResponseModel: resp.Model,
+		ToolCalls:     responseToolCalls(resp.Choices[0].Message.ToolCalls),
 	}, nil
 }
 
@@ -162,7 +163,7 @@ func chatRequest(model string, req Request) (openai.ChatCompletionRequest, []str
 		Seed:     req.Params.Seed,
 	}
 	for i, m := range req.Messages {
-		out.Messages[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
+		out.Messages[i] = chatMessage(m)
 	}
 	var zeros []string
 	if t := req.Params.Temperature; t != nil {
@@ -184,9 +185,9 @@ func chatRequest(model string, req Request) (openai.ChatCompletionRequest, []str
 	} else {
 		out.MaxTokens = req.Params.MaxTokens
 	}
-	if req.Params.JSONMode {
-		out.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
-	}
+	out.ResponseFormat = responseFormat(req.Params)
+	out.Tools = chatTools(req.Params.Tools)
+	out.ToolChoice = toolChoice(req.Params.ToolChoice)
 	return out, zeros
 }
 

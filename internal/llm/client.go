@@ -48,15 +48,17 @@ type Options struct {
 
 // CallRecord describes one Complete for tracing.
 type CallRecord struct {
-	Provider string        `json:"provider"`
-	Model    string        `json:"model"`
-	Messages []Message     `json:"messages"`
-	Params   Params        `json:"params"`
-	Content  string        `json:"content"`
-	Usage    Usage         `json:"usage"`
-	Latency  time.Duration `json:"latency"`
-	CacheHit bool          `json:"cache_hit"`
-	Retries  int           `json:"retries"`
+	Provider string    `json:"provider"`
+	Model    string    `json:"model"`
+	Messages []Message `json:"messages"`
+	Params   Params    `json:"params"`
+	Content  string    `json:"content"`
+	// ToolCalls are the calls the model asked for.
+	ToolCalls []ToolCall    `json:"tool_calls,omitempty"`
+	Usage     Usage         `json:"usage"`
+	Latency   time.Duration `json:"latency"`
+	CacheHit  bool          `json:"cache_hit"`
+	Retries   int           `json:"retries"`
 	// Throttled counts 429 answers; Waited is the time held back by pacing
 	// and waiting out 429s and retries.
 	Throttled int           `json:"throttled"`
@@ -237,7 +239,7 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	if c.onCall != nil {
 		rec := CallRecord{
 			Provider: e.Name, Model: model, Messages: req.Messages, Params: req.Params,
-			Content: resp.Content, Usage: resp.Usage, Latency: resp.Latency,
+			Content: resp.Content, ToolCalls: resp.ToolCalls, Usage: resp.Usage, Latency: resp.Latency,
 			CacheHit: resp.CacheHit, Retries: resp.Retries, Throttled: resp.Throttled, Waited: resp.Waited,
 		}
 		if err != nil {

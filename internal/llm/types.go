@@ -12,6 +12,11 @@ import (
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
+	// ToolCalls are the calls an assistant message made; ToolCallID names the
+	// call a "tool" message answers. Both are omitted when empty, so a plain
+	// message hashes into the cache key exactly as before tools existed.
+	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
 }
 
 // Params are the generation parameters taken from a prompt's `config` front matter.
@@ -24,6 +29,12 @@ type Params struct {
 	Seed        *int     `json:"seed,omitempty"`
 	// JSONMode asks for response_format {"type":"json_object"}.
 	JSONMode bool `json:"json_mode,omitempty"`
+	// Tools are offered to the model in OpenAI's `tools` shape; ToolChoice is
+	// "auto", "none", "required" or a tool's name (sent as tool_choice).
+	Tools      []Tool `json:"tools,omitempty"`
+	ToolChoice string `json:"tool_choice,omitempty"`
+	// Schema, when set, asks for response_format json_schema with strict on.
+	Schema *OutputSchema `json:"response_schema,omitempty"`
 	// Sample numbers the runs of a case repeated for flaky outputs (a suite's
 	// repeat: N gives 0…N-1). It is never sent to the model; it only keeps
 	// each run's cached response apart, so a repeat is a fresh sample rather
@@ -68,6 +79,8 @@ type Response struct {
 	// for responses recorded before they were kept.
 	FinishReason  string `json:"finish_reason,omitempty"`
 	ResponseModel string `json:"response_model,omitempty"`
+	// ToolCalls are the tool calls the model asked for, in its order.
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 }
 
 // Completer makes chat completions. The eval runner and the llm-rubric judge

@@ -54,7 +54,7 @@ func LoadWith(fsys fs.FS, configPath string, promptfooFiles []string) (*Project,
 		return nil, err
 	}
 	var errs diag.List
-	set, err := prompt.Load(fsys, cfg.Paths.Prompts)
+	set, err := prompt.LoadWithTools(fsys, cfg.Paths.Prompts, cfg.Paths.Tools)
 	if err != nil {
 		errs = diag.Append(errs, err)
 	}

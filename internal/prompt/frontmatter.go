@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/schema"
 )
 
@@ -21,12 +22,12 @@ import (
 // with a dot are Dotprompt extension fields and always allowed.
 var frontMatterKeys = []string{
 	"config", "description", "ext", "input", "maxTurns", "metadata", "model", "name",
-	"output", "raw", "variant", "version",
+	"output", "raw", "toolDefs", "tools", "variant", "version",
 }
 
 // configKeys are the `config` keys promptgate sends to the model. Any other key
 // is an error rather than silently dropped, so a typo cannot change an eval.
-var configKeys = []string{"maxOutputTokens", "seed", "stopSequences", "temperature", "topP"}
+var configKeys = []string{"maxOutputTokens", "seed", "stopSequences", "temperature", "toolChoice", "topP"}
 
 // fm decodes front matter with positions: lineBase is the file line of the
 // front matter's first line.
@@ -70,8 +71,10 @@ func decodeFrontMatter(p *Prompt, src string, lineBase int) error {
 			f.output(p, v)
 		case "metadata":
 			f.metadata(p, v)
-		case "tools", "toolDefs":
-			f.errorf(k, "%s: tool calling is not supported by promptgate", k.Value)
+		case "tools":
+			f.toolRefs(p, v)
+		case "toolDefs":
+			f.inlineTools(p, v)
 		default:
 			if !strings.Contains(k.Value, ".") && !slices.Contains(frontMatterKeys, k.Value) {
 				f.errorf(k, "unknown front matter key %q%s", k.Value, diag.DidYouMean(k.Value, frontMatterKeys))
@@ -130,6 +133,8 @@ func (f *fm) config(p *Prompt, n *yaml.Node) {
 			}
 		case "seed":
 			p.Params.Seed = f.int(v, k.Value)
+		case "toolChoice":
+			p.Params.ToolChoice, p.toolChoiceLine = f.str(v), f.line(v)
 		case "stopSequences":
 			var stop []string
 			if err := v.Decode(&stop); err != nil {
@@ -277,7 +282,11 @@ func (f *fm) output(p *Prompt, n *yaml.Node) {
 				f.errorf(v, "output.format must be json or text, not %q", format)
 			}
 		case "schema":
-			// Accepted for Dotprompt compatibility; assertions check output shape.
+			raw, sch := f.schemaNode(v, "output.schema")
+			if raw != nil {
+				p.OutputSchema, p.outSchema = raw, sch
+				p.Params.Schema = &llm.OutputSchema{Schema: raw}
+			}
 		default:
 			f.errorf(k, "unknown output key %q (supported: format, schema)", k.Value)
 		}

@@ -58,11 +58,23 @@ type Prompt struct {
 	InputSchema []byte
 	// Defaults are the `input.default` values, merged under the vars at render.
 	Defaults map[string]any
+	// Tools are the names of the tool files the prompt offers (front matter
+	// `tools`), sorted; Params.Tools holds every offered tool, inline
+	// toolDefs included.
+	Tools []string
+	// OutputSchema is the JSON Schema compiled from `output.schema`, nil when
+	// the prompt declares none; every answer is checked against it.
+	OutputSchema []byte
 
 	schema     *jsonschema.Schema
 	schemaLine int
 	// partialRefs are the partials the template names directly, with their lines.
 	partialRefs []partialRef
+	// toolRefs are the tools `tools` names and inlineTools those `toolDefs`
+	// defines, with their lines; toolChoiceLine is config.toolChoice's line.
+	toolRefs, inlineTools []partialRef
+	toolChoiceLine        int
+	outSchema             *jsonschema.Schema
 	// r renders the compiled template; set when the prompt is loaded into a Set.
 	r *renderer
 	// DependsOn are the files a prompt added with AddExternal is read from

@@ -102,7 +102,7 @@ func TestParseErrors(t *testing.T) {
 		{"template syntax", "p.prompt", "---\nmodel: x\n---\nline one\n{{#if x}}\nno close\n", 5, "template: {{#if}} is never closed"},
 		{"bad picoschema", "p.prompt", "---\ninput:\n  schema:\n    kind(enum): notalist\n---\nHi", 4, "input.schema"},
 		{"unknown scalar type", "p.prompt", "---\ninput:\n  schema:\n    n: strng\n---\nHi", 4, "input.schema"},
-		{"tools unsupported", "p.prompt", "---\ntools: [a]\n---\nHi", 2, "tool calling is not supported"},
+		{"tools not a list", "p.prompt", "---\ntools: a\n---\nHi", 2, "tools must be a list of tool names"},
 		{"bad output format", "p.prompt", "---\noutput:\n  format: xml\n---\nHi", 3, "output.format must be json or text"},
 		{"bad file name", "a.b.c.prompt", "Hi", 0, "NAME.VARIANT"},
 		{"model not a string", "p.prompt", "---\nmodel: [a]\n---\nHi", 2, "expected a string"},

@@ -17,7 +17,17 @@ import (
 // model → assistant. Only text is supported; a media part is an error. Render
 // is safe for concurrent use and does no parsing.
 func (s *Set) Render(p *Prompt, vars map[string]any) ([]llm.Message, error) {
+	return s.RenderConversation(p, vars, nil)
+}
+
+// RenderConversation is Render with earlier turns of a conversation (a test's
+// `messages:`), placed where the template's {{history}} stands, or, as
+// Dotprompt does without one, before the final user message.
+func (s *Set) RenderConversation(p *Prompt, vars map[string]any, history []llm.Message) ([]llm.Message, error) {
 	if p != nil && p.external != nil {
+		if len(history) > 0 {
+			return nil, fmt.Errorf("render prompt %s: messages: history needs a .prompt file with {{history}}", p.Path)
+		}
 		msgs, err := p.external(vars)
 		if err != nil {
 			return nil, fmt.Errorf("render prompt %s: %w", p.Path, err)
@@ -37,7 +47,12 @@ func (s *Set) Render(p *Prompt, vars map[string]any) ([]llm.Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render prompt %s: %w", p.Path, err)
 	}
-	rendered, err := execute(fn, input)
+	past, err := historyMessages(history)
+	if err != nil {
+		p.r.put(fn)
+		return nil, fmt.Errorf("render prompt %s: %w", p.Path, err)
+	}
+	rendered, err := execute(fn, input, past)
 	p.r.put(fn)
 	if err != nil {
 		return nil, fmt.Errorf("render prompt %s: %w", p.Path, err)
@@ -84,13 +99,13 @@ func (r *renderer) put(fn dotprompt.PromptFunction) {
 // panicking and only recovers some of them itself (a helper misused with the
 // wrong argument types panics with a runtime error), so any panic becomes an
 // error: user input must never crash the process.
-func execute(fn dotprompt.PromptFunction, input map[string]any) (out dotprompt.RenderedPrompt, err error) {
+func execute(fn dotprompt.PromptFunction, input map[string]any, history []dotprompt.Message) (out dotprompt.RenderedPrompt, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError(r)
 		}
 	}()
-	return fn(&dotprompt.DataArgument{Input: input}, nil)
+	return fn(&dotprompt.DataArgument{Input: input, Messages: history}, nil)
 }
 
 func panicError(r any) error {
@@ -129,6 +144,26 @@ func toMessages(in []dotprompt.Message) ([]llm.Message, error) {
 	}
 	if len(out) == 0 {
 		return nil, errors.New("rendered prompt is empty")
+	}
+	return out, nil
+}
+
+// historyMessages turns chat messages into Dotprompt's, for {{history}}.
+func historyMessages(in []llm.Message) ([]dotprompt.Message, error) {
+	out := make([]dotprompt.Message, 0, len(in))
+	for i, m := range in {
+		var role dotprompt.Role
+		switch m.Role {
+		case "system":
+			role = dotprompt.RoleSystem
+		case "user":
+			role = dotprompt.RoleUser
+		case "assistant", "model":
+			role = dotprompt.RoleModel
+		default:
+			return nil, fmt.Errorf("messages[%d]: unsupported role %q (use system, user or assistant)", i, m.Role)
+		}
+		out = append(out, dotprompt.Message{Role: role, Content: []dotprompt.Part{&dotprompt.TextPart{Text: m.Content}}})
 	}
 	return out, nil
 }

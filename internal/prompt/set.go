@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -19,6 +20,9 @@ type Set struct {
 	prompts  []*Prompt
 	byKey    map[key]*Prompt
 	partials map[string]partialFile
+	// tools are the tool files under toolsRoot, by name.
+	tools     map[string]*ToolFile
+	toolsRoot string
 }
 
 type key struct{ name, variant string }
@@ -35,12 +39,23 @@ type partialFile struct {
 
 // Load reads every *.prompt file under root in fsys. Files named _name.prompt
 // are partials. A missing root is an empty set, not an error. All problems in
-// all files come back together as a diag.List.
+// all files come back together as a diag.List. Prompts that name tools need
+// LoadWithTools.
 func Load(fsys fs.FS, root string) (*Set, error) {
-	s := &Set{byKey: map[key]*Prompt{}, partials: map[string]partialFile{}}
-	var errs diag.List
+	return LoadWithTools(fsys, root, "")
+}
+
+// LoadWithTools is Load with the tool definition files under toolsRoot
+// (paths.tools), which prompts name in their front matter `tools`.
+func LoadWithTools(fsys fs.FS, root, toolsRoot string) (*Set, error) {
+	s := &Set{byKey: map[key]*Prompt{}, partials: map[string]partialFile{}, toolsRoot: toolsRoot}
+	tools, errs, err := loadTools(fsys, toolsRoot)
+	if err != nil {
+		return nil, err
+	}
+	s.tools = tools
 	var prompts []*Prompt
-	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root && errors.Is(err, fs.ErrNotExist) {
 				return fs.SkipAll
@@ -143,8 +158,14 @@ func (s *Set) link(p *Prompt) error {
 		}
 	}
 	visit(p.Path, p.partialRefs, nil)
+	toolFiles, err := s.linkTools(p)
+	errs = diag.Append(errs, err)
 	if err := errs.Err(); err != nil {
 		return err
+	}
+	if p.Params.Schema != nil {
+		// OpenAI names a response format with letters, digits, _ and -.
+		p.Params.Schema.Name = schemaNameRe.ReplaceAllString(p.Name, "_")
 	}
 	files := make([]partialFile, 0, len(used))
 	for name := range used {
@@ -153,7 +174,7 @@ func (s *Set) link(p *Prompt) error {
 	}
 	sort.Strings(p.Partials)
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-	p.Hash = hashSources(p.Source, files)
+	p.Hash = hashSources(p.Source, append(files, toolFiles...))
 	return p.compile(files)
 }
 
@@ -198,6 +219,8 @@ func (p *Prompt) compile(partials []partialFile) error {
 	return nil
 }
 
+var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
+
 func (s *Set) partialNames() []string {
 	names := make([]string, 0, len(s.partials))
 	for n := range s.partials {
@@ -235,9 +258,15 @@ func (s *Set) Dependents(partial string) []*Prompt {
 	if name, ok := PartialName(partial); ok {
 		partial = name
 	}
+	return s.usersOf(partial, func(p *Prompt) []string { return p.Partials })
+}
+
+// usersOf returns the prompts whose sorted list names name.
+func (s *Set) usersOf(name string, list func(*Prompt) []string) []*Prompt {
 	var out []*Prompt
 	for _, p := range s.prompts {
-		if i := sort.SearchStrings(p.Partials, partial); i < len(p.Partials) && p.Partials[i] == partial {
+		names := list(p)
+		if i := sort.SearchStrings(names, name); i < len(names) && names[i] == name {
 			out = append(out, p)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/assert"
 	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/llm"
 )
 
 // Config is one promptfoo config, read.
@@ -56,8 +57,11 @@ type Provider struct {
 	APIKeyEnv        string
 	Temperature      *float64
 	MaxTokens        *int
-	File             string
-	Line             int
+	// Tools and ToolChoice are config.tools and config.tool_choice.
+	Tools      []llm.Tool
+	ToolChoice string
+	File       string
+	Line       int
 }
 
 // Test is one test case after defaultTest is merged in and array vars are

@@ -42,7 +42,7 @@ func (c *Config) AddTo(set *prompt.Set, cfg *config.Config) ([]*suite.Suite, err
 			if pv.BaseURL != "" {
 				model = addProvider(cfg, pv) + "/" + pv.Model
 			}
-			params := llm.Params{Temperature: pv.Temperature}
+			params := llm.Params{Temperature: pv.Temperature, Tools: pv.Tools, ToolChoice: pv.ToolChoice}
 			if pv.MaxTokens != nil {
 				params.MaxTokens = *pv.MaxTokens
 			}

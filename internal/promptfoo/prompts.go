@@ -184,6 +184,10 @@ func (l *loader) providerConfig(file string, n *yaml.Node, p *Provider) {
 				continue
 			}
 			p.MaxTokens = &m
+		case "tools":
+			l.providerTools(file, v, p)
+		case "tool_choice":
+			l.providerToolChoice(file, v, p)
 		case "apiKey":
 			l.warn(file, k.Line, "an inline apiKey is not read; set apiKeyEnvar to the name of an environment variable")
 		default:

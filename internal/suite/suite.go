@@ -16,6 +16,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/assert"
 	"github.com/promptgate/promptgate/internal/diag"
+	"github.com/promptgate/promptgate/internal/llm"
 )
 
 // Suite is one suite file.
@@ -33,7 +34,11 @@ type Suite struct {
 	// Repeat runs each case this many times (default 1), for flaky outputs.
 	Repeat int
 	// Judge is the default llm-rubric judge model, "" when unset.
-	Judge       string
+	Judge string
+	// MaxTurns bounds the tool loop: model calls per case (default 5).
+	MaxTurns int
+	// ToolResults are the suite's `tool_results`, under every test's own.
+	ToolResults map[string]any
 	Description string
 	// Tests are the cases with defaultTest already merged in.
 	Tests []Case
@@ -53,6 +58,13 @@ type Case struct {
 	// Line is the line of the test item; VarLines the line of each var.
 	Line     int
 	VarLines map[string]int
+	// ToolResults maps a tool name to the result handed back when the model
+	// calls it (a list: one item per call), the suite's merged under the
+	// test's. A call to a tool not here ends the tool loop.
+	ToolResults map[string]any
+	// Messages are the conversation's earlier turns, placed where the
+	// prompt's {{history}} stands.
+	Messages []llm.Message
 }
 
 // Name is a short label for the case: its description, or its position.
@@ -64,8 +76,8 @@ func (c Case) Name() string {
 }
 
 var (
-	suiteKeys     = []string{"defaultTest", "description", "judge", "prompt", "repeat", "tests", "threshold", "variant"}
-	testKeys      = []string{"assert", "description", "threshold", "vars"}
+	suiteKeys     = []string{"defaultTest", "description", "judge", "max_turns", "prompt", "repeat", "tests", "threshold", "tool_results", "variant"}
+	testKeys      = []string{"assert", "description", "messages", "threshold", "tool_results", "vars"}
 	defaultKeys   = []string{"assert", "threshold", "vars"}
 	assertionKeys = []string{"provider", "threshold", "type", "value", "weight"}
 )
@@ -127,7 +139,7 @@ func (p *parser) header(doc *yaml.Node) (s *Suite, def caseDefaults, root, tests
 	if root.Kind != yaml.MappingNode {
 		return nil, def, nil, nil, diag.Errorf(p.path, root.Line, "suite must be a mapping with `prompt:` and `tests:`")
 	}
-	s = &Suite{Path: p.path, Threshold: 1, Repeat: 1}
+	s = &Suite{Path: p.path, Threshold: 1, Repeat: 1, MaxTurns: DefaultMaxTurns}
 	p.fields(root, suiteKeys, func(k, v *yaml.Node) {
 		switch k.Value {
 		case "prompt":
@@ -158,10 +170,15 @@ func (p *parser) header(doc *yaml.Node) (s *Suite, def caseDefaults, root, tests
 			s.Repeat = n
 		case "defaultTest":
 			def = p.defaults(v)
+		case "max_turns":
+			s.MaxTurns = p.maxTurns(v)
+		case "tool_results":
+			s.ToolResults = p.toolResults(v)
 		case "tests":
 			testsNode = v
 		}
 	})
+	def.toolResults = s.ToolResults
 	if s.Prompt == "" && s.PromptLine == 0 {
 		p.errs = append(diag.List{diag.Errorf(p.path, 1, "suite needs `prompt:` naming the prompt it tests")}, p.errs...)
 	}
@@ -174,6 +191,8 @@ type caseDefaults struct {
 	varLines  map[string]int
 	asserts   []assert.Assertion
 	threshold *float64
+	// toolResults are the suite's, merged under each test's.
+	toolResults map[string]any
 }
 
 func (p *parser) defaults(n *yaml.Node) caseDefaults {
@@ -198,7 +217,8 @@ func (p *parser) testCase(i int, n *yaml.Node, def caseDefaults) (Case, bool) {
 	if !p.mapping(n, "each test") {
 		return Case{}, false
 	}
-	c := Case{Index: i, Line: n.Line, Threshold: def.threshold, Vars: map[string]any{}, VarLines: map[string]int{}}
+	c := Case{Index: i, Line: n.Line, Threshold: def.threshold, Vars: map[string]any{}, VarLines: map[string]int{},
+		ToolResults: def.toolResults}
 	for k, v := range def.vars {
 		c.Vars[k], c.VarLines[k] = v, def.varLines[k]
 	}
@@ -216,34 +236,44 @@ func (p *parser) testCase(i int, n *yaml.Node, def caseDefaults) (Case, bool) {
 			c.Asserts = append(c.Asserts, p.asserts(v)...)
 		case "threshold":
 			c.Threshold = p.scoreThreshold(v)
+		case "tool_results":
+			c.ToolResults = mergeResults(def.toolResults, p.toolResults(v))
+		case "messages":
+			c.Messages = p.messages(v)
 		}
 	})
 	return c, true
 }
 
 func (p *parser) vars(n *yaml.Node) (map[string]any, map[string]int) {
-	vars, lines := map[string]any{}, map[string]int{}
-	if !p.mapping(n, "vars") {
-		return vars, lines
+	return p.valueMap(n, "vars", "var")
+}
+
+// valueMap reads a mapping of names to JSON-like values (vars, tool
+// results), with each name's line.
+func (p *parser) valueMap(n *yaml.Node, what, item string) (map[string]any, map[string]int) {
+	vals, lines := map[string]any{}, map[string]int{}
+	if !p.mapping(n, what) {
+		return vals, lines
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if _, dup := lines[k.Value]; dup {
-			p.errorf(k, "var %q is set twice", k.Value)
+			p.errorf(k, "%s %q is set twice", item, k.Value)
 			continue
 		}
 		var val any
 		if err := v.Decode(&val); err != nil {
-			p.errorf(v, "var %q: %v", k.Value, err)
+			p.errorf(v, "%s %q: %v", item, k.Value, err)
 			continue
 		}
 		if _, err := json.Marshal(val); err != nil {
-			p.errorf(v, "var %q: value must be JSON-like (string keys only)", k.Value)
+			p.errorf(v, "%s %q: value must be JSON-like (string keys only)", item, k.Value)
 			continue
 		}
-		vars[k.Value], lines[k.Value] = val, k.Line
+		vals[k.Value], lines[k.Value] = val, k.Line
 	}
-	return vars, lines
+	return vals, lines
 }
 
 func (p *parser) asserts(n *yaml.Node) []assert.Assertion {

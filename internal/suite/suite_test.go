@@ -79,7 +79,7 @@ func TestParse(t *testing.T) {
 	head := *s
 	head.Tests = nil
 	wantHead := Suite{Path: "evals/support.yaml", Prompt: "support/summarize", Variant: "v2", PromptLine: 1,
-		Threshold: 0.9, ThresholdLine: 4, Repeat: 3, Judge: "gpt-4.1-mini", Description: "Summaries of support tickets"}
+		Threshold: 0.9, ThresholdLine: 4, Repeat: 3, Judge: "gpt-4.1-mini", MaxTurns: 5, Description: "Summaries of support tickets"}
 	if diff := cmp.Diff(wantHead, head); diff != "" {
 		t.Errorf("suite mismatch (-want +got):\n%s", diff)
 	}

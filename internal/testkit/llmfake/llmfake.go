@@ -34,6 +34,9 @@ type Options struct {
 	// the client sends at once, however slow the machine.
 	Gather     int
 	GatherWait time.Duration
+	// Respond, when set, answers each admitted request instead of the echo.
+	// It may be called from many goroutines at once.
+	Respond func(Request) Reply
 }
 
 // Server is the handler. Its counters may be read while it serves.
@@ -50,6 +53,7 @@ type Server struct {
 	gathered   chan struct{} // closed when Gather requests were in flight
 	gatherOnce sync.Once
 	mu         sync.Mutex
+	seen       []Request
 	last       time.Time
 	reqs       float64 // request tokens in the bucket
 	toks       float64 // token tokens in the bucket
@@ -88,10 +92,11 @@ func (s *Server) Problems() []string {
 	return append([]string(nil), s.problems...)
 }
 
-type chatRequest struct {
-	Model     string        `json:"model"`
-	Messages  []llm.Message `json:"messages"`
-	MaxTokens int           `json:"max_tokens"`
+// Seen returns every well-formed request received, in arrival order.
+func (s *Server) Seen() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.seen...)
 }
 
 // ServeHTTP answers POST /v1/chat/completions and refuses anything else.
@@ -104,14 +109,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, http.StatusUnauthorized, "missing or wrong Authorization header")
 		return
 	}
-	var req chatRequest
+	var req Request
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
 		s.refuse(w, http.StatusBadRequest, fmt.Sprintf("bad body (%v): model %q, %d messages", err, req.Model, len(req.Messages)))
 		return
 	}
+	if problem := checkShapes(req); problem != "" {
+		s.refuse(w, http.StatusBadRequest, problem)
+		return
+	}
+	s.mu.Lock()
+	s.seen = append(s.seen, req)
+	s.mu.Unlock()
 	s.Requests.Add(1)
-	answer := "echo: " + req.Messages[len(req.Messages)-1].Content
-	in := llm.EstimateInputTokens(req.Messages)
+	reply := Reply{Content: "echo: " + req.Messages[len(req.Messages)-1].Text()}
+	if s.opts.Respond != nil {
+		reply = s.opts.Respond(req)
+	}
+	answer := reply.Content
+	in := llm.EstimateInputTokens(req.messages())
 	out := (len(answer) + 3) / 4
 	cost := in + out
 	if req.MaxTokens > 0 {
@@ -138,11 +154,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.gather(cur)
 	time.Sleep(s.opts.Latency)
 	w.Header().Set("Content-Type", "application/json")
+	msg, finish := map[string]any{"role": "assistant", "content": answer}, "stop"
+	if len(reply.ToolCalls) > 0 {
+		msg["tool_calls"], finish = wireToolCalls(reply.ToolCalls), "tool_calls"
+	}
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id": "chatcmpl-fake", "object": "chat.completion", "model": req.Model,
-		"choices": []map[string]any{{"index": 0, "finish_reason": "stop",
-			"message": map[string]string{"role": "assistant", "content": answer}}},
-		"usage": map[string]int{"prompt_tokens": in, "completion_tokens": out, "total_tokens": in + out},
+		"choices": []map[string]any{{"index": 0, "finish_reason": finish, "message": msg}},
+		"usage":   map[string]int{"prompt_tokens": in, "completion_tokens": out, "total_tokens": in + out},
 	})
 }
 
