@@ -40,6 +40,9 @@ func (d *detector) path(p string) bool {
 		}
 		return true
 	}
+	if d.toolFile(p) {
+		return true
+	}
 	external := d.externalSource(p)
 	return d.suiteFile(p) || external
 }

@@ -86,7 +86,7 @@ func snapshot(t testing.TB, files map[string]string) Snapshot {
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
-	prompts, err := prompt.Load(fsys, cfg.Paths.Prompts)
+	prompts, err := prompt.LoadWithTools(fsys, cfg.Paths.Prompts, cfg.Paths.Tools)
 	if err != nil {
 		t.Fatalf("load prompts: %v", err)
 	}
