@@ -105,18 +105,22 @@ func (e *Exporter) CallFinished(ctx context.Context, c eval.Call) {
 	if c.CostUSD != nil {
 		attrs = append(attrs, keyCost.Float64(*c.CostUSD))
 	}
+	if c.Turn > 0 {
+		attrs = append(attrs, keyTurn.Int(c.Turn))
+	}
 	if e.content {
 		attrs = append(attrs, semconv.GenAIInputMessagesKey.String(inputMessages(c.Messages)))
 		if c.Error == "" {
 			attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(outputMessages(c.Response, c.FinishReason)))
 		}
 	}
-	_, span := e.tracer.Start(ctx, "chat "+model, trace.WithSpanKind(trace.SpanKindClient),
+	chatCtx, span := e.tracer.Start(ctx, "chat "+model, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithTimestamp(c.Start), trace.WithAttributes(attrs...))
 	if c.Error != "" {
 		span.SetAttributes(semconv.ErrorTypeKey.String(c.ErrorType))
 		span.SetStatus(codes.Error, c.Error)
 	}
+	e.toolSpans(chatCtx, c)
 	span.End(trace.WithTimestamp(c.End))
 }
 
