@@ -77,7 +77,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.configPath, "config", config.FileName, "config `file`, relative to the repo root")
 	fs.Var(&o.prompts, "prompt", "only suites for this prompt `name` (repeatable, comma-separated)")
 	fs.Var(&o.suites, "suite", "only this suite `file` (repeatable, comma-separated)")
-	fs.StringVar(&o.promptfoo, "promptfoo", "", "run only this promptfoo config `file` (relative to the repo root)")
+	fs.StringVar(&o.promptfoo, "promptfoo", "", "run only this promptfoo config `file` (relative to -C dir; its git work tree is the repository)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
 	fs.StringVar(&o.format, "format", "table", "output `format`: table, json, markdown or junit")
 	fs.StringVar(&o.trace, "trace", "", "write one JSON line per model call to `file`")
@@ -114,9 +114,26 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	var pfFiles []string
 	if o.promptfoo != "" {
-		pfFiles = []string{filepath.ToSlash(filepath.Clean(o.promptfoo))}
+		// The config's file:// paths may reach anywhere in its git work
+		// tree (a config under config/promptfoo/ names ../../../prompts/),
+		// so the repository is the work tree, not the folder run from.
+		file, err := filepath.Abs(filepath.Join(root, o.promptfoo))
+		if err != nil {
+			return fmt.Errorf("eval: --promptfoo: %w", err)
+		}
+		root = project.WorkTree(root)
+		rel, err := filepath.Rel(root, file)
+		if err != nil {
+			return fmt.Errorf("eval: --promptfoo: %w", err)
+		}
+		pfFiles = []string{filepath.ToSlash(rel)}
 	}
-	proj, err := project.LoadWith(os.DirFS(root), o.configPath, pfFiles)
+	fsys, closeFS, err := project.OpenDir(root)
+	if err != nil {
+		return err
+	}
+	defer closeFS()
+	proj, err := project.LoadWith(fsys, o.configPath, pfFiles)
 	if err != nil {
 		return err
 	}
