@@ -101,13 +101,17 @@ func (l *loader) prompt(file string, n *yaml.Node, raw, label string) {
 // providers keeps OpenAI-compatible providers and warns about the rest.
 func (l *loader) providers(file string, n *yaml.Node) {
 	items := n.Content
-	if n.Kind == yaml.ScalarNode {
-		items = []*yaml.Node{n}
+	if n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode {
+		items = []*yaml.Node{n} // one provider (a providers file may hold one)
 	} else if n.Kind != yaml.SequenceNode {
-		l.errorf(file, n.Line, "providers must be a string or a list")
+		l.errorf(file, n.Line, "providers must be a string, a mapping or a list")
 		return
 	}
 	for _, item := range items {
+		if item.Kind == yaml.ScalarNode && isProvidersFile(item.Value) {
+			l.providersFile(file, item)
+			continue
+		}
 		p := Provider{File: file, Line: item.Line}
 		switch item.Kind {
 		case yaml.ScalarNode:
@@ -140,6 +144,62 @@ func (l *loader) providers(file string, n *yaml.Node) {
 			p.Label = p.ID
 		}
 		l.cfg.Providers = append(l.cfg.Providers, p)
+	}
+}
+
+// isProvidersFile reports whether a provider entry is a file:// YAML or
+// JSON file of providers (a .py or .js file:// provider is code promptgate
+// does not run).
+func isProvidersFile(ref string) bool {
+	rest, ok := strings.CutPrefix(ref, "file://")
+	if !ok {
+		return false
+	}
+	switch path.Ext(rest) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// providersFile reads providers from a file:// YAML or JSON file (globs
+// allowed), as promptfoo does: each file holds one provider or a list.
+func (l *loader) providersFile(file string, ref *yaml.Node) {
+	paths, err := l.files(ref.Value)
+	if err != nil {
+		l.errorf(file, ref.Line, "providers %v", err)
+		return
+	}
+	for _, p := range paths {
+		data, err := fs.ReadFile(l.fsys, p)
+		if err != nil {
+			l.errorf(file, ref.Line, "read providers file: %v", err)
+			continue
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			l.errorf(p, yamlLine(err), "providers file: %v", err)
+			continue
+		}
+		if len(doc.Content) == 0 {
+			l.errorf(p, 1, "providers file is empty")
+			continue
+		}
+		root := doc.Content[0]
+		items := []*yaml.Node{root}
+		if root.Kind == yaml.SequenceNode {
+			items = root.Content
+		}
+		nested := false
+		for _, n := range items {
+			if n.Kind == yaml.ScalarNode && isProvidersFile(n.Value) {
+				l.errorf(p, n.Line, "a providers file may not name another providers file")
+				nested = true
+			}
+		}
+		if !nested {
+			l.providers(p, root)
+		}
 	}
 }
 

@@ -230,9 +230,8 @@ func (l *loader) graderModel(file string, v *yaml.Node) string {
 
 func (l *loader) vars(file string, n *yaml.Node) map[string]any {
 	vars := map[string]any{}
-	if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "file://") {
-		l.warn(file, n.Line, "vars from a file are not supported and are ignored")
-		return vars
+	if n.Kind == yaml.ScalarNode || n.Kind == yaml.SequenceNode {
+		return l.varsFiles(file, n)
 	}
 	if n.Kind != yaml.MappingNode {
 		l.errorf(file, n.Line, "vars must be a mapping")
@@ -246,6 +245,45 @@ func (l *loader) vars(file string, n *yaml.Node) map[string]any {
 			continue
 		}
 		vars[k.Value] = l.fileVar(file, v.Line, val)
+	}
+	return vars
+}
+
+// varsFiles reads vars given as files, as promptfoo does: a path or glob
+// (file:// optional), or a list of them, relative to the config; each
+// matching YAML or JSON file is a mapping of vars, merged in order (a later
+// file's var replaces an earlier one's).
+func (l *loader) varsFiles(file string, n *yaml.Node) map[string]any {
+	vars := map[string]any{}
+	refs := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		refs = n.Content
+	}
+	for _, ref := range refs {
+		if ref.Kind != yaml.ScalarNode || ref.Value == "" {
+			l.errorf(file, ref.Line, "vars must be a mapping, or a file path or glob (or a list of them)")
+			continue
+		}
+		paths, err := l.files(ref.Value)
+		if err != nil {
+			l.errorf(file, ref.Line, "vars %v", err)
+			continue
+		}
+		for _, p := range paths {
+			data, err := fs.ReadFile(l.fsys, p)
+			if err != nil {
+				l.errorf(file, ref.Line, "read vars file: %v", err)
+				continue
+			}
+			var fileVars map[string]any
+			if err := yaml.Unmarshal(data, &fileVars); err != nil {
+				l.errorf(p, yamlLine(err), "vars file must be a mapping of vars: %v", err)
+				continue
+			}
+			for k, v := range fileVars {
+				vars[k] = l.fileVar(p, 1, v)
+			}
+		}
 	}
 	return vars
 }
