@@ -57,7 +57,9 @@ func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, err
 	}
 	v, err := parseVerdict(resp.Content)
 	if err != nil {
-		return Result{}, fmt.Errorf("judge reply: %w", err)
+		// The judge answered, just not with a verdict: promptfoo fails the
+		// assertion, negated or not, and so does promptgate.
+		return Result{Type: a.Name(), Reason: "Could not extract JSON from llm-rubric response: " + oneLine(err.Error())}, nil
 	}
 	pass, score := v.Pass, min(max(v.Score, 0), 1)
 	why := strings.TrimSpace(v.Reason)

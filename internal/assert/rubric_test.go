@@ -122,8 +122,6 @@ func TestRubricErrors(t *testing.T) {
 		want string
 	}{
 		{"judge call fails", Env{Judge: &fakeJudge{err: errors.New("503 after retries")}, JudgeModel: "j"}, "judge call: 503 after retries"},
-		{"judge reply not JSON", Env{Judge: &fakeJudge{reply: "I think it passes"}, JudgeModel: "j"}, "judge reply: no JSON object"},
-		{"judge reply without JSON", Env{Judge: &fakeJudge{reply: `I think it passes`}, JudgeModel: "j"}, "judge reply: no JSON object"},
 		{"no judge model", Env{Judge: &fakeJudge{}}, "needs a judge model"},
 		{"no judge", Env{JudgeModel: "j"}, "needs a judge model"},
 	}
@@ -135,6 +133,23 @@ func TestRubricErrors(t *testing.T) {
 				t.Errorf("Evaluate error = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRubricReplyWithoutVerdict: a judge reply with no JSON object fails
+// the assertion, negated too, with score 0, as in promptfoo.
+func TestRubricReplyWithoutVerdict(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []string{"llm-rubric", "not-llm-rubric"} {
+		a := mustCompile(t, Spec{Type: typ, Value: "r"})
+		g, err := Evaluate(context.Background(), []Assertion{a}, nil, Output{Text: "x"}, Env{Judge: &fakeJudge{reply: "I think it passes"}, JudgeModel: "j"})
+		if err != nil {
+			t.Fatalf("%s: Evaluate: %v", typ, err)
+		}
+		want := Result{Type: typ, Reason: `Could not extract JSON from llm-rubric response: no JSON object in "I think it passes"`}
+		if diff := cmp.Diff(want, g.Results[0]); diff != "" || g.Pass {
+			t.Errorf("%s: pass=%v, result (-want +got):\n%s", typ, g.Pass, diff)
+		}
 	}
 }
 

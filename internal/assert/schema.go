@@ -80,6 +80,7 @@ func compileSchema(v any) (*jsonschema.Schema, error) {
 	return schema.Compile("assertion.schema.json", doc, func(c *jsonschema.Compiler) {
 		c.DefaultDraft(jsonschema.Draft7)
 		c.AssertFormat()
+		c.UseRegexpEngine(compileSchemaPattern)
 		for _, f := range formatOverrides {
 			c.RegisterFormat(f)
 		}
