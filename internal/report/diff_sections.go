@@ -277,7 +277,9 @@ func detailSections(regs []verdict.CaseChange, maxOutput int) []string {
 		}
 		fmt.Fprintf(&b, "**Expected** (assertion at head)\n\n%s\n\n", mdsafe.Block(mdsafe.Truncate(c.Reason, maxOutput)))
 		fmt.Fprintf(&b, "**Base output** (%s)\n\n%s\n\n", c.BaseStatus, mdsafe.Block(mdsafe.Truncate(c.BaseOutput, maxOutput)))
-		fmt.Fprintf(&b, "**Head output** (%s)\n\n%s\n\n</details>\n\n", c.HeadStatus, mdsafe.Block(mdsafe.Truncate(c.HeadOutput, maxOutput)))
+		fmt.Fprintf(&b, "**Head output** (%s)\n\n%s\n\n", c.HeadStatus, mdsafe.Block(mdsafe.Truncate(c.HeadOutput, maxOutput)))
+		b.WriteString(toolCallTable(c.BaseToolCalls, c.HeadToolCalls))
+		b.WriteString("</details>\n\n")
 		out = append(out, b.String())
 	}
 	return out

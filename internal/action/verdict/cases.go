@@ -71,5 +71,6 @@ func change(p *PromptDiff, b, h eval.CaseResult) CaseChange {
 		Suite: p.Key, SuitePath: p.SuitePath, Line: h.Line, Description: h.Description,
 		Repeat: h.Repeat, Vars: h.Vars, BaseOutput: b.Output, HeadOutput: h.Output,
 		Reason: reason, BaseStatus: b.Status, HeadStatus: h.Status,
+		BaseToolCalls: b.ToolCalls, HeadToolCalls: h.ToolCalls,
 	}
 }

@@ -94,6 +94,10 @@ type CaseChange struct {
 	Vars        map[string]any
 	BaseOutput  string
 	HeadOutput  string
+	// BaseToolCalls and HeadToolCalls are the tool calls each side's model
+	// made over its tool loop, shown side by side.
+	BaseToolCalls []eval.ToolCall
+	HeadToolCalls []eval.ToolCall
 	// Reason is the head run's assertion reason (what was expected), or its error.
 	Reason     string
 	BaseStatus eval.Status
