@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 	"github.com/promptgate/promptgate/internal/testkit/gittest"
 	"gopkg.in/yaml.v3"
 )
@@ -91,27 +91,22 @@ func TestActionReleaseStep(t *testing.T) {
 	releases := `[{"tag_name": "v2.0.0"}, {"tag_name": "v1.10.0"}, {"tag_name": "v1.11.0-rc.1"}, {"tag_name": "v1.2.0"}, {"tag_name":"v1.1.9"}]`
 	var mu sync.Mutex
 	var apiCalls []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
-			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
-		}
-		if r.URL.Path == "/api/v3/repos/promptgate/promptgate/releases" {
+	srv := ghfake.NewRoutes(t, ghfake.RoutesOptions{}, map[string]http.HandlerFunc{
+		"GET /api/v3/repos/promptgate/promptgate/releases": func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			apiCalls = append(apiCalls, r.Header.Get("Authorization"))
 			mu.Unlock()
 			w.Write([]byte(releases))
-			return
-		}
-		if body, ok := assets[r.URL.Path]; ok {
-			w.Write(body)
-			return
-		}
-		if !strings.Contains(r.URL.Path, "/releases/download/") {
-			t.Errorf("unexpected route %s", r.URL.Path)
-		}
-		http.NotFound(w, r)
-	}))
-	t.Cleanup(srv.Close)
+		},
+		// A tag without a release has no assets: 404, as github.com answers.
+		"GET /promptgate/promptgate/releases/download/{tag}/{file}": func(w http.ResponseWriter, r *http.Request) {
+			if body, ok := assets[r.URL.Path]; ok {
+				w.Write(body)
+				return
+			}
+			http.NotFound(w, r)
+		},
+	})
 
 	tests := []struct {
 		name, ref   string

@@ -4,24 +4,21 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // TestEvalBadInputExitsTwoWithFileAndLine drives `promptgate eval` over broken
 // repos: each must exit 2 with one clear message naming file and line.
 func TestEvalBadInputExitsTwoWithFileAndLine(t *testing.T) {
 	t.Parallel()
-	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
-			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
-		}
+	model := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"error":{"message":"The model 'gpt-9-imaginary' does not exist","type":"invalid_request_error","code":"model_not_found"}}`))
-	}))
-	t.Cleanup(model.Close)
+	}})
 	prompt := "---\nmodel: gpt-4.1-mini\ninput:\n  schema:\n    text: string\n---\n{{role \"user\"}}\n{{text}}\n"
 	suite := "prompt: p\ntests:\n  - description: one\n    vars: {text: hi}\n    assert: [{type: contains, value: hi}]\n"
 	tests := []struct {

@@ -5,15 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // cellSpace is the padding tablewriter puts around markdown cells.
@@ -21,39 +19,16 @@ var cellSpace = regexp.MustCompile(` *\| *`)
 
 // answeringModel is a chat-completions fake whose answer depends on the
 // requested model and the last message; it counts calls per model.
-func answeringModel(t *testing.T, answer func(model, text string) string) (*httptest.Server, func() map[string]int) {
-	var mu sync.Mutex
-	calls := map[string]int{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Model    string `json:"model"`
-			Messages []struct{ Role, Content string }
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
-			t.Errorf("fake model: bad body: %v", err)
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		calls[req.Model]++
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`,
-			req.Model, answer(req.Model, req.Messages[len(req.Messages)-1].Content))
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("fake model: unexpected %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv, func() map[string]int { mu.Lock(); defer mu.Unlock(); return maps.Clone(calls) }
+func answeringModel(t *testing.T, answer func(model, text string) string) (*llmfake.API, func() map[string]int) {
+	m := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+		writeAnswer(w, req, answer(req.Model, req.Last()))
+	}})
+	return m, m.Calls
 }
 
 // candidateModel answers like fakeModel's base prompt, except that
 // gpt-4.1-nano calls everything positive. It counts calls per model.
-func candidateModel(t *testing.T) (*httptest.Server, func() map[string]int) {
+func candidateModel(t *testing.T) (*llmfake.API, func() map[string]int) {
 	return answeringModel(t, func(model, text string) string {
 		if strings.Contains(text, "good") || model == "gpt-4.1-nano" {
 			return "positive"

@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,6 +10,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // TestNewClientPassesAzureKeys checks that promptgate.yaml's azure and
@@ -33,39 +31,20 @@ func TestNewClientPassesAzureKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var hits int
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				hits++
-				if r.Method != http.MethodPost || r.URL.Path != tt.wantPath {
-					t.Errorf("unexpected %s %s, want POST %s", r.Method, r.URL.Path, tt.wantPath)
-					http.NotFound(w, r)
-					return
-				}
-				if got := r.URL.Query().Get("api-version"); got != tt.wantVersion {
-					t.Errorf("api-version = %q, want %q", got, tt.wantVersion)
-				}
-				wantKey := "s3cret"
-				if tt.wantAuth == "Authorization" {
-					wantKey = "Bearer s3cret"
-				}
-				if got := r.Header.Get(tt.wantAuth); got != wantKey {
-					t.Errorf("%s header = %q, want %q", tt.wantAuth, got, wantKey)
-				}
-				body, _ := io.ReadAll(r.Body)
-				var req struct {
-					Model    string        `json:"model"`
-					Messages []llm.Message `json:"messages"`
-				}
-				if err := json.Unmarshal(body, &req); err != nil {
-					t.Errorf("decode body: %v", err)
-				}
-				if diff := cmp.Diff([]llm.Message{{Role: "user", Content: "hi"}}, req.Messages); diff != "" || req.Model != "summarizer-prod" {
-					t.Errorf("body model %q, messages (-want +got):\n%s", req.Model, diff)
-				}
-				w.Header().Set("Content-Type", "application/json")
-				io.WriteString(w, `{"id":"1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`)
-			}))
-			t.Cleanup(srv.Close)
+			wantKey := "s3cret"
+			if tt.wantAuth == "Authorization" {
+				wantKey = "Bearer s3cret"
+			}
+			srv := llmfake.NewAPI(t, llmfake.APIOptions{Path: tt.wantPath, CheckAuth: true, AuthHeader: tt.wantAuth, Auth: wantKey,
+				Reply: func(w http.ResponseWriter, r *http.Request, req llmfake.Request) {
+					if got := r.URL.Query().Get("api-version"); got != tt.wantVersion {
+						t.Errorf("api-version = %q, want %q", got, tt.wantVersion)
+					}
+					if diff := cmp.Diff([]llm.Message{{Role: "user", Content: "hi"}}, req.Messages); diff != "" || req.Model != "summarizer-prod" {
+						t.Errorf("body model %q, messages (-want +got):\n%s", req.Model, diff)
+					}
+					llmfake.WriteCompletion(w, llmfake.Completion{ID: "1", Content: "ok", In: 3, Out: 1})
+				}})
 			cfg, err := config.Parse([]byte("providers:\n  az:\n    base_url: "+srv.URL+"\n    api_key_env: AZ_KEY\n"+tt.provider), "promptgate.yaml")
 			if err != nil {
 				t.Fatal(err)
@@ -81,8 +60,8 @@ func TestNewClientPassesAzureKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp, err := c.Complete(context.Background(), llm.Request{Model: "summarizer-prod", Messages: []llm.Message{{Role: "user", Content: "hi"}}})
-			if err != nil || resp.Content != "ok" || hits != 1 {
-				t.Fatalf("Complete = %q, %v after %d requests", resp.Content, err, hits)
+			if err != nil || resp.Content != "ok" || srv.Requests() != 1 {
+				t.Fatalf("Complete = %q, %v after %d requests", resp.Content, err, srv.Requests())
 			}
 		})
 	}

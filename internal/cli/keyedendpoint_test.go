@@ -5,11 +5,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // TestActionKeyedEndpointWithoutKey is the fork case against OpenRouter or a
@@ -19,20 +19,12 @@ import (
 // model errors, and concludes neutral.
 func TestActionKeyedEndpointWithoutKey(t *testing.T) {
 	t.Parallel()
-	var requests atomic.Int64
-	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/chat/completions" {
-			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
-		}
-		if got := r.Header.Get("Authorization"); got != "" {
-			t.Errorf("Authorization %q sent without a key", got)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		w.Write([]byte(`{"error":{"message":"No auth credentials found","code":401}}`))
-	}))
-	t.Cleanup(model.Close)
+	model := llmfake.NewAPI(t, llmfake.APIOptions{Path: "/api/v1/chat/completions", CheckAuth: true, Auth: "",
+		Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":{"message":"No auth credentials found","code":401}}`))
+		}})
 	dir := t.TempDir()
 	git(t, dir, "init", "-q")
 	cfg := fmt.Sprintf("providers:\n  default:\n    base_url: %s/api/v1\n    api_key_env: ROUTER_KEY\n    concurrency: 1\n    max_retries: 0\n%s", model.URL, scenarioConfig)
@@ -62,7 +54,7 @@ func TestActionKeyedEndpointWithoutKey(t *testing.T) {
 	// most each case run once (how many were already waiting for the
 	// provider's slot depends on scheduling; internal/llm's TestKeyRefused
 	// pins the count).
-	if got := requests.Load(); got < 1 || got > 8 {
+	if got := model.Requests(); got < 1 || got > 8 {
 		t.Errorf("%d requests reached the endpoint, want 1 to 8 (each case run at most once)", got)
 	}
 	raw, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])

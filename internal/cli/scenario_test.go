@@ -7,14 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 	"github.com/promptgate/promptgate/internal/testkit/gittest"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // fakeGitHub is an httptest fake of the parts of the GitHub REST API the Action
@@ -50,16 +51,16 @@ type historyCommit struct {
 	SHA, Summary string
 }
 
-func newFakeGitHub(t testing.TB) (*fakeGitHub, *httptest.Server) {
+func newFakeGitHub(t testing.TB) (*fakeGitHub, *ghfake.Routes) {
 	return newFakeGitHubFor(t, "Codertocat/Hello-World")
 }
 
 // newFakeGitHubFor is newFakeGitHub for the repository fullName ("owner/repo").
-func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Server) {
+func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *ghfake.Routes) {
 	f := &fakeGitHub{t: t, checkRuns: map[int64]map[string]any{}, annots: map[int64][]map[string]any{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /repos/"+fullName+"/check-runs", func(w http.ResponseWriter, r *http.Request) {
-		f.auth(r)
+	routes := map[string]http.HandlerFunc{}
+	handle := func(pattern string, h http.HandlerFunc) { routes[pattern] = h }
+	handle("POST /repos/"+fullName+"/check-runs", func(w http.ResponseWriter, r *http.Request) {
 		body := f.decode(r)
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -77,8 +78,7 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(map[string]any{"id": id, "name": body["name"], "head_sha": body["head_sha"], "status": body["status"]})
 	})
-	mux.HandleFunc("PATCH /repos/"+fullName+"/check-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		f.auth(r)
+	handle("PATCH /repos/"+fullName+"/check-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
 		body := f.decode(r)
 		var id int64
 		fmt.Sscan(r.PathValue("id"), &id)
@@ -108,7 +108,6 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		json.NewEncoder(w).Encode(map[string]any{"id": id})
 	})
 	comment := func(w http.ResponseWriter, r *http.Request) {
-		f.auth(r)
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.comments++
@@ -118,10 +117,9 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		w.WriteHeader(cmp.Or(f.commentStatus, http.StatusForbidden))
 		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
 	}
-	mux.HandleFunc("GET /repos/"+fullName+"/issues/{n}/comments", comment)
-	mux.HandleFunc("POST /repos/"+fullName+"/issues/{n}/comments", comment)
-	mux.HandleFunc("GET /repos/"+fullName+"/commits", func(w http.ResponseWriter, r *http.Request) {
-		f.auth(r)
+	handle("GET /repos/"+fullName+"/issues/{n}/comments", comment)
+	handle("POST /repos/"+fullName+"/issues/{n}/comments", comment)
+	handle("GET /repos/"+fullName+"/commits", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.historyCalls++
@@ -143,8 +141,7 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		}
 		json.NewEncoder(w).Encode(list)
 	})
-	mux.HandleFunc("GET /repos/"+fullName+"/commits/{sha}/check-runs", func(w http.ResponseWriter, r *http.Request) {
-		f.auth(r)
+	handle("GET /repos/"+fullName+"/commits/{sha}/check-runs", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.historyCalls++
@@ -160,19 +157,7 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *httptest.Ser
 		}
 		json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "check_runs": runs})
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("fake GitHub: unexpected %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return f, srv
-}
-
-func (f *fakeGitHub) auth(r *http.Request) {
-	if got := r.Header.Get("Authorization"); got != "Bearer ghs_test" && got != "token ghs_test" {
-		f.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, got)
-	}
+	return f, ghfake.NewRoutes(t, ghfake.RoutesOptions{Auth: []string{"Bearer ghs_test", "token ghs_test"}}, routes)
 }
 
 func (f *fakeGitHub) decode(r *http.Request) map[string]any {
@@ -186,22 +171,14 @@ func (f *fakeGitHub) decode(r *http.Request) map[string]any {
 // fakeModel answers chat completions: "positive" when the text says good,
 // "negative" otherwise — except that the head prompt ("Label the sentiment")
 // gets two cases wrong.
-func fakeModel(t testing.TB) (*httptest.Server, *int) {
+func fakeModel(t testing.TB) (*llmfake.API, *int) {
 	var mu sync.Mutex
 	calls := 0
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+	return llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
-		var req struct {
-			Model    string `json:"model"`
-			Messages []struct{ Role, Content string }
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
-			t.Errorf("fake model: bad body: %v", err)
-		}
-		text := req.Messages[len(req.Messages)-1].Content
+		text := req.Last()
 		answer := "negative"
 		if strings.Contains(text, "good") {
 			answer = "positive"
@@ -209,15 +186,14 @@ func fakeModel(t testing.TB) (*httptest.Server, *int) {
 		if strings.Contains(text, "Label the sentiment") && (strings.Contains(text, "lovely") || strings.Contains(text, "awful")) {
 			answer = "neutral"
 		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`, req.Model, answer)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("fake model: unexpected %s %s", r.Method, r.URL.Path)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv, &calls
+		writeAnswer(w, req, answer)
+	}}), &calls
+}
+
+// writeAnswer writes answer as the completion the cli tests' fakes give: 200
+// prompt tokens and 5 completion tokens, whatever the question.
+func writeAnswer(w http.ResponseWriter, req llmfake.Request, answer string) {
+	llmfake.WriteCompletion(w, llmfake.Completion{ID: "c", Model: req.Model, Content: answer, In: 200, Out: 5})
 }
 
 // git runs a hermetic git in dir (see gittest.Run).

@@ -11,9 +11,6 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -272,17 +269,8 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	t.Parallel()
 	key, pemBytes := serveKey(t)
 	gh := serveRepo(t, key)
-	target, err := url.Parse(gh.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(40 * time.Millisecond)
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(slow.Close)
-	a := startServe(t, gh, pemBytes, slow.URL)
+	gh.Latency = 40 * time.Millisecond // set before serve's first request
+	a := startServe(t, gh, pemBytes, gh.URL)
 
 	if code := a.deliver(t, "drain-1", commandDelivery(t, gh, "/rollout prompt-02 10")); code != http.StatusAccepted {
 		t.Fatalf("delivery status = %d, want 202", code)

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/report"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // The tests in this file are the end-to-end proof of SPEC "Trust: a pull
@@ -33,82 +32,41 @@ import (
 // perfect is set, answers every case right: what a pull request would like its
 // planted cache entries to say.
 type switchModel struct {
-	*httptest.Server
+	*llmfake.API
 	perfect atomic.Bool
-	calls   atomic.Int64
 }
 
 func newSwitchModel(t testing.TB) *switchModel {
 	m := &switchModel{}
-	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
-			t.Errorf("model fake: unexpected %s %s", r.Method, r.URL.Path)
-			http.NotFound(w, r)
-			return
+	m.API = llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+		text := req.Last()
+		answer := "negative"
+		if strings.Contains(text, "good") {
+			answer = "positive"
 		}
-		m.calls.Add(1)
-		completion(t, w, r, func(text string) string {
-			answer := "negative"
-			if strings.Contains(text, "good") {
-				answer = "positive"
-			}
-			if !m.perfect.Load() && strings.Contains(text, "Label the sentiment") && (strings.Contains(text, "lovely") || strings.Contains(text, "awful")) {
-				answer = "neutral"
-			}
-			return answer
-		})
-	}))
-	t.Cleanup(m.Close)
+		if !m.perfect.Load() && strings.Contains(text, "Label the sentiment") && (strings.Contains(text, "lovely") || strings.Contains(text, "awful")) {
+			answer = "neutral"
+		}
+		writeAnswer(w, req, answer)
+	}})
 	return m
 }
 
 // prServer is an endpoint a pull request "owns": it answers every case right,
-// and counts every request of any kind. The tests require it to see none.
-type prServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []string
-}
+// and records every request of any kind. The tests require it to see none.
+type prServer struct{ *llmfake.API }
 
 func newPRServer(t testing.TB) *prServer {
-	s := &prServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests = append(s.requests, r.Method+" "+r.URL.Path+" Authorization="+r.Header.Get("Authorization"))
-		s.mu.Unlock()
-		completion(t, w, r, func(text string) string {
-			if strings.Contains(text, "good") {
-				return "positive"
-			}
-			return "negative"
-		})
-	}))
-	t.Cleanup(s.Close)
-	return s
+	return &prServer{llmfake.NewAPI(t, llmfake.APIOptions{Keep: true, Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+		answer := "negative"
+		if strings.Contains(req.Last(), "good") {
+			answer = "positive"
+		}
+		writeAnswer(w, req, answer)
+	}})}
 }
 
-func (s *prServer) seen() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.requests...)
-}
-
-// completion writes an OpenAI chat completion whose content answer picks from
-// the last message.
-func completion(t testing.TB, w http.ResponseWriter, r *http.Request, answer func(text string) string) {
-	var req struct {
-		Model    string `json:"model"`
-		Messages []struct{ Role, Content string }
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
-		t.Errorf("model fake: bad body: %v", err)
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":200,"completion_tokens":5,"total_tokens":205}}`,
-		req.Model, answer(req.Messages[len(req.Messages)-1].Content))
-}
+func (s *prServer) seen() []string { return s.Seen() }
 
 // relaxedConfig is a head promptgate.yaml that switches every gate off, lifts
 // the budget, prices the dearer model at zero, and points the default
@@ -351,7 +309,7 @@ func TestActionIgnoresCacheEntriesThePRPlants(t *testing.T) {
 	if n := len(cacheFiles(t, cacheDir)); n != 8 {
 		t.Fatalf("head has %d entries, want 8 (4 planted)", n)
 	}
-	calledWhileRecording := model.calls.Load()
+	calledWhileRecording := model.Requests()
 
 	gh, ghSrv := newFakeGitHub(t)
 	envs := actionEnv(t, dir, base, head, ghSrv.URL, model.URL)
@@ -360,7 +318,7 @@ func TestActionIgnoresCacheEntriesThePRPlants(t *testing.T) {
 	if code != ExitGateFail {
 		t.Fatalf("exit %d, want %d: the planted answers must not pass the check\nstdout:\n%s\nstderr:\n%s", code, ExitGateFail, stdout, stderr)
 	}
-	if got := model.calls.Load() - calledWhileRecording; got != 4 {
+	if got := model.Requests() - calledWhileRecording; got != 4 {
 		t.Errorf("check made %d model calls, want 4 (head only; base from the base commit's entries)", got)
 	}
 	summary, _ := os.ReadFile(envs["GITHUB_STEP_SUMMARY"])
@@ -703,17 +661,17 @@ func TestCheckLocalCacheTrust(t *testing.T) {
 	git(t, dir, "add", "-A")
 	git(t, dir, "commit", "-qm", "head: recorded answers that pass")
 	head := git(t, dir, "rev-parse", "HEAD")
-	before := model.calls.Load()
+	before := model.Requests()
 	for i, wantCalls := range []int64{8, 0} {
 		var stdout, stderr bytes.Buffer
 		code := Main(context.Background(), []string{"check", "-C", dir, "--base", base, "--head", head}, getenv, &stdout, &stderr)
 		if code != ExitGateFail {
 			t.Fatalf("run %d: exit %d, want %d\n%s\n%s", i+1, code, ExitGateFail, stdout.String(), stderr.String())
 		}
-		if got := model.calls.Load() - before; got != wantCalls {
+		if got := model.Requests() - before; got != wantCalls {
 			t.Errorf("run %d: %d model calls, want %d", i+1, got, wantCalls)
 		}
-		before = model.calls.Load()
+		before = model.Requests()
 		if !strings.Contains(stdout.String(), "4 recorded responses that this change adds or edits") {
 			t.Errorf("run %d: report does not count the ignored entries:\n%s", i+1, stdout.String())
 		}

@@ -27,7 +27,7 @@ func runAgainstLatency(tb testing.TB, n, c int, latency time.Duration) time.Dura
 	if rep.Suites[0].Passed != n {
 		tb.Fatalf("passed %d of %d", rep.Suites[0].Passed, n)
 	}
-	if got := fake.peak.Load(); got > int64(c) {
+	if got := fake.Peak(); got > int64(c) {
 		tb.Fatalf("peak in-flight %d exceeds concurrency %d", got, c)
 	}
 	return d
@@ -65,10 +65,10 @@ func TestRunnerFillsConcurrency(t *testing.T) {
 	if got := rep.Suites[0].Passed; got != n {
 		t.Errorf("passed %d of %d", got, n)
 	}
-	if got := fake.requests.Load(); got != n {
+	if got := fake.Requests(); got != n {
 		t.Errorf("made %d calls for %d cases", got, n)
 	}
-	if got := fake.peak.Load(); got != c {
+	if got := fake.Peak(); got != c {
 		t.Errorf("peak in-flight %d, want exactly the concurrency %d", got, c)
 	}
 }

@@ -1,13 +1,10 @@
 package eval
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -15,92 +12,45 @@ import (
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
-// chatReq is the part of a chat-completions request body the fake checks.
-type chatReq struct {
-	Model    string        `json:"model"`
-	Messages []llm.Message `json:"messages"`
-}
+// chatReq is a decoded chat-completions request.
+type chatReq = llmfake.Request
 
-// fakeChat is an httptest chat-completions server. answer maps the decoded
-// request (and the 1-based request number) to a status and body; nil answer
-// echoes the last user message.
-type fakeChat struct {
-	*httptest.Server
-	requests atomic.Int64
-	inflight atomic.Int64
-	peak     atomic.Int64
-}
+// fakeChat is the test kit's chat-completions server, requiring the key
+// test-key.
+type fakeChat struct{ *llmfake.API }
 
+// answerFunc maps the decoded request (and its 1-based number) to a status,
+// headers and body.
 type answerFunc func(n int64, req chatReq) (status int, header http.Header, body string)
 
+// newFakeChat starts a fake that waits latency, then answers with answer; nil
+// answer echoes the last user message.
 func newFakeChat(t testing.TB, latency time.Duration, answer answerFunc) *fakeChat {
 	t.Helper()
-	f := &fakeChat{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		n := f.requests.Add(1)
-		cur := f.inflight.Add(1)
-		defer f.inflight.Add(-1)
-		for {
-			p := f.peak.Load()
-			if cur <= p || f.peak.CompareAndSwap(p, cur) {
-				break
+	return &fakeChat{llmfake.NewAPI(t, llmfake.APIOptions{CheckAuth: true, Auth: "Bearer test-key", Latency: latency,
+		Reply: func(w http.ResponseWriter, _ *http.Request, req chatReq) {
+			status, header, body := 200, http.Header{}, ""
+			if answer != nil {
+				status, header, body = answer(int64(req.N), req)
+			} else {
+				body = completion(req.Model, "echo: "+req.LastUser(), 20, 5)
 			}
-		}
-		if r.Method != http.MethodPost {
-			t.Errorf("fake chat: method %s, want POST", r.Method)
-		}
-		if got := r.Header.Get("Authorization"); got != "Bearer test-key" {
-			t.Errorf("fake chat: Authorization %q", got)
-		}
-		var req chatReq
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
-			t.Errorf("fake chat: bad body (%v): %+v", err, req)
-		}
-		if latency > 0 {
-			time.Sleep(latency)
-		}
-		status, header, body := 200, http.Header{}, ""
-		if answer != nil {
-			status, header, body = answer(n, req)
-		} else {
-			body = completion(req.Model, "echo: "+lastUser(req.Messages), 20, 5)
-		}
-		for k, v := range header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprint(w, body)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("fake chat: unexpected %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	f.Server = httptest.NewServer(mux)
-	t.Cleanup(f.Close)
-	return f
+			for k, v := range header {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		}})}
 }
 
-func lastUser(msgs []llm.Message) string {
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role == "user" {
-			return msgs[i].Content
-		}
-	}
-	return ""
-}
+func lastUser(msgs []llm.Message) string { return chatReq{Messages: msgs}.LastUser() }
 
 func completion(model, content string, in, out int) string {
-	b, _ := json.Marshal(map[string]any{
-		"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
-		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": content}}},
-		"usage": map[string]any{"prompt_tokens": in, "completion_tokens": out, "total_tokens": in + out},
-	})
-	return string(b)
+	return llmfake.Completion{ID: "chatcmpl-1", Model: model, Content: content, In: in, Out: out, Created: 1}.JSON()
 }
 
 // fixture builds a prompt set and suites from in-memory files.

@@ -73,7 +73,7 @@ func TestSecondRunMakesZeroModelCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fake.requests.Load(); got != wantRequests {
+		if got := fake.Requests(); got != wantRequests {
 			t.Fatalf("run %d: fake saw %d requests in total, want %d", run+1, got, wantRequests)
 		}
 		if run == 1 && (rep.Calls != 0 || rep.CacheHits != 50) {
@@ -88,7 +88,7 @@ func TestSecondRunMakesZeroModelCalls(t *testing.T) {
 	if rep, err := r.Run(context.Background(), suites); err != nil || rep.Suites[0].Passed != 50 {
 		t.Fatalf("offline run: %v", err)
 	}
-	if got := fake.requests.Load(); got != 50 {
+	if got := fake.Requests(); got != 50 {
 		t.Fatalf("offline run called the model: %d requests", got)
 	}
 }
@@ -145,8 +145,8 @@ func TestModelUnknownToEndpointIsConfigError(t *testing.T) {
 	if !strings.Contains(err.Error(), "prompts/echo.prompt:2: model \"gpt-4.1-mini\" is unknown") {
 		t.Errorf("err = %q, want it to point at the model line", err)
 	}
-	if rep.Suites[0].Errored != 3 || fake.requests.Load() != 3 {
-		t.Errorf("errored %d, requests %d; a 404 must not be retried", rep.Suites[0].Errored, fake.requests.Load())
+	if rep.Suites[0].Errored != 3 || fake.Requests() != 3 {
+		t.Errorf("errored %d, requests %d; a 404 must not be retried", rep.Suites[0].Errored, fake.Requests())
 	}
 }
 

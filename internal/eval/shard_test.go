@@ -31,12 +31,12 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 	run := func(sh shard.Shard) *Report {
 		t.Helper()
 		r := &Runner{Prompts: set, Client: newClient(t, fake.URL, 8, 0, "", llm.CacheOff), Concurrency: 8, Shard: sh}
-		before := fake.requests.Load()
+		before := fake.Requests()
 		rep, err := r.Run(context.Background(), suites)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if calls := fake.requests.Load() - before; calls != int64(TotalIn(suites, sh)) || calls != int64(rep.Calls) {
+		if calls := fake.Requests() - before; calls != int64(TotalIn(suites, sh)) || calls != int64(rep.Calls) {
 			t.Errorf("shard %q made %d calls, want %d", sh, calls, TotalIn(suites, sh))
 		}
 		return rep

@@ -3,24 +3,20 @@ package llm_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // BenchmarkComplete measures the client's own overhead per call against a
 // loopback server that answers at once: request mapping, the concurrency
 // slot, go-openai's encoding and decoding, and keep-alive reuse.
 func BenchmarkComplete(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
-			b.Errorf("unexpected %s %s", r.Method, r.URL.Path)
-		}
+	srv := llmfake.NewAPI(b, llmfake.APIOptions{Bench: true, Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Request) {
 		answer(w, "ok", 10, 2)
-	}))
-	defer srv.Close()
+	}})
 	req := llm.Request{Model: "gpt-4o-mini", Messages: userMsg, Params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64}}
 
 	b.Run("network", func(b *testing.B) {

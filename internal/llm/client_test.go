@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -159,7 +160,7 @@ func TestRequestBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, "sk-test", echo)
-			c := newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "sk-test"}}, Mode: llm.CacheOff})
+			c := newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "sk-test"}}, Mode: llm.CacheOff})
 			resp, err := c.Complete(context.Background(), llm.Request{Model: tt.model, Messages: userMsg, Params: tt.params})
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
@@ -186,8 +187,8 @@ func TestRouting(t *testing.T) {
 	remote := newFake(t, "sk-remote", echo)
 	local := newFake(t, "", echo) // a local server gets no Authorization header
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{
-		{Name: "default", BaseURL: remote.baseURL(), APIKey: "sk-remote"},
-		{Name: "local", BaseURL: local.baseURL() + "/"},
+		{Name: "default", BaseURL: remote.BaseURL(), APIKey: "sk-remote"},
+		{Name: "local", BaseURL: local.BaseURL() + "/"},
 	}})
 	for _, model := range []string{"gpt-4o", "local/llama3.1", "anthropic/claude-sonnet-4-5", "local/qwen/qwen3:8b"} {
 		resp, err := c.Complete(context.Background(), llm.Request{Model: model, Messages: userMsg})
@@ -219,16 +220,14 @@ func TestRouting(t *testing.T) {
 
 func TestAzure(t *testing.T) {
 	t.Parallel()
-	f := newFake(t, "", echo)
-	f.path = "/openai/deployments/my-gpt-4o/chat/completions"
-	f.authName, f.authWant = "api-key", "azure-secret"
 	var gotVersion string
-	f.reply = func(n int, body chatBody, w http.ResponseWriter, r *http.Request) {
-		gotVersion = r.URL.Query().Get("api-version")
-		echo(n, body, w, r)
-	}
+	f := newFakeWith(t, llmfake.APIOptions{Path: "/openai/deployments/my-gpt-4o/chat/completions", AuthHeader: "api-key", Auth: "azure-secret"},
+		func(n int, body chatBody, w http.ResponseWriter, r *http.Request) {
+			gotVersion = r.URL.Query().Get("api-version")
+			echo(n, body, w, r)
+		})
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{
-		{Name: "azure", BaseURL: f.srv.URL, APIKey: "azure-secret", Azure: true},
+		{Name: "azure", BaseURL: f.URL, APIKey: "azure-secret", Azure: true},
 	}})
 	if _, err := c.Complete(context.Background(), llm.Request{Model: "my-gpt-4o", Messages: userMsg}); err != nil {
 		t.Fatalf("Complete: %v", err)
@@ -255,7 +254,7 @@ func TestCache(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		echo(n, body, w, r)
 	})
-	providers := []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "sk-test"}}
+	providers := []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "sk-test"}}
 	dir := t.TempDir()
 	store, err := cache.Open(dir)
 	if err != nil {
@@ -358,7 +357,7 @@ func TestNoAPIKey(t *testing.T) {
 	}
 	// A local server needs no key (the fake checks no header is sent).
 	local := newFake(t, "", echo)
-	lc := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: local.baseURL()}}})
+	lc := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: local.BaseURL()}}})
 	if _, err := lc.Complete(context.Background(), llm.Request{Model: "llama3.1", Messages: userMsg}); err != nil {
 		t.Errorf("local call without a key: %v", err)
 	}
@@ -381,7 +380,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 				fmt.Fprint(w, "<html>denied for "+r.Header.Get("Authorization")+"</html>")
 			})
 			var logs bytes.Buffer
-			p := llm.Provider{Name: "default", BaseURL: f.baseURL(), APIKey: key, MaxRetries: 1}
+			p := llm.Provider{Name: "default", BaseURL: f.BaseURL(), APIKey: key, MaxRetries: 1}
 			c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{p},
 				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			_, err := c.Complete(context.Background(), llm.Request{Model: "gpt-4o", Messages: userMsg})
@@ -423,7 +422,7 @@ func TestOnCall(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var records []llm.CallRecord
-	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "local", BaseURL: f.baseURL(), MaxRetries: 2}},
+	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "local", BaseURL: f.BaseURL(), MaxRetries: 2}},
 		OnCall: func(r llm.CallRecord) { mu.Lock(); records = append(records, r); mu.Unlock() }})
 	req := llm.Request{Model: "local/llama3.1", Messages: userMsg, Params: llm.Params{MaxTokens: 9}}
 	for range 2 {
@@ -455,7 +454,7 @@ func TestDamagedCacheEntry(t *testing.T) {
 	}
 	store.Logger = slog.New(slog.DiscardHandler)
 	req := llm.Request{Model: "llama3.1", Messages: userMsg}
-	key := cache.Key("default", f.baseURL(), "llama3.1", userMsg, llm.Params{})
+	key := cache.Key("default", f.BaseURL(), "llama3.1", userMsg, llm.Params{})
 	path := filepath.Join(dir, key[:2], key+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -463,7 +462,7 @@ func TestDamagedCacheEntry(t *testing.T) {
 	if err := os.WriteFile(path, []byte("<<<<<<< HEAD"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL()}}})
+	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL()}}})
 	for i, wantHit := range []bool{false, true} {
 		resp, err := c.Complete(context.Background(), req)
 		if err != nil || resp.CacheHit != wantHit || resp.Content != "echo: hello" {

@@ -52,7 +52,7 @@ func TestFaultyServer(t *testing.T) {
 	// A stopped clock makes each wait for a 429 pause exactly Retry-After.
 	stopped := time.Now()
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: scaled, Now: func() time.Time { return stopped },
-		Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "k", Concurrency: limit, MaxRetries: 4}}})
+		Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "k", Concurrency: limit, MaxRetries: 4}}})
 
 	type result struct {
 		resp llm.Response
@@ -104,7 +104,7 @@ func TestFaultyServer(t *testing.T) {
 	if retried429 := int(throttled.Load()) - rateLimitedFinal; honoured < retried429 {
 		t.Errorf("%d waits of at least Retry-After, but %d throttled attempts were retried", honoured, retried429)
 	}
-	if got := f.maxInFlight.Load(); got > limit {
+	if got := f.Peak(); got > limit {
 		t.Errorf("max in flight = %d, over the limit %d", got, limit)
 	}
 	t.Logf("outcomes %v; HTTP attempts %d (%d throttled); retries on successes %d; waits %d", kinds, c.Calls(), throttled.Load(), retried, len(waits))

@@ -40,7 +40,7 @@ func TestKeyRefused(t *testing.T) {
 				w.Write([]byte(`{"error":{"message":"No auth credentials found","code":401}}`))
 			})
 			c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{
-				{Name: "default", BaseURL: f.baseURL(), APIKeyEnv: "ROUTER_KEY", APIKey: tt.key, MaxRetries: 3}}})
+				{Name: "default", BaseURL: f.BaseURL(), APIKeyEnv: "ROUTER_KEY", APIKey: tt.key, MaxRetries: 3}}})
 			for i := range 3 {
 				_, err := c.Complete(context.Background(), llm.Request{Model: "anthropic/claude-sonnet-4-5", Messages: userMsg})
 				var ce *llm.CallError
@@ -51,7 +51,7 @@ func TestKeyRefused(t *testing.T) {
 					t.Fatalf("error leaks the key: %v", err)
 				}
 			}
-			if got := f.requests.Load(); got != tt.wantReqs {
+			if got := f.Requests(); got != tt.wantReqs {
 				t.Errorf("%d requests reached the endpoint, want %d", got, tt.wantReqs)
 			}
 		})

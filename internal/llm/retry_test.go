@@ -108,7 +108,7 @@ func TestRetries(t *testing.T) {
 			})
 			sl := &noSleep{}
 			c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sl.sleep, Now: func() time.Time { return now },
-				Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), APIKey: "k", MaxRetries: tt.maxRetries, RateLimitWait: tt.rateLimitWait}}})
+				Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "k", MaxRetries: tt.maxRetries, RateLimitWait: tt.rateLimitWait}}})
 			resp, err := c.Complete(context.Background(), llm.Request{Model: "gpt-4o", Messages: userMsg})
 			if tt.wantErr == 0 {
 				if err != nil {
@@ -167,7 +167,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 		echo(n, body, w, r)
 	})
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), Concurrency: limit}}})
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), Concurrency: limit}}})
 	var wg sync.WaitGroup
 	for i := range requests {
 		wg.Go(func() {
@@ -179,7 +179,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := f.maxInFlight.Load(); got != limit {
+	if got := f.Peak(); got != limit {
 		t.Errorf("max in flight at the server = %d, want exactly the limit %d", got, limit)
 	}
 }
@@ -205,13 +205,13 @@ func TestSlotFreeWhileWaiting(t *testing.T) {
 		}
 	}
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sleep,
-		Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), Concurrency: 1, MaxRetries: 1}}})
+		Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), Concurrency: 1, MaxRetries: 1}}})
 	throttled := make(chan error, 1)
 	go func() {
 		_, err := c.Complete(context.Background(), llm.Request{Model: "throttled", Messages: userMsg})
 		throttled <- err
 	}()
-	for f.requests.Load() == 0 {
+	for f.Requests() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	if _, err := c.Complete(context.Background(), llm.Request{Model: "other", Messages: userMsg}); err != nil {
@@ -247,7 +247,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 				}
 			})
 			c := newClient(t, llm.Options{Mode: llm.CacheOff,
-				Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), Timeout: 50 * time.Millisecond, MaxRetries: 1}}})
+				Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), Timeout: 50 * time.Millisecond, MaxRetries: 1}}})
 			_, err := c.Complete(context.Background(), llm.Request{Model: "m", Messages: userMsg})
 			var ce *llm.CallError
 			if !errors.As(err, &ce) || ce.Kind != llm.Timeout || ce.Attempts != 2 {
@@ -263,22 +263,22 @@ func TestCanceledWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sleep := func(ctx context.Context, d time.Duration) error { cancel(); <-ctx.Done(); return ctx.Err() }
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sleep,
-		Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL(), MaxRetries: 3}}})
+		Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), MaxRetries: 3}}})
 	_, err := c.Complete(ctx, llm.Request{Model: "m", Messages: userMsg})
 	var ce *llm.CallError
 	if !errors.As(err, &ce) || ce.Kind != llm.Canceled || !errors.Is(err, context.Canceled) || ce.Attempts != 1 {
 		t.Fatalf("err = %v, want a canceled CallError wrapping context.Canceled after 1 attempt", err)
 	}
-	if f.requests.Load() != 1 {
-		t.Errorf("server saw %d requests, want 1", f.requests.Load())
+	if f.Requests() != 1 {
+		t.Errorf("server saw %d requests, want 1", f.Requests())
 	}
 }
 
 func TestNetworkError(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "", echo)
-	url := f.baseURL()
-	f.srv.Close() // nothing listens there now
+	url := f.BaseURL()
+	f.Close() // nothing listens there now
 	sl := &noSleep{}
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sl.sleep,
 		Providers: []llm.Provider{{Name: "default", BaseURL: url, MaxRetries: 2}}})
@@ -298,7 +298,7 @@ func TestNetworkError(t *testing.T) {
 func TestInvalidParamsNotSent(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "", echo)
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "local", BaseURL: f.baseURL()}}})
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "local", BaseURL: f.BaseURL()}}})
 	for _, req := range []llm.Request{
 		{Model: "local/", Messages: userMsg},
 		{Model: "m", Params: llm.Params{Temperature: ptr(-1.0)}},
@@ -311,7 +311,7 @@ func TestInvalidParamsNotSent(t *testing.T) {
 			t.Errorf("Complete(%+v): err = %v, want a bad-request CallError with no attempts", req, err)
 		}
 	}
-	if c.Calls() != 0 || f.requests.Load() != 0 {
+	if c.Calls() != 0 || f.Requests() != 0 {
 		t.Errorf("invalid requests reached the server: %d calls", c.Calls())
 	}
 }

@@ -30,7 +30,7 @@ func TestCacheKeyIncludesEndpoint(t *testing.T) {
 	}
 	req := llm.Request{Model: "llama3.1", Messages: userMsg}
 	for i, f := range []*fakeAPI{first, second, first} {
-		c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.baseURL()}}})
+		c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL()}}})
 		resp, err := c.Complete(context.Background(), req)
 		if err != nil {
 			t.Fatalf("call %d: %v", i, err)
@@ -40,7 +40,7 @@ func TestCacheKeyIncludesEndpoint(t *testing.T) {
 			t.Errorf("call %d: %q (cache hit %t), want %q (cache hit %t)", i, resp.Content, resp.CacheHit, want, i == 2)
 		}
 	}
-	if n := first.requests.Load() + second.requests.Load(); n != 2 {
+	if n := first.Requests() + second.Requests(); n != 2 {
 		t.Errorf("%d requests, want 2 (one per endpoint)", n)
 	}
 }
@@ -69,16 +69,16 @@ func TestUntrustedProviderIsNeverCalled(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "", echo)
 	c := newClient(t, llm.Options{Providers: []llm.Provider{
-		{Name: "default", BaseURL: f.baseURL()},
-		{Name: "mine", BaseURL: f.baseURL(), Untrusted: "provider mine is added by this change"},
+		{Name: "default", BaseURL: f.BaseURL()},
+		{Name: "mine", BaseURL: f.BaseURL(), Untrusted: "provider mine is added by this change"},
 	}})
 	_, err := c.Complete(context.Background(), llm.Request{Model: "mine/llama3.1", Messages: userMsg})
 	var ce *llm.CallError
 	if !errors.As(err, &ce) || ce.Kind != llm.Untrusted || !strings.Contains(err.Error(), "added by this change") {
 		t.Fatalf("Complete = %v, want an Untrusted CallError", err)
 	}
-	if f.requests.Load() != 0 || c.Calls() != 0 {
-		t.Errorf("%d requests to the untrusted provider", f.requests.Load())
+	if f.Requests() != 0 || c.Calls() != 0 {
+		t.Errorf("%d requests to the untrusted provider", f.Requests())
 	}
 }
 

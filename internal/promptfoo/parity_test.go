@@ -3,10 +3,8 @@ package promptfoo_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // TestConfigParity runs each config under testdata/promptfoo-configs through
@@ -58,8 +57,7 @@ func checkConfigParity(t *testing.T, dir string) {
 	var want []configVerdict
 	readInto(t, filepath.Join(dir, "verdicts.json"), &want, json.Unmarshal)
 
-	ts := httptest.NewServer(fakeModel(t, rules))
-	defer ts.Close()
+	ts := fakeModel(t, rules)
 	proj, err := project.LoadWith(os.DirFS(dir), "", []string{"promptfooconfig.yaml"})
 	if err != nil {
 		t.Fatalf("load: %v", err)
@@ -123,51 +121,19 @@ func readInto(t *testing.T, path string, v any, decode func([]byte, any) error) 
 
 // fakeModel answers chat completions by the first rule whose strings all
 // occur in the request's messages, and fails the test on anything else.
-func fakeModel(t *testing.T, rules []answerRule) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			t.Errorf("method %s, want POST", r.Method)
-		}
-		var req struct {
-			Model    string `json:"model"`
-			Messages []struct {
-				Role    string `json:"role"`
-				Content string `json:"content"`
-			} `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
-			t.Errorf("undecodable chat request (%v)", err)
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		var all strings.Builder
-		for _, m := range req.Messages {
-			all.WriteString(m.Content + "\n")
-		}
-		reply := ""
+func fakeModel(t *testing.T, rules []answerRule) *llmfake.API {
+	return llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+		all, reply := req.Text(), ""
 	rules:
 		for _, rule := range rules {
 			for _, s := range rule.When {
-				if !strings.Contains(all.String(), s) {
+				if !strings.Contains(all, s) {
 					continue rules
 				}
 			}
 			reply = rule.Output
 			break
 		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"x","object":"chat.completion","created":1767225600,"model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%s}}],"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30}}`,
-			req.Model, mustJSON(reply))
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("unexpected route %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	return mux
-}
-
-func mustJSON(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+		llmfake.WriteCompletion(w, llmfake.Completion{ID: "x", Model: req.Model, Content: reply, In: 10, Out: 20, Created: 1767225600})
+	}})
 }

@@ -91,7 +91,7 @@ func TestCheckRunStartAndPublishBatches(t *testing.T) {
 			if reqs[0].Method != http.MethodPost || reqs[0].Path != "/repos/o/r/check-runs" {
 				t.Fatalf("first request = %s %s, want the create", reqs[0].Method, reqs[0].Path)
 			}
-			reqs[0].decode(t, &create)
+			reqs[0].Decode(t, &create)
 			if create.Name != "promptgate" || create.HeadSHA != "abc123" || create.Status == nil || *create.Status != "in_progress" {
 				t.Errorf("create body = %+v, want promptgate on abc123 in_progress", create)
 			}
@@ -99,7 +99,7 @@ func TestCheckRunStartAndPublishBatches(t *testing.T) {
 			var sizes []int
 			for i, req := range reqs[1:] {
 				var b checkRunBody
-				req.decode(t, &b)
+				req.Decode(t, &b)
 				last := i == len(tt.wantBatches)-1
 				if b.Name != "promptgate" || b.Output == nil || b.Output.Title != o.Title || b.Output.Summary != o.Summary {
 					t.Errorf("update %d: body %+v lacks name, title or summary", i, b)

@@ -80,7 +80,7 @@ func TestStickyCommentCreatesThenUpdates(t *testing.T) {
 		if r.Method == http.MethodPost {
 			creates++
 			var b struct{ Body string }
-			r.decode(t, &b)
+			r.Decode(t, &b)
 			if b.Body != DefaultStickyMarker+"\nfirst run" {
 				t.Errorf("created body = %q", b.Body)
 			}

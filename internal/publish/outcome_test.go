@@ -92,7 +92,7 @@ func TestBigPRPublishesEveryAnnotation(t *testing.T) {
 			continue
 		}
 		var b checkRunBody
-		req.decode(t, &b)
+		req.Decode(t, &b)
 		for _, a := range b.Output.Annotations {
 			seen[fmt.Sprintf("%s:%d", a.Path, a.StartLine)] = true
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 // ghStep is one scripted GitHub answer.
@@ -56,28 +56,28 @@ func TestGitHubTransport(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
 			n := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				n++
-				i := n
-				mu.Unlock()
-				body, _ := io.ReadAll(r.Body)
-				if r.Method != http.MethodPost || r.URL.Path != "/repos/o/r/issues/1/comments" || string(body) != `{"body":"hi"}` {
-					t.Errorf("request %d: %s %s %q", i, r.Method, r.URL.Path, body)
-				}
-				if i > len(tt.script) {
-					t.Errorf("request %d beyond the script", i)
-					w.WriteHeader(http.StatusTeapot)
-					return
-				}
-				st := tt.script[i-1]
-				for k, v := range st.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(st.status)
-				fmt.Fprint(w, st.body)
-			}))
-			t.Cleanup(srv.Close)
+			srv := ghfake.NewRoutes(t, ghfake.RoutesOptions{}, map[string]http.HandlerFunc{
+				"POST /repos/o/r/issues/1/comments": func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					n++
+					i := n
+					mu.Unlock()
+					if body, _ := io.ReadAll(r.Body); string(body) != `{"body":"hi"}` {
+						t.Errorf("request %d: body %q", i, body)
+					}
+					if i > len(tt.script) {
+						t.Errorf("request %d beyond the script", i)
+						w.WriteHeader(http.StatusTeapot)
+						return
+					}
+					st := tt.script[i-1]
+					for k, v := range st.header {
+						w.Header().Set(k, v)
+					}
+					w.WriteHeader(st.status)
+					fmt.Fprint(w, st.body)
+				},
+			})
 			c := &clock{t: now}
 			tr := &GitHubTransport{MaxWait: tt.maxWait, Now: c.now, Sleep: c.sleep}
 			client := &http.Client{Transport: tr}

@@ -1,0 +1,73 @@
+package ghfake
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// failures is a testing.TB that records failures instead of failing.
+type failures struct {
+	testing.TB
+	mu  sync.Mutex
+	got []string
+}
+
+func (f *failures) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, fmt.Sprintf(format, args...))
+}
+
+func (f *failures) list() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.got, "\n")
+}
+
+// TestRoutesFailOnWhatTheyDoNotExpect: a route outside the prefix, a wrong
+// token and an unknown route each fail the test; a right request does not.
+func TestRoutesFailOnWhatTheyDoNotExpect(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, method, path, auth, want string
+		status                         int
+	}{
+		{name: "expected", method: "PATCH", path: "/api/v3/repos/o/r/check-runs/7", auth: "Bearer tok", status: 200},
+		{name: "outside the prefix", method: "PATCH", path: "/repos/o/r/check-runs/7", auth: "Bearer tok", status: 404, want: "outside the base URL"},
+		{name: "wrong token", method: "PATCH", path: "/api/v3/repos/o/r/check-runs/7", auth: "Bearer other", status: 200, want: `Authorization = "Bearer other"`},
+		{name: "unknown route", method: "POST", path: "/api/v3/repos/o/r/check-runs/7", auth: "Bearer tok", status: 404, want: "unexpected request POST /repos/o/r/check-runs/7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &failures{TB: t}
+			f := NewRoutes(rec, RoutesOptions{Prefix: "/api/v3", Auth: []string{"Bearer tok"}}, map[string]http.HandlerFunc{
+				"PATCH /repos/o/r/check-runs/{id}": func(w http.ResponseWriter, r *http.Request) {
+					WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+				},
+			})
+			req, _ := http.NewRequest(tt.method, f.URL+tt.path, strings.NewReader(`{"status":"completed"}`))
+			req.Header.Set("Authorization", tt.auth)
+			resp, err := f.Server.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if got := rec.list(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("failures %q, want one containing %q", got, tt.want)
+			}
+			if tt.status == 200 {
+				reqs := f.Requests()
+				if len(reqs) != 1 || reqs[0].Path != "/repos/o/r/check-runs/7" || string(reqs[0].Body) != `{"status":"completed"}` {
+					t.Errorf("recorded %+v", reqs)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,76 @@
+package llmfake
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// failures is a testing.TB that records failures instead of failing.
+type failures struct {
+	testing.TB
+	mu  sync.Mutex
+	got []string
+}
+
+func (f *failures) Errorf(format string, args ...any) { f.Error(fmt.Sprintf(format, args...)) }
+
+func (f *failures) Error(args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, fmt.Sprint(args...))
+}
+
+func (f *failures) list() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.got, "\n")
+}
+
+// TestAPIFailsOnWhatItDoesNotExpect: another route, a wrong key, a body
+// field no test knows (Strict), an empty model and streaming each fail the
+// test; a right request is answered, counted and kept.
+func TestAPIFailsOnWhatItDoesNotExpect(t *testing.T) {
+	t.Parallel()
+	const good = `{"model":"m","messages":[{"role":"user","content":"hi"}]}`
+	tests := []struct {
+		name, method, path, auth, body, want string
+		status                               int
+	}{
+		{name: "expected", method: "POST", path: DefaultPath, auth: "Bearer k", body: good, status: 200},
+		{name: "other route", method: "POST", path: "/v1/completions", auth: "Bearer k", body: good, status: 404, want: "unexpected POST /v1/completions"},
+		{name: "wrong method", method: "GET", path: DefaultPath, auth: "Bearer k", status: 404, want: "unexpected GET"},
+		{name: "wrong key", method: "POST", path: DefaultPath, auth: "Bearer x", body: good, status: 200, want: `Authorization header = "Bearer x"`},
+		{name: "unknown field", method: "POST", path: DefaultPath, auth: "Bearer k", body: `{"model":"m","messages":[{"role":"user","content":"hi"}],"logprobs":true}`, status: 400, want: "bad body"},
+		{name: "no model", method: "POST", path: DefaultPath, auth: "Bearer k", body: `{"messages":[{"role":"user","content":"hi"}]}`, status: 400, want: "bad body"},
+		{name: "streaming", method: "POST", path: DefaultPath, auth: "Bearer k", body: `{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}`, status: 200, want: "streaming"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &failures{TB: t}
+			a := NewAPI(rec, APIOptions{CheckAuth: true, Auth: "Bearer k", Strict: true, Keep: true})
+			req, _ := http.NewRequest(tt.method, a.URL+tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Authorization", tt.auth)
+			resp, err := a.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if got := rec.list(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("failures %q, want one containing %q", got, tt.want)
+			}
+			if a.Requests() != 1 || len(a.Seen()) != 1 {
+				t.Errorf("requests %d, seen %v; want 1 each", a.Requests(), a.Seen())
+			}
+			if tt.status == 200 && (len(a.Received()) != 1 || a.Received()[0].Last() != "hi" || a.Calls()["m"] != 1) {
+				t.Errorf("received %+v, calls %v", a.Received(), a.Calls())
+			}
+		})
+	}
+}
