@@ -17,9 +17,9 @@ import (
 	"github.com/promptgate/promptgate/internal/action/check"
 	"github.com/promptgate/promptgate/internal/action/ghevent"
 	"github.com/promptgate/promptgate/internal/cache"
-	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/testkit/llmfake"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 // The tests in this file are the end-to-end proof of SPEC "Trust: a pull
@@ -165,7 +165,7 @@ func TestActionSameRepoPRCannotRelaxItsRules(t *testing.T) {
 	}
 	_, section, _ := strings.Cut(summary, "**Config changes**")
 	section, _, _ = strings.Cut(section, "\n\n")
-	if live := mdsafe.Live(section); len(live) > 0 {
+	if live := mdcheck.Live(section); len(live) > 0 {
 		t.Errorf("the Config changes section has live markdown %v:\n%s", live, section)
 	}
 	var rep struct {
@@ -627,7 +627,7 @@ func TestEventNotesAreEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	note, _, _ := strings.Cut(out.Summary, "\n")
-	if live := mdsafe.Live(note); len(live) > 0 {
+	if live := mdcheck.Live(note); len(live) > 0 {
 		t.Errorf("note line renders %v: %s", live, note)
 	}
 	if !strings.HasPrefix(note, "> @\u200beveryone&lt;img") {

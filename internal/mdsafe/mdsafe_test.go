@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 func TestInline(t *testing.T) {
@@ -40,7 +41,7 @@ func TestInline(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Inline(%q) (-want +got):\n%s", tt.in, diff)
 			}
-			if l := Live(got); len(l) > 0 {
+			if l := mdcheck.Live(got); len(l) > 0 {
 				t.Errorf("Inline(%q) = %q is live: %v", tt.in, got, l)
 			}
 		})
@@ -72,33 +73,8 @@ func TestBlockCannotBeClosedByContent(t *testing.T) {
 	if len(fence) != 5 || !strings.HasSuffix(got, "\n"+fence) {
 		t.Errorf("fence %q does not outrun the content's backtick runs:\n%s", fence, got)
 	}
-	if l := Live(got); len(l) > 0 {
+	if l := mdcheck.Live(got); len(l) > 0 {
 		t.Errorf("Block is live: %v", l)
-	}
-}
-
-func TestLiveFindsWhatGitHubRenders(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		md   string
-		want int
-	}{
-		{"hi @alice", 1},
-		{"see http://x.example", 1},
-		{"www.x.example", 1},
-		{"[a](b)", 1},
-		{"<img src=x>", 1},
-		{"fixes #3", 1},
-		{"`@alice http://x <b>`", 0},
-		{"```\n@alice\n```\nplain", 0},
-		{`\@alice`, 0},
-		{"``a ` @b``", 0},
-		{"`unclosed @alice", 1},
-	}
-	for _, tt := range tests {
-		if got := Live(tt.md); len(got) != tt.want {
-			t.Errorf("Live(%q) = %v, want %d findings", tt.md, got, tt.want)
-		}
 	}
 }
 
@@ -116,7 +92,7 @@ func FuzzEscapers(f *testing.F) {
 			t.Fatalf("Inline(%q) = %q keeps a line break or an angle bracket", s, in)
 		}
 		for name, md := range map[string]string{"Inline": in, "Code": "x " + Code(s) + " y", "Block": "x\n\n" + Block(s) + "\n\ny"} {
-			if l := Live(md); len(l) > 0 {
+			if l := mdcheck.Live(md); len(l) > 0 {
 				t.Fatalf("%s(%q) = %q is live: %v", name, s, md, l)
 			}
 		}

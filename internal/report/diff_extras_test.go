@@ -6,9 +6,9 @@ import (
 
 	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/eval"
-	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
 	"github.com/promptgate/promptgate/internal/testkit/golden"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -72,7 +72,7 @@ func TestMermaidText(t *testing.T) {
 	}
 	var b strings.Builder
 	writeTrends(&b, []verdict.Trend{{Key: in, Points: []verdict.TrendPoint{{SHA: "abcdef0123", Record: projection.PromptRecord{PassRate: f64(1)}}, {Head: true}}}})
-	if live := mdsafe.Live(strings.ReplaceAll(b.String(), "```mermaid", "")); len(live) > 0 {
+	if live := mdcheck.Live(strings.ReplaceAll(b.String(), "```mermaid", "")); len(live) > 0 {
 		t.Errorf("trend section renders %v:\n%s", live, b.String())
 	}
 	if strings.Count(b.String(), "```") != 2 {

@@ -7,8 +7,8 @@ import (
 	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/eval"
-	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 // TestForgedProjectionInModelOutput: a head output that quotes a projection
@@ -56,7 +56,7 @@ func TestConfigChangesRendering(t *testing.T) {
 			t.Errorf("rendering lacks %q:\n%s", want, got)
 		}
 	}
-	if live := mdsafe.Live(got); len(live) > 0 {
+	if live := mdcheck.Live(got); len(live) > 0 {
 		t.Errorf("rendering has live markdown %v:\n%s", live, got)
 	}
 	if ConfigChanges(verdict.Result{}) != "" {

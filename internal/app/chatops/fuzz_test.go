@@ -5,8 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/promptgate/promptgate/internal/mdsafe"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 // FuzzParse checks that Parse never panics, that every command it returns is
@@ -52,7 +51,7 @@ func FuzzParse(f *testing.F) {
 			if p.Line < 1 || p.Line > lines || p.Raw == "" || p.Msg == "" || !strings.Contains(p.Msg, "Usage:") {
 				t.Fatalf("bad problem %+v (lines %d)", p, lines)
 			}
-			if live := mdsafe.Live(p.Msg); len(live) > 0 {
+			if live := mdcheck.Live(p.Msg); len(live) > 0 {
 				t.Fatalf("problem message %q quotes the comment live: %v", p.Msg, live)
 			}
 			for _, c := range cmds {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/promptgate/promptgate/internal/flagd"
-	"github.com/promptgate/promptgate/internal/mdsafe"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 // TestReplayedCommandCommitsNothing: an old signed `/rollout f 10`, re-sent with
@@ -81,7 +81,7 @@ func TestStrangersHostileCommandEndToEnd(t *testing.T) {
 	if len(c) != 1 {
 		t.Fatalf("replies = %d, want 1 (a stranger is answered once per PR per hour)", len(c))
 	}
-	if live := mdsafe.Live(c[0].Body); len(live) > 0 {
+	if live := mdcheck.Live(c[0].Body); len(live) > 0 {
 		t.Errorf("reply is live: %v\n%s", live, c[0].Body)
 	}
 	if n := len(r.gh.Commits()); n != 0 {

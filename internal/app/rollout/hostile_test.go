@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/testkit/golden"
+	"github.com/promptgate/promptgate/internal/testkit/mdcheck"
 )
 
 // TestHostileCommandsGetInertReplies: whatever a commenter writes, the reply that
@@ -38,7 +38,7 @@ func TestHostileCommandsGetInertReplies(t *testing.T) {
 			if len(comments) != 1 {
 				t.Fatalf("comments = %+v, want one reply", comments)
 			}
-			if live := mdsafe.Live(comments[0].Body); len(live) > 0 {
+			if live := mdcheck.Live(comments[0].Body); len(live) > 0 {
 				t.Errorf("reply to %q is live: %v\n%s", tt.body, live, comments[0].Body)
 			}
 			if tt.golden != "" {

@@ -1,4 +1,8 @@
-package mdsafe
+// Package mdcheck tells tests whether GitHub would render markdown as
+// something live (a mention, a link, HTML, an issue reference), so a test can
+// prove that a reply or summary quotes untrusted text inertly. Product code
+// escapes with internal/mdsafe; this package only checks the result.
+package mdcheck
 
 import (
 	"regexp"
