@@ -26,8 +26,8 @@ func TestBudgetBoundsAttemptsAcrossClients(t *testing.T) {
 	steady := newFake(t, "", echo)
 	budget := llm.NewBudget(5)
 	clients := []*llm.Client{
-		newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: flaky.baseURL(), MaxRetries: 3}}, Mode: llm.CacheOff, Budget: budget}),
-		newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: steady.baseURL(), Concurrency: 4}}, Mode: llm.CacheOff, Budget: budget}),
+		newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: flaky.BaseURL(), MaxRetries: 3}}, Mode: llm.CacheOff, Budget: budget}),
+		newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: steady.BaseURL(), Concurrency: 4}}, Mode: llm.CacheOff, Budget: budget}),
 	}
 	var mu sync.Mutex
 	var ok, over int
@@ -49,7 +49,7 @@ func TestBudgetBoundsAttemptsAcrossClients(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := flaky.requests.Load() + steady.requests.Load(); got != 5 {
+	if got := flaky.Requests() + steady.Requests(); got != 5 {
 		t.Errorf("%d requests reached the endpoints, want 5 (the budget)", got)
 	}
 	if budget.Used() != 5 || ok+over != 12 || over < 7 {
