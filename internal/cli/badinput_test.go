@@ -15,7 +15,7 @@ import (
 // repos: each must exit 2 with one clear message naming file and line.
 func TestEvalBadInputExitsTwoWithFileAndLine(t *testing.T) {
 	t.Parallel()
-	model := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Request) {
+	model := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Call) {
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"error":{"message":"The model 'gpt-9-imaginary' does not exist","type":"invalid_request_error","code":"model_not_found"}}`))
 	}})

@@ -20,7 +20,7 @@ var cellSpace = regexp.MustCompile(` *\| *`)
 // answeringModel is a chat-completions fake whose answer depends on the
 // requested model and the last message; it counts calls per model.
 func answeringModel(t *testing.T, answer func(model, text string) string) (*llmfake.API, func() map[string]int) {
-	m := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+	m := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
 		writeAnswer(w, req, answer(req.Model, req.Last()))
 	}})
 	return m, m.Calls

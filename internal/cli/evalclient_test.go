@@ -36,7 +36,7 @@ func TestNewClientPassesAzureKeys(t *testing.T) {
 				wantKey = "Bearer s3cret"
 			}
 			srv := llmfake.NewAPI(t, llmfake.APIOptions{Path: tt.wantPath, CheckAuth: true, AuthHeader: tt.wantAuth, Auth: wantKey,
-				Reply: func(w http.ResponseWriter, r *http.Request, req llmfake.Request) {
+				Reply: func(w http.ResponseWriter, r *http.Request, req llmfake.Call) {
 					if got := r.URL.Query().Get("api-version"); got != tt.wantVersion {
 						t.Errorf("api-version = %q, want %q", got, tt.wantVersion)
 					}

@@ -20,7 +20,7 @@ import (
 func TestActionKeyedEndpointWithoutKey(t *testing.T) {
 	t.Parallel()
 	model := llmfake.NewAPI(t, llmfake.APIOptions{Path: "/api/v1/chat/completions", CheckAuth: true, Auth: "",
-		Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Request) {
+		Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Call) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
 			w.Write([]byte(`{"error":{"message":"No auth credentials found","code":401}}`))

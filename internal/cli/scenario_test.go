@@ -174,7 +174,7 @@ func (f *fakeGitHub) decode(r *http.Request) map[string]any {
 func fakeModel(t testing.TB) (*llmfake.API, *int) {
 	var mu sync.Mutex
 	calls := 0
-	return llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+	return llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
@@ -192,7 +192,7 @@ func fakeModel(t testing.TB) (*llmfake.API, *int) {
 
 // writeAnswer writes answer as the completion the cli tests' fakes give: 200
 // prompt tokens and 5 completion tokens, whatever the question.
-func writeAnswer(w http.ResponseWriter, req llmfake.Request, answer string) {
+func writeAnswer(w http.ResponseWriter, req llmfake.Call, answer string) {
 	llmfake.WriteCompletion(w, llmfake.Completion{ID: "c", Model: req.Model, Content: answer, In: 200, Out: 5})
 }
 

@@ -38,7 +38,7 @@ type switchModel struct {
 
 func newSwitchModel(t testing.TB) *switchModel {
 	m := &switchModel{}
-	m.API = llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+	m.API = llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
 		text := req.Last()
 		answer := "negative"
 		if strings.Contains(text, "good") {
@@ -57,7 +57,7 @@ func newSwitchModel(t testing.TB) *switchModel {
 type prServer struct{ *llmfake.API }
 
 func newPRServer(t testing.TB) *prServer {
-	return &prServer{llmfake.NewAPI(t, llmfake.APIOptions{Keep: true, Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+	return &prServer{llmfake.NewAPI(t, llmfake.APIOptions{Keep: true, Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
 		answer := "negative"
 		if strings.Contains(req.Last(), "good") {
 			answer = "positive"

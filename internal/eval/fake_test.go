@@ -16,7 +16,7 @@ import (
 )
 
 // chatReq is a decoded chat-completions request.
-type chatReq = llmfake.Request
+type chatReq = llmfake.Call
 
 // fakeChat is the test kit's chat-completions server, requiring the key
 // test-key.

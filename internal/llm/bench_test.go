@@ -14,7 +14,7 @@ import (
 // loopback server that answers at once: request mapping, the concurrency
 // slot, go-openai's encoding and decoding, and keep-alive reuse.
 func BenchmarkComplete(b *testing.B) {
-	srv := llmfake.NewAPI(b, llmfake.APIOptions{Bench: true, Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Request) {
+	srv := llmfake.NewAPI(b, llmfake.APIOptions{Bench: true, Reply: func(w http.ResponseWriter, _ *http.Request, _ llmfake.Call) {
 		answer(w, "ok", 10, 2)
 	}})
 	req := llm.Request{Model: "gpt-4o-mini", Messages: userMsg, Params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64}}

@@ -9,7 +9,7 @@ import (
 )
 
 // chatBody is the request body the fake decodes.
-type chatBody = llmfake.Request
+type chatBody = llmfake.Call
 
 // fakeAPI is the test kit's chat-completions server, strict about the body:
 // anything the client sends must be a field the test knows.
@@ -31,7 +31,7 @@ func newFake(t *testing.T, key string, reply func(n int, body chatBody, w http.R
 func newFakeWith(t *testing.T, o llmfake.APIOptions, reply func(n int, body chatBody, w http.ResponseWriter, r *http.Request)) *fakeAPI {
 	t.Helper()
 	o.CheckAuth, o.Strict, o.Keep = true, true, true
-	o.Reply = func(w http.ResponseWriter, r *http.Request, req llmfake.Request) { reply(req.N, req, w, r) }
+	o.Reply = func(w http.ResponseWriter, r *http.Request, req llmfake.Call) { reply(req.N, req, w, r) }
 	return &fakeAPI{llmfake.NewAPI(t, o)}
 }
 

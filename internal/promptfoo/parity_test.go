@@ -122,7 +122,7 @@ func readInto(t *testing.T, path string, v any, decode func([]byte, any) error) 
 // fakeModel answers chat completions by the first rule whose strings all
 // occur in the request's messages, and fails the test on anything else.
 func fakeModel(t *testing.T, rules []answerRule) *llmfake.API {
-	return llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Request) {
+	return llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
 		all, reply := req.Text(), ""
 	rules:
 		for _, rule := range rules {

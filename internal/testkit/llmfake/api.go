@@ -20,9 +20,10 @@ import (
 // when its base URL ends in /v1.
 const DefaultPath = "/v1/chat/completions"
 
-// Request is one decoded chat-completions request. Pointers tell an absent
+// Call is one decoded chat-completions request, for an API fake's Reply and
+// its log (the rate-limited Server decodes into Request). Pointers tell an absent
 // field from an explicit zero.
-type Request struct {
+type Call struct {
 	Model               string        `json:"model"`
 	Messages            []llm.Message `json:"messages"`
 	Temperature         *float64      `json:"temperature"`
@@ -41,7 +42,7 @@ type Request struct {
 }
 
 // Last is the content of the last message.
-func (r Request) Last() string {
+func (r Call) Last() string {
 	if len(r.Messages) == 0 {
 		return ""
 	}
@@ -49,7 +50,7 @@ func (r Request) Last() string {
 }
 
 // LastUser is the content of the last user message.
-func (r Request) LastUser() string {
+func (r Call) LastUser() string {
 	for i := len(r.Messages) - 1; i >= 0; i-- {
 		if r.Messages[i].Role == "user" {
 			return r.Messages[i].Content
@@ -59,7 +60,7 @@ func (r Request) LastUser() string {
 }
 
 // Text is every message's content, each followed by a newline.
-func (r Request) Text() string {
+func (r Call) Text() string {
 	var b strings.Builder
 	for _, m := range r.Messages {
 		b.WriteString(m.Content + "\n")
@@ -78,7 +79,7 @@ type APIOptions struct {
 	CheckAuth  bool
 	AuthHeader string
 	Auth       string
-	// Strict fails the test on any body field Request does not know, so a
+	// Strict fails the test on any body field Call does not know, so a
 	// client cannot send what no test has looked at.
 	Strict bool
 	// Keep records every request for Received and Seen. Off, the fake's memory
@@ -92,7 +93,7 @@ type APIOptions struct {
 	Latency time.Duration
 	// Reply writes the answer to r (its body already decoded into req); nil
 	// answers "echo: " and the last message.
-	Reply func(w http.ResponseWriter, r *http.Request, req Request)
+	Reply func(w http.ResponseWriter, r *http.Request, req Call)
 }
 
 // API is an httptest chat-completions server for one test. It fails the test
@@ -110,7 +111,7 @@ type API struct {
 	peak     atomic.Int64
 
 	mu       sync.Mutex
-	received []Request
+	received []Call
 	calls    map[string]int
 	seen     []string
 }
@@ -151,13 +152,13 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.opts.Bench {
-		a.reply(w, r, Request{N: n})
+		a.reply(w, r, Call{N: n})
 		return
 	}
 	if got := r.Header.Get(a.opts.AuthHeader); a.opts.CheckAuth && got != a.opts.Auth {
 		a.t.Errorf("fake model: %s header = %q, want %q", a.opts.AuthHeader, got, a.opts.Auth)
 	}
-	var req Request
+	var req Call
 	dec := json.NewDecoder(r.Body)
 	if a.opts.Strict {
 		dec.DisallowUnknownFields()
@@ -183,7 +184,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, r, req)
 }
 
-func (a *API) reply(w http.ResponseWriter, r *http.Request, req Request) {
+func (a *API) reply(w http.ResponseWriter, r *http.Request, req Call) {
 	if a.opts.Reply == nil {
 		WriteCompletion(w, Completion{Model: req.Model, Content: "echo: " + req.Last(), In: 10, Out: 5})
 		return
@@ -198,10 +199,10 @@ func (a *API) Requests() int64 { return a.requests.Load() }
 func (a *API) Peak() int64 { return a.peak.Load() }
 
 // Received is every well-formed request, in arrival order (with Keep).
-func (a *API) Received() []Request {
+func (a *API) Received() []Call {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]Request(nil), a.received...)
+	return append([]Call(nil), a.received...)
 }
 
 // Calls is how many well-formed requests named each model.
