@@ -79,6 +79,10 @@ type Config struct {
 	// Candidates are models to what-if each evaluated prompt on (eval
 	// --candidates, check's "Cheaper models"); in file order, no repeats.
 	Candidates []string
+	// CandidatesMargin is how many points of pass rate a candidate may lose
+	// to the prompt's model, at the 95% level, and still be recommended
+	// (default DefaultCandidatesMargin).
+	CandidatesMargin float64
 
 	// lines maps dotted key paths ("pricing.my-model") to their line in the file.
 	lines map[string]int
@@ -184,7 +188,22 @@ type Gate struct {
 	// candidates and resampling (default DefaultMaxCalls); past it the rest
 	// of the case runs are skipped and reported.
 	MaxCalls int
+	// Alpha is the error rate the regression gate allows itself: the
+	// one-sided level of the suite test and the per-check budget of the
+	// confirmed-case test (default DefaultAlpha; docs/verdicts.md).
+	Alpha float64
+	// MaxResample bounds the extra model calls a check spends confirming the
+	// cases whose base and head results disagree (default DefaultMaxResample;
+	// 0 turns confirmation off).
+	MaxResample int
 }
+
+// Defaults of the verdict settings (docs/verdicts.md).
+const (
+	DefaultAlpha            = 0.05
+	DefaultMaxResample      = 1000
+	DefaultCandidatesMargin = 2.0
+)
 
 // Rollout holds the ChatOps rules for /rollout and /rollback.
 type Rollout struct {
@@ -274,6 +293,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	v.gate(c, raw.Gate)
 	v.rollout(c, raw.Rollout)
 	v.candidates(c, raw.Candidates)
+	v.candidatesMargin(c, raw.CandidatesMargin)
 	c.Defaults = Defaults{JudgeModel: DefaultJudgeModel}
 	if d := raw.Defaults; d != nil {
 		c.Defaults.Model = d.Model

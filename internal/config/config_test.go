@@ -161,7 +161,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		name, in, want string
 	}{
 		{"unknown top-level key", "providers: {}\nbugdet: {monthly_usd: 3}\n", `promptgate.yaml:2: bugdet: unknown key (did you mean "budget"?); top-level keys are: budget,`},
-		{"unknown nested key", "gate:\n  max_cost_increase: 20\n", `promptgate.yaml:2: gate.max_cost_increase: unknown key (did you mean "max_cost_increase_pct"?); gate takes: fail_on_budget,`},
+		{"unknown nested key", "gate:\n  max_cost_increase: 20\n", `promptgate.yaml:2: gate.max_cost_increase: unknown key (did you mean "max_cost_increase_pct"?); gate takes: alpha, fail_on_budget,`},
 		{"malformed yaml", "providers:\n  default: {base_url: [\n", "promptgate.yaml:2: did not find expected node content"},
 		{"wrong type", "budget:\n  monthly_usd: lots\n", `promptgate.yaml:2: budget.monthly_usd: want a number, got "lots"`},
 		{"bad timeout", "providers:\n  default:\n    timeout: soon\n", "promptgate.yaml:3: providers.default.timeout \"soon\""},

@@ -15,6 +15,9 @@ type rawConfig struct {
 	Promptfoo []string               `yaml:"promptfoo"`
 	// Candidates are cheaper models to what-if every evaluated prompt on.
 	Candidates []string `yaml:"candidates"`
+	// CandidatesMargin is the non-inferiority margin of the what-if, in
+	// points of pass rate.
+	CandidatesMargin *float64 `yaml:"candidates_margin"`
 }
 
 type rawProvider struct {
@@ -68,6 +71,8 @@ type rawGate struct {
 	MaxPassRateDropPct       *float64 `yaml:"max_pass_rate_drop_pct"`
 	MaxLatencyP95IncreasePct *float64 `yaml:"max_latency_p95_increase_pct"`
 	MaxCalls                 *int     `yaml:"max_calls"`
+	Alpha                    *float64 `yaml:"alpha"`
+	MaxResample              *int     `yaml:"max_resample"`
 }
 
 type rawRollout struct {

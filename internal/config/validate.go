@@ -298,7 +298,7 @@ func (v *validator) alerts(key string, raw []float64) []float64 {
 }
 
 func (v *validator) gate(c *Config, raw *rawGate) {
-	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true, MaxCalls: DefaultMaxCalls}
+	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true, MaxCalls: DefaultMaxCalls, Alpha: DefaultAlpha, MaxResample: DefaultMaxResample}
 	if raw == nil {
 		return
 	}
@@ -307,6 +307,18 @@ func (v *validator) gate(c *Config, raw *rawGate) {
 			v.errorf("gate.max_calls", "gate.max_calls must be at least 1, got %d", *raw.MaxCalls)
 		}
 		c.Gate.MaxCalls = *raw.MaxCalls
+	}
+	if a := raw.Alpha; a != nil {
+		if *a <= 0 || *a >= 0.5 {
+			v.errorf("gate.alpha", "gate.alpha is the regression gate's error rate, between 0 and 0.5 (0.05 = 5%%), got %v", *a)
+		}
+		c.Gate.Alpha = *a
+	}
+	if m := raw.MaxResample; m != nil {
+		if *m < 0 {
+			v.errorf("gate.max_resample", "gate.max_resample counts extra model calls and must not be negative, got %d", *m)
+		}
+		c.Gate.MaxResample = max(0, *m)
 	}
 	setBool := func(dst *bool, src *bool) {
 		if src != nil {
@@ -386,6 +398,17 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 		c.Rollout.FailureLimit = *raw.FailureLimit
 	}
 	v.analysis(c, raw)
+}
+
+func (v *validator) candidatesMargin(c *Config, raw *float64) {
+	c.CandidatesMargin = DefaultCandidatesMargin
+	if raw == nil {
+		return
+	}
+	if *raw < 0 || *raw > 100 {
+		v.errorf("candidates_margin", "candidates_margin is in points of pass rate, between 0 and 100, got %v", *raw)
+	}
+	c.CandidatesMargin = *raw
 }
 
 func (v *validator) candidates(c *Config, raw []string) {
