@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 	"github.com/promptgate/promptgate/internal/testkit/gittest"
 	"github.com/promptgate/promptgate/internal/testkit/llmfake"
@@ -339,8 +340,8 @@ func TestActionScenarioRegressionAndDearerModel(t *testing.T) {
 // completed as failure. The caller holds gh.mu.
 func assertOneFailedCheckRun(t testing.TB, gh *fakeGitHub, head string, calls int) map[string]any {
 	t.Helper()
-	if calls != 8 {
-		t.Errorf("model calls = %d, want 8 (4 cases × base and head)", calls)
+	if want := 8 + confirmCalls(2); calls != want {
+		t.Errorf("model calls = %d, want %d (4 cases × base and head, and the 2 flipped cases confirmed at both sides)", calls, want)
 	}
 	if gh.creates != 1 || len(gh.checkRuns) != 1 {
 		t.Fatalf("check runs created = %d, want exactly 1", gh.creates)
@@ -351,3 +352,7 @@ func assertOneFailedCheckRun(t testing.TB, gh *fakeGitHub, head string, calls in
 	}
 	return run
 }
+
+// confirmCalls is what confirming n flipped cases costs: each is sampled
+// verdict.MaxConfirmSamples more times at base and at head.
+func confirmCalls(n int) int { return 2 * n * verdict.MaxConfirmSamples }

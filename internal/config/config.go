@@ -192,16 +192,18 @@ type Gate struct {
 	// one-sided level of the suite test and the per-check budget of the
 	// confirmed-case test (default DefaultAlpha; docs/verdicts.md).
 	Alpha float64
-	// MaxResample bounds the extra model calls a check spends confirming the
-	// cases whose base and head results disagree (default DefaultMaxResample;
-	// 0 turns confirmation off).
+	// MaxResample bounds the extra case runs a check spends confirming the
+	// cases whose base and head results disagree; MaxResampleAuto (the
+	// default) allows twice the check's first pass, at least
+	// MinAutoResample; 0 turns confirmation off.
 	MaxResample int
 }
 
 // Defaults of the verdict settings (docs/verdicts.md).
 const (
 	DefaultAlpha            = 0.05
-	DefaultMaxResample      = 1000
+	MaxResampleAuto         = -1
+	MinAutoResample         = 200
 	DefaultCandidatesMargin = 2.0
 )
 

@@ -298,7 +298,7 @@ func (v *validator) alerts(key string, raw []float64) []float64 {
 }
 
 func (v *validator) gate(c *Config, raw *rawGate) {
-	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true, MaxCalls: DefaultMaxCalls, Alpha: DefaultAlpha, MaxResample: DefaultMaxResample}
+	c.Gate = Gate{FailOnRegression: true, FailOnThreshold: true, FailOnBudget: true, MaxCalls: DefaultMaxCalls, Alpha: DefaultAlpha, MaxResample: MaxResampleAuto}
 	if raw == nil {
 		return
 	}
@@ -316,7 +316,7 @@ func (v *validator) gate(c *Config, raw *rawGate) {
 	}
 	if m := raw.MaxResample; m != nil {
 		if *m < 0 {
-			v.errorf("gate.max_resample", "gate.max_resample counts extra model calls and must not be negative, got %d", *m)
+			v.errorf("gate.max_resample", "gate.max_resample counts extra case runs and must not be negative (leave it out for twice the first pass), got %d", *m)
 		}
 		c.Gate.MaxResample = max(0, *m)
 	}

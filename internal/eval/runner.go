@@ -45,6 +45,10 @@ type Runner struct {
 	Trace *TraceWriter
 	// Shard, when enabled, runs only this part's case runs; see package shard.
 	Shard shard.Shard
+	// FirstSample numbers the first run of each case (0 unless set): a
+	// check's confirmation samples start past the up-front ones, so each is
+	// a fresh sample, cached apart.
+	FirstSample int
 	// Observer, when set, sees every suite and model call (OpenTelemetry export).
 	Observer Observer
 	Logger   *slog.Logger
@@ -166,7 +170,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 						continue
 					}
 					select {
-					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: rp, count: count, ctx: suiteCtx[i]}:
+					case jobs <- job{suite: i, s: s, p: p, c: &s.Tests[ci], repeat: r.FirstSample + rp, count: count, ctx: suiteCtx[i]}:
 					case <-ctx.Done():
 						return
 					}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/action/verdict/verdicttest"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/report"
@@ -38,19 +39,21 @@ func TestAnnotationsFromResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := verdict.Compute(verdict.Input{
+	in := verdict.Input{
 		Base: verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{suiteWith("summarize", 0.9, eval.StatusPass, eval.StatusPass)}}, Config: cfg},
 		Head: verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{suiteWith("summarize", 0.9, eval.StatusPass, eval.StatusFail)}}, Config: cfg},
-	})
+	}
+	verdicttest.Confirm(&in, cfg.Gate.MaxResample)
+	r := verdict.Compute(in)
 	got := Annotations(r)
 	for i := range got {
 		got[i].Message = got[i].Message[:min(len(got[i].Message), 60)]
 	}
 	want := []Annotation{
 		{Path: "evals/summarize.yaml", Line: 8, Level: LevelFailure, Title: "promptgate regression: summarize · case 1",
-			Message: "Passed at base, fails at head.\nExpected: expected a refund\nH"},
+			Message: "Regressed: passed 11/11 samples at base, 0/11 at head.\nExpec"},
 		{Path: "evals/summarize.yaml", Line: 1, Level: LevelWarning, Title: "promptgate gate: threshold",
-			Message: "summarize (evals/summarize.yaml): pass rate 50.0% is below t"},
+			Message: "summarize (evals/summarize.yaml): pass rate 50.0% (95% CI 0."},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Annotations (-want +got):\n%s", diff)
@@ -67,7 +70,9 @@ func TestBigPRPublishesEveryAnnotation(t *testing.T) {
 		base.Suites = append(base.Suites, suiteWith(name, 0, eval.StatusPass, eval.StatusPass))
 		head.Suites = append(head.Suites, suiteWith(name, 0, eval.StatusFail, eval.StatusPass))
 	}
-	r := verdict.Compute(verdict.Input{Base: verdict.Side{Report: base}, Head: verdict.Side{Report: head}})
+	in := verdict.Input{Base: verdict.Side{Report: base}, Head: verdict.Side{Report: head}}
+	verdicttest.Confirm(&in, 1000)
+	r := verdict.Compute(in)
 	o, err := NewOutcome(r, report.DiffOptions{FullReportHint: "full report: artifact promptgate-report.json"})
 	if err != nil {
 		t.Fatal(err)

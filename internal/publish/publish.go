@@ -97,7 +97,8 @@ func Annotations(r verdict.Result) []Annotation {
 	var out []Annotation
 	for _, p := range r.Prompts {
 		for _, c := range p.NewlyFailing {
-			msg := "Passed at base, fails at head."
+			s := c.UpFront.Total(c.Confirm)
+			msg := fmt.Sprintf("Regressed: passed %d/%d samples at base, %d/%d at head.", s.BasePassed, s.Base, s.HeadPassed, s.Head)
 			if c.Reason != "" {
 				msg += "\nExpected: " + c.Reason
 			}
@@ -105,9 +106,6 @@ func Annotations(r verdict.Result) []Annotation {
 				msg += "\nHead output: " + c.HeadOutput
 			}
 			name := c.Description
-			if c.Repeat > 0 {
-				name += fmt.Sprintf(" (repeat %d)", c.Repeat+1)
-			}
 			out = append(out, clean(Annotation{Path: c.SuitePath, Line: c.Line, Level: regressionLevel(r),
 				Title: "promptgate regression: " + c.Suite + " · " + name, Message: msg}))
 		}

@@ -114,7 +114,7 @@ func shrink(n int) int {
 // a note counting the regressions left out. ok is false when none fit.
 func fitDetails(sections []string, fits func(string) bool, o DiffOptions) (string, bool) {
 	if len(sections) == 0 {
-		return "", true
+		return "", fits("")
 	}
 	text := func(k int) string {
 		s := strings.Join(sections[:k], "")
@@ -176,6 +176,9 @@ func DiffTitle(r verdict.Result) string {
 	var parts []string
 	if n := r.Regressions(); n > 0 {
 		parts = append(parts, plural(n, "regression", "regressions"))
+	}
+	if n := worseSuites(r); n > 0 {
+		parts = append(parts, plural(n, "suite worse", "suites worse"))
 	}
 	below, errs := 0, 0
 	for _, g := range r.Fired() {

@@ -29,6 +29,12 @@ func loopResult(t *testing.T) verdict.Result {
 		{SHA: "\"]\n```\n<script>", Prompts: map[string]projection.PromptRecord{"summarize": {PassRate: f64(1)}}},
 	}
 	r.AddTrends(hist, "ffffffffffffffffffffffffffffffffffffffff")
+	r.Prompts[0].Flaky = []verdict.CaseChange{
+		{Suite: "summarize", SuitePath: "evals/summarize.yaml", Line: 30, Description: "flaky | <b>one</b>", Worse: true, Class: verdict.ClassFlaky, PValue: 0.31,
+			UpFront: verdict.Samples{BasePassed: 1, Base: 1, HeadPassed: 0, Head: 1}, Confirm: verdict.Samples{BasePassed: 2, Base: 3, HeadPassed: 2, Head: 3}},
+		{Suite: "summarize", SuitePath: "evals/summarize.yaml", Line: 34, Description: "offline", Class: verdict.ClassUnconfirmed, PValue: 1,
+			UpFront: verdict.Samples{BasePassed: 0, Base: 1, HeadPassed: 1, Head: 1}},
+	}
 	return r
 }
 

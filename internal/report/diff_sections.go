@@ -24,6 +24,7 @@ func diffHeader(r verdict.Result) string {
 	b.WriteString("\n\n")
 	writeGates(&b, r)
 	writeBudget(&b, r)
+	writeConfirmation(&b, r)
 	if len(r.Skipped) > 0 {
 		b.WriteString("**Skipped:**\n")
 		for _, s := range r.Skipped {
@@ -119,6 +120,11 @@ func promptTables(r verdict.Result) (string, error) {
 			return "", fmt.Errorf("render prompt table: %w", err)
 		}
 		b.WriteString("\n")
+		flaky, err := flakySection(p)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(flaky)
 	}
 	return b.String(), nil
 }
@@ -142,16 +148,24 @@ func promptRows(p verdict.PromptDiff) [][4]string {
 	passChange := change(func() string {
 		parts := []string{points((p.Head.PassRate() - p.Base.PassRate()) * 100)}
 		if n := len(p.NewlyFailing); n > 0 {
-			parts = append(parts, fmt.Sprintf("❌ %d newly failing", n))
+			parts = append(parts, fmt.Sprintf("❌ %d regressed", n))
 		}
 		if n := len(p.NewlyPassing); n > 0 {
-			parts = append(parts, fmt.Sprintf("✅ %d newly passing", n))
+			parts = append(parts, fmt.Sprintf("✅ %d improved", n))
+		}
+		if n := len(p.Flaky); n > 0 {
+			parts = append(parts, fmt.Sprintf("〰️ %d flaky", n))
 		}
 		return strings.Join(parts, " · ")
 	})
 	perK := func(v float64, known bool) string { return USD(v*1000, known) }
 	rows := [][4]string{
 		{"pass rate", side(p.Base, PassRate), side(p.Head, PassRate), passChange},
+	}
+	if v, ok := verdictRow(p); ok && both {
+		rows = append(rows, v)
+	}
+	rows = append(rows, [][4]string{
 		{"errors", side(p.Base, errCount), side(p.Head, errCount), change(func() string { return signedInt(p.Head.Errored - p.Base.Errored) })},
 		{"mean tokens in / out", side(p.Base, tokens), side(p.Head, tokens), change(func() string {
 			return fmt.Sprintf("%+.0f / %+.0f", p.Head.MeanInputTokens-p.Base.MeanInputTokens, p.Head.MeanOutputTokens-p.Base.MeanOutputTokens)
@@ -162,7 +176,7 @@ func promptRows(p verdict.PromptDiff) [][4]string {
 		{"cost / 1k requests", side(p.Base, func(*eval.SuiteResult) string { return perK(p.BaseCostPerReq, p.BaseCostKnown) }),
 			side(p.Head, func(*eval.SuiteResult) string { return perK(p.HeadCostPerReq, p.HeadCostKnown) }),
 			costChange(p, p.BaseCostPerReq*1000, p.HeadCostPerReq*1000)},
-	}
+	}...)
 	if (p.Base != nil && p.Base.Skipped > 0) || (p.Head != nil && p.Head.Skipped > 0) {
 		skipped := func(s *eval.SuiteResult) string { return fmt.Sprint(s.Skipped) }
 		rows = append(rows, [4]string{"skipped (see Skipped)", side(p.Base, skipped), side(p.Head, skipped), ""})
@@ -204,7 +218,7 @@ func costChange(p verdict.PromptDiff, base, head float64) string {
 func overviewTable(r verdict.Result, rows int, o DiffOptions) (string, error) {
 	var b strings.Builder
 	t := NewTable(&b, true)
-	t.Header("suite", "pass rate", "new fail / pass", "errors", "p95", "cost / 1k req", "monthly", "Δ monthly")
+	t.Header("suite", "pass rate", "verdict", "regressed / improved / flaky", "errors", "p95", "cost / 1k req", "monthly", "Δ monthly")
 	for _, p := range r.Prompts[:rows] {
 		arrow := func(f func(*eval.SuiteResult) string) string {
 			b, h := "—", "—"
@@ -222,7 +236,8 @@ func overviewTable(r verdict.Result, rows int, o DiffOptions) (string, error) {
 		}
 		if err := t.Append(mdsafe.Inline(p.Key),
 			arrow(func(s *eval.SuiteResult) string { return rate(s) }),
-			fmt.Sprintf("%d / %d", len(p.NewlyFailing), len(p.NewlyPassing)),
+			suiteVerdict(p),
+			fmt.Sprintf("%d / %d / %d", len(p.NewlyFailing), len(p.NewlyPassing), len(p.Flaky)),
 			arrow(errCount),
 			arrow(func(s *eval.SuiteResult) string { return Millis(s.LatencyP95) }),
 			USD(p.BaseCostPerReq*1000, p.BaseCostKnown)+" → "+USD(p.HeadCostPerReq*1000, p.HeadCostKnown),
@@ -264,10 +279,7 @@ func detailSections(regs []verdict.CaseChange, maxOutput int) []string {
 			where = fmt.Sprintf("%s:%d", c.SuitePath, c.Line)
 		}
 		name := c.Description
-		if c.Repeat > 0 {
-			name += fmt.Sprintf(" (repeat %d)", c.Repeat+1)
-		}
-		fmt.Fprintf(&b, "<details><summary>❌ %s · %s — %s</summary>\n\n", summaryText(c.Suite), summaryText(name), summaryText(where))
+		fmt.Fprintf(&b, "<details><summary>❌ %s · %s — %s · %s</summary>\n\n", summaryText(c.Suite), summaryText(name), summaryText(where), counts(c))
 		if len(c.Vars) > 0 {
 			vars, err := json.MarshalIndent(c.Vars, "", "  ")
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/action/verdict/verdicttest"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/eval"
@@ -80,7 +81,7 @@ func normalResult(t *testing.T) verdict.Result {
 		suiteOf("evals/classify.yaml", "classify", "", "small", 0.9, 120*time.Millisecond, pass("billing"), pass("tech")),
 		suiteOf("evals/classify.v2.yaml", "classify", "v2", "large", 0.9, 90*time.Millisecond, pass("billing"), pass("tech")),
 	}}
-	return verdict.Compute(verdict.Input{
+	return confirmed(verdict.Input{
 		Base:     verdict.Side{Report: base, Config: c, Prices: testPrices()},
 		Head:     verdict.Side{Report: head, Config: c, Prices: testPrices()},
 		Affected: map[string][]string{"summarize": {"prompt changed", "model changed"}, "classify": {"suite changed"}},
@@ -101,7 +102,7 @@ func hostileResult(t *testing.T) verdict.Result {
 		r.Cases[0].Reason = "expected </summary> and ``` to | break"
 		return r
 	}
-	return verdict.Compute(verdict.Input{
+	return confirmed(verdict.Input{
 		Base:     verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{s(eval.StatusPass, "fine")}}, Config: c, Prices: testPrices()},
 		Head:     verdict.Side{Report: &eval.Report{Suites: []*eval.SuiteResult{s(eval.StatusFail, evil)}}, Config: c, Prices: testPrices()},
 		Affected: map[string][]string{"summarize": {"prompt changed @team <i>x</i>"}},
@@ -127,8 +128,15 @@ func bigResult(t *testing.T, prompts, cases int) verdict.Result {
 		base.Suites = append(base.Suites, suiteOf("evals/"+name+".yaml", name, "", "small", 0.5, time.Second, b...))
 		head.Suites = append(head.Suites, suiteOf("evals/"+name+".yaml", name, "", "large", 0.5, time.Second, h...))
 	}
-	return verdict.Compute(verdict.Input{Base: verdict.Side{Report: base, Config: c, Prices: testPrices()},
+	return confirmed(verdict.Input{Base: verdict.Side{Report: base, Config: c, Prices: testPrices()},
 		Head: verdict.Side{Report: head, Config: c, Prices: testPrices()}})
+}
+
+// confirmed computes in after confirming its flips as a deterministic model
+// would, within the default gate.max_resample.
+func confirmed(in verdict.Input) verdict.Result {
+	verdicttest.Confirm(&in, config.MaxResampleAuto)
+	return verdict.Compute(in)
 }
 
 func render(t *testing.T, r verdict.Result, o DiffOptions) string {

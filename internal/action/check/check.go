@@ -228,6 +228,10 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Shard.Enabled() {
 		out.Evals = &Evals{Base: baseRep, Head: headRep}
 	}
+	extra, err := run.confirm(ctx, baseSnap.proj, trusted, baseRep, headRep, reeval, rules.Gate.MaxResample)
+	if err != nil {
+		return nil, err
+	}
 	// The what-if runs base's candidates: like every rule, the list a change
 	// writes takes effect after merge (it would spend on models of its choice).
 	candidates, err := run.candidates(ctx, trusted, reeval, headRep, baseSnap.cfg().Candidates, rules)
@@ -268,6 +272,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		IgnoredCacheEntries: len(ignored),
 		Owners:              promptOwners(baseSnap.proj, headProj, mergeKeys(reeval, reproject)),
 		Candidates:          candidates,
+		Extra:               extra,
 	})
 	if recordAll {
 		if err := run.recordRest(ctx, trusted, mergeKeys(reeval, reproject), &out.Result); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/stats"
 )
 
 // Conclusions of a check run, as the Checks API spells them.
@@ -65,6 +66,9 @@ type Input struct {
 	// Candidates is the cheaper-model what-if of the head prompts. It is
 	// reported and never changes the conclusion.
 	Candidates []eval.Candidate
+	// Extra are the confirmation samples drawn for Plan's flipped cases;
+	// nil when none were (every flip is then unconfirmed).
+	Extra *Extra
 }
 
 // AfterMerge is the cost projection under head's own pricing, traffic and
@@ -102,6 +106,46 @@ type CaseChange struct {
 	Reason     string
 	BaseStatus eval.Status
 	HeadStatus eval.Status
+	// Worse is true when the case passed more often at base than at head in
+	// the up-front samples.
+	Worse bool `json:"worse"`
+	// UpFront are the samples every case gets (repeat: N); Confirm the
+	// confirmation samples drawn because the sides disagreed.
+	UpFront Samples `json:"up_front"`
+	Confirm Samples `json:"confirm"`
+	// PValue is Fisher's exact test on the confirmation samples, in the
+	// direction of the flip; Class what it decided (ClassRegressed…).
+	PValue float64 `json:"p_value"`
+	Class  string  `json:"class"`
+}
+
+// Samples counts one case's graded samples and passes at each side.
+type Samples struct {
+	BasePassed int `json:"base_passed"`
+	Base       int `json:"base"`
+	HeadPassed int `json:"head_passed"`
+	Head       int `json:"head"`
+}
+
+// Total adds two sample counts.
+func (s Samples) Total(o Samples) Samples {
+	return Samples{s.BasePassed + o.BasePassed, s.Base + o.Base, s.HeadPassed + o.HeadPassed, s.Head + o.Head}
+}
+
+// Confirmation says what confirming the flipped cases cost.
+type Confirmation struct {
+	// Flipped counts the cases whose base and head results disagreed.
+	Flipped int `json:"flipped"`
+	// PerCase is the confirmation samples each got per side; Runs the case
+	// runs made, Calls the model calls taken from the network for them.
+	PerCase int `json:"per_case"`
+	Runs    int `json:"runs"`
+	Calls   int `json:"calls"`
+	// Budget is the most extra case runs allowed (gate.max_resample, or
+	// twice the first pass when it is not set).
+	Budget int `json:"budget"`
+	// NotDrawn says why no confirmation sample was drawn.
+	NotDrawn string `json:"not_drawn,omitempty"`
 }
 
 // PromptDiff is one suite of one prompt (variant), base → head.
@@ -113,9 +157,16 @@ type PromptDiff struct {
 	PromptPath string
 	Reasons    []string
 	// Base and Head are nil when that side has no result for the suite.
-	Base, Head   *eval.SuiteResult
+	Base, Head *eval.SuiteResult
+	// NewlyFailing are the regressed cases and NewlyPassing the improved
+	// ones: flips their confirmation samples bear out. Flaky are the other
+	// flips (flaky or unconfirmed), which never fail the check alone.
 	NewlyFailing []CaseChange
 	NewlyPassing []CaseChange
+	Flaky        []CaseChange `json:",omitempty"`
+	// Stats is the suite's change with its interval and verdict; nil when no
+	// case was graded at both sides.
+	Stats *SuiteStats `json:",omitempty"`
 	// NewErrors are runs that did not error at base and error at head.
 	NewErrors []CaseChange
 
@@ -132,6 +183,12 @@ type PromptDiff struct {
 	Share float64
 	// BaseMonthly and HeadMonthly are projected at traffic × Share.
 	BaseMonthly, HeadMonthly float64
+
+	// flips, upFront and allSamples are compareCases's findings for
+	// classify and suiteStats.
+	flips      []CaseChange
+	upFront    []stats.Case
+	allSamples []stats.Case
 }
 
 // Gate is one gate's verdict. A gate can fire without failing the check when it
@@ -185,6 +242,9 @@ type Result struct {
 	// Trends are the affected prompts' histories on the default branch, filled
 	// in by the Action from earlier check runs; nil when there are none.
 	Trends []Trend `json:",omitempty"`
+	// Confirmation is what confirming flipped cases cost; nil when no case
+	// flipped.
+	Confirmation *Confirmation `json:",omitempty"`
 }
 
 // GateSkipped is the verdict of the fail-on-skip option. It is not one of
@@ -250,7 +310,7 @@ func Compute(in Input) Result {
 	for i := range r.Prompts {
 		p := &r.Prompts[i]
 		p.Reasons = slices.Clone(in.Affected[p.Key])
-		compareCases(p)
+		compareCases(p, in.Extra)
 		p.BaseCostPerReq, p.BaseCostKnown = costPerRequest(p.Base, in.Base.Prices)
 		p.HeadCostPerReq, p.HeadCostKnown = costPerRequest(p.Head, in.Head.Prices)
 		p.Flag, p.Share = "", 1
@@ -270,6 +330,12 @@ func Compute(in Input) Result {
 			}
 		}
 	}
+	classify(r.Prompts, headCfg.Gate.Alpha)
+	for i := range r.Prompts {
+		r.Prompts[i].Stats = suiteStats(&r.Prompts[i], headCfg.Gate.Alpha)
+		r.Prompts[i].upFront, r.Prompts[i].allSamples = nil, nil
+	}
+	r.Confirmation = confirmation(r.Prompts, in.Extra, headCfg)
 	keys, baseByKey, headByKey := r.totals(in, baseCfg, headCfg)
 	r.Budget = cost.Position(r.HeadMonthly, headCfg.Budget.MonthlyUSD, headCfg.Budget.Alerts)
 	r.Owners = ownerCosts(keys, baseByKey, headByKey, r.HeadUnknownCost, in.Owners, headCfg)

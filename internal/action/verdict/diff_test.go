@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
@@ -101,6 +102,7 @@ gate: {max_cost_increase_pct: 20}
 			if tt.head != nil {
 				in.Head.Report.Suites = []*eval.SuiteResult{tt.head}
 			}
+			replayConfirmation(&in, 1000)
 			r := Compute(in)
 			if r.Conclusion != tt.want {
 				t.Errorf("Conclusion = %q, want %q; gates %+v", r.Conclusion, tt.want, r.Gates)
@@ -120,16 +122,20 @@ func TestComputeCaseChanges(t *testing.T) {
 	t.Parallel()
 	base := suite("evals/s.yaml", "summarize", "", "cheap", 0.5, P, F, P, P)
 	head := suite("evals/s.yaml", "summarize", "", "cheap", 0.5, F, P, E, P)
-	r := Compute(Input{Base: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{base}}},
-		Head: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{head}}}})
+	in := Input{Base: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{base}}},
+		Head: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{head}}}}
+	replayConfirmation(&in, 1000)
+	r := Compute(in)
 	if len(r.Prompts) != 1 {
 		t.Fatalf("got %d prompts, want 1", len(r.Prompts))
 	}
 	p := r.Prompts[0]
 	want := []CaseChange{{Suite: "summarize", SuitePath: "evals/s.yaml", Line: 10, Description: "case a",
 		Vars: map[string]any{"i": 0}, BaseOutput: "out pass", HeadOutput: "out fail", Reason: "reason fail",
-		BaseStatus: P, HeadStatus: F}}
-	if diff := cmp.Diff(want, p.NewlyFailing); diff != "" {
+		BaseStatus: P, HeadStatus: F, Worse: true, Class: ClassRegressed, PValue: 1 / 184756.0,
+		UpFront: Samples{BasePassed: 1, Base: 1, HeadPassed: 0, Head: 1},
+		Confirm: Samples{BasePassed: 10, Base: 10, HeadPassed: 0, Head: 10}}}
+	if diff := cmp.Diff(want, p.NewlyFailing, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
 		t.Errorf("NewlyFailing (-want +got):\n%s", diff)
 	}
 	if len(p.NewlyPassing) != 1 || p.NewlyPassing[0].Description != "case b" {
@@ -149,8 +155,10 @@ func TestCasesMatchByDescriptionWhenIndexShifts(t *testing.T) {
 	head := suite("evals/s.yaml", "summarize", "", "cheap", 0.5, P, P, F)
 	// A new case was inserted first at head: the old "case a" and "case b" move down.
 	head.Cases[0].Description, head.Cases[1].Description, head.Cases[2].Description = "new case", "case a", "case b"
-	r := Compute(Input{Base: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{base}}},
-		Head: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{head}}}})
+	in := Input{Base: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{base}}},
+		Head: Side{Report: &eval.Report{Suites: []*eval.SuiteResult{head}}}}
+	replayConfirmation(&in, 1000)
+	r := Compute(in)
 	got := r.Prompts[0].NewlyFailing
 	if len(got) != 1 || got[0].Description != "case b" || got[0].Line != 20 {
 		t.Errorf("NewlyFailing = %+v, want the shifted case b at line 20", got)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/promptgate/promptgate/internal/config"
@@ -75,7 +76,7 @@ func gates(r Result, on map[string]bool, c *config.Config) []Gate {
 			out = append(out, g)
 		}
 	}
-	emit(GateRegression, regressionFindings(r.Prompts, c.Gate.MaxPassRateDropPct), "no case that passed at base fails at head")
+	emit(GateRegression, regressionFindings(r.Prompts, c.Gate.MaxPassRateDropPct), "no case regressed and no suite is significantly worse")
 	emit(GateThreshold, thresholdFindings(r.Prompts), "every evaluated suite meets its threshold")
 	cg := costFinding(r, c)
 	if c.Gate.MaxCostIncreasePct == nil && !on[GateCost] {
@@ -102,16 +103,31 @@ func gates(r Result, on map[string]bool, c *config.Config) []Gate {
 	return out
 }
 
+// regressionFindings fires per suite with a regressed case or a significant
+// drop of its pass rate. Flaky and unconfirmed flips never fire it.
 func regressionFindings(prompts []PromptDiff, maxDrop *float64) []Gate {
 	var out []Gate
 	for _, p := range prompts {
-		if len(p.NewlyFailing) == 0 {
+		worse := p.Stats != nil && p.Stats.Verdict == VerdictWorse
+		if len(p.NewlyFailing) == 0 && !worse {
 			continue
 		}
 		drop := (p.Base.PassRate() - p.Head.PassRate()) * 100
-		first := p.NewlyFailing[0]
-		g := Gate{File: p.SuitePath, Line: first.Line, Fired: true,
-			Detail: fmt.Sprintf("%s: %d case run(s) that passed at base fail at head (pass rate %s)", describe(p), len(p.NewlyFailing), points(-drop))}
+		line := 1
+		var parts []string
+		if n := len(p.NewlyFailing); n > 0 {
+			first := p.NewlyFailing[0]
+			line = first.Line
+			s := first.UpFront.Total(first.Confirm)
+			parts = append(parts, fmt.Sprintf("%d case(s) regressed (first: %s, base %d/%d · head %d/%d)",
+				n, caseName(first), s.BasePassed, s.Base, s.HeadPassed, s.Head))
+		}
+		if worse {
+			parts = append(parts, fmt.Sprintf("the suite is worse at head: %s (p = %s at alpha %g)", interval(p.Stats), pValue(p.Stats.PWorse), p.Stats.Alpha))
+		} else {
+			parts = append(parts, fmt.Sprintf("pass rate %s", points(-drop)))
+		}
+		g := Gate{File: p.SuitePath, Line: max(line, 1), Fired: true, Detail: describe(p) + ": " + strings.Join(parts, "; ")}
 		if maxDrop != nil && drop <= *maxDrop+1e-9 {
 			g.Fired = false
 			g.Detail += fmt.Sprintf(", within max_pass_rate_drop_pct %g", *maxDrop)
@@ -119,6 +135,27 @@ func regressionFindings(prompts []PromptDiff, maxDrop *float64) []Gate {
 		out = append(out, g)
 	}
 	return out
+}
+
+// caseName names a case for a gate detail: its description, else its index.
+func caseName(c CaseChange) string {
+	if c.Description != "" {
+		return fmt.Sprintf("%q", c.Description)
+	}
+	return fmt.Sprintf("line %d", c.Line)
+}
+
+// interval writes a suite's change with its 95% interval: "-5.0 pts (95% CI -9.1 to -0.9)".
+func interval(s *SuiteStats) string {
+	return fmt.Sprintf("%s (95%% CI %+.1f to %+.1f)", points(s.Diff*100), s.Lo*100, s.Hi*100)
+}
+
+// pValue writes a p-value with two significant digits, or "< 0.0001".
+func pValue(p float64) string {
+	if p < 0.0001 {
+		return "< 0.0001"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
 }
 
 func thresholdFindings(prompts []PromptDiff) []Gate {
@@ -129,9 +166,17 @@ func thresholdFindings(prompts []PromptDiff) []Gate {
 			continue
 		}
 		out = append(out, Gate{File: p.SuitePath, Line: max(h.ThresholdLine, 1), Fired: true,
-			Detail: fmt.Sprintf("%s: pass rate %.1f%% is below the threshold %.1f%%", describe(p), h.PassRate()*100, h.Threshold*100)})
+			Detail: fmt.Sprintf("%s: pass rate %.1f%%%s is below the threshold %.1f%%", describe(p), h.PassRate()*100, headInterval(p.Stats), h.Threshold*100)})
 	}
 	return out
+}
+
+// headInterval is head's pass rate interval for the threshold gate, or "".
+func headInterval(s *SuiteStats) string {
+	if s == nil || s.Cases < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (95%% CI %.1f–%.1f%%)", s.HeadLo*100, s.HeadHi*100)
 }
 
 func costFinding(r Result, c *config.Config) []Gate {
