@@ -47,7 +47,7 @@ func TestEvalCandidates(t *testing.T) {
 	model, calls := candidateModel(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"promptgate.yaml":         "traffic:\n  classify: {requests_per_day: 10000}\ncandidates: [gpt-4o-mini]\n",
+		"promptgate.yaml":         "traffic:\n  classify: {requests_per_day: 10000}\ncandidates: [gpt-4o-mini]\ncandidates_margin: 60\n",
 		"prompts/classify.prompt": fmt.Sprintf(scenarioPrompt, "gpt-4.1-mini", "Classify the sentiment"),
 		"evals/classify.yaml":     scenarioSuite,
 	})
@@ -83,16 +83,16 @@ func TestEvalCandidates(t *testing.T) {
 	}
 	for _, want := range []string{
 		"### Cheaper models",
-		"|classify|gpt-4.1-nano (head: gpt-4.1-mini)|2/4 (50%)|100%|2|0|",
-		"|classify|gpt-4o-mini (head: gpt-4.1-mini)|4/4 (100%)|100%|0|0|",
-		"Recommended: `classify` on `gpt-4o-mini` loses no passing case",
+		"|classify|gpt-4.1-nano (head: gpt-4.1-mini)|2/4 (50%)|100%|-50.0 (-98.7 to +32.0)|2|0|",
+		"|classify|gpt-4o-mini (head: gpt-4.1-mini)|4/4 (100%)|100%|+0.0 (-50.6 to +50.6)|0|0|",
+		"Recommended: `classify` on `gpt-4o-mini` loses at most 60 points",
 		`lost evals/classify.yaml:10 "plainly bad"`,
 	} {
 		if !strings.Contains(cellSpace.ReplaceAllString(out, "|"), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "on `gpt-4.1-nano` loses no passing case") {
+	if strings.Contains(out, "Recommended: `classify` on `gpt-4.1-nano`") {
 		t.Errorf("a candidate that loses cases was recommended:\n%s", out)
 	}
 	if got := calls(); got["gpt-4.1-nano"] != 4 {

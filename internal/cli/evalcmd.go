@@ -270,7 +270,7 @@ func runCandidates(ctx context.Context, runner *eval.Runner, suites []*suite.Sui
 			}
 		}
 	}
-	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return cfg.Traffic[prompt].RequestsPerDay }), nil
+	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return cfg.Traffic[prompt].RequestsPerDay }, cfg.CandidatesMargin), nil
 }
 
 // ownerCosts rolls the run's projected cost up per prompt owner, or returns

@@ -1,9 +1,11 @@
 package eval
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/stats"
 )
 
 // Candidate is the what-if of one prompt on one cheaper model: the prompt's
@@ -37,8 +39,22 @@ type Candidate struct {
 	MonthlyUSD     *float64 `json:"monthly_usd,omitempty"`
 	HeadMonthlyUSD *float64 `json:"head_monthly_usd,omitempty"`
 	SavingUSD      *float64 `json:"monthly_saving_usd,omitempty"`
-	// Recommended: the candidate loses no passing case, every one of its runs
-	// was graded, and it costs less.
+	// Diff is the candidate's pass rate minus the prompt model's, paired by
+	// case (each case weighted once); DiffLo and DiffHi bound it at 95%
+	// (adjusted Wald: one case lost and one won are added).
+	Diff   float64 `json:"pass_rate_diff"`
+	DiffLo float64 `json:"pass_rate_diff_lo"`
+	DiffHi float64 `json:"pass_rate_diff_hi"`
+	// Margin is candidates_margin in points of pass rate; NonInferior says
+	// DiffLo is above −Margin: at the 95% level the candidate loses at most
+	// Margin points.
+	Margin      float64 `json:"margin_pts"`
+	NonInferior bool    `json:"non_inferior"`
+	// HeadMeetsThreshold says every suite of the prompt met its threshold on
+	// the prompt's own model; a candidate is never recommended otherwise.
+	HeadMeetsThreshold bool `json:"head_meets_threshold"`
+	// Recommended: the candidate is non-inferior, the prompt's model passes
+	// its suites, every candidate run was graded, and it costs less.
 	Recommended bool `json:"recommended"`
 }
 
@@ -52,8 +68,9 @@ type CaseRef struct {
 
 // CompareCandidates compares a run of suites on their own models (head) with
 // runs of the same suites on each candidate model, per prompt. requestsPerDay
-// gives a prompt's traffic (0 when none is configured).
-func CompareCandidates(head *Report, candidates map[string]*Report, requestsPerDay func(prompt string) float64) []Candidate {
+// gives a prompt's traffic (0 when none is configured); marginPts is the
+// non-inferiority margin (candidates_margin) in points of pass rate.
+func CompareCandidates(head *Report, candidates map[string]*Report, requestsPerDay func(prompt string) float64, marginPts float64) []Candidate {
 	type promptKey struct{ prompt, variant string }
 	var out []Candidate
 	models := make([]string, 0, len(candidates))
@@ -67,6 +84,7 @@ func CompareCandidates(head *Report, candidates map[string]*Report, requestsPerD
 		headCost, candCost := map[promptKey]*costSum{}, map[promptKey]*costSum{}
 		headPassed := map[promptKey]int{}
 		headGraded := map[promptKey]int{}
+		paired := map[promptKey]*pairedCases{}
 		for i, hs := range head.Suites {
 			if i >= len(candidates[model].Suites) {
 				break
@@ -75,14 +93,17 @@ func CompareCandidates(head *Report, candidates map[string]*Report, requestsPerD
 			k := promptKey{hs.Prompt, hs.Variant}
 			c, ok := byPrompt[k]
 			if !ok {
-				c = &Candidate{Prompt: hs.Prompt, Variant: hs.Variant, HeadModel: hs.Model, Model: model}
+				c = &Candidate{Prompt: hs.Prompt, Variant: hs.Variant, HeadModel: hs.Model, Model: model, Margin: marginPts, HeadMeetsThreshold: true}
 				byPrompt[k], headCost[k], candCost[k] = c, &costSum{known: true}, &costSum{known: true}
+				paired[k] = &pairedCases{}
 				order = append(order, k)
 			}
 			headCost[k].add(hs)
 			candCost[k].add(cs)
 			headPassed[k] += hs.Passed
 			headGraded[k] += hs.Graded()
+			c.HeadMeetsThreshold = c.HeadMeetsThreshold && hs.MeetsThreshold()
+			paired[k].add(i, hs, cs)
 			c.Passed += cs.Passed
 			c.Graded += cs.Graded()
 			c.Errored += cs.Errored
@@ -115,7 +136,15 @@ func CompareCandidates(head *Report, candidates map[string]*Report, requestsPerD
 				saving := hm - m
 				c.MonthlyUSD, c.HeadMonthlyUSD, c.SavingUSD = &m, &hm, &saving
 			}
-			c.Recommended = len(c.Lost) == 0 && c.Errored == 0 && c.Skipped == 0 && c.Graded > 0 &&
+			pd := stats.PairedDiff(paired[k].cases, 0.95)
+			// The bounds come from Bonett and Price's adjusted Wald interval
+			// (2012): one more case lost and one more won, so that a small
+			// suite with no disagreement does not get a zero-width interval.
+			adj := stats.PairedDiff(append(slices.Clone(paired[k].cases),
+				stats.Case{BasePass: 1, BaseN: 1, HeadN: 1}, stats.Case{BaseN: 1, HeadPass: 1, HeadN: 1}), 0.95)
+			c.Diff, c.DiffLo, c.DiffHi = pd.Diff, adj.Lo, adj.Hi
+			c.NonInferior = pd.N > 0 && c.DiffLo*100 >= -marginPts-1e-9
+			c.Recommended = c.NonInferior && c.HeadMeetsThreshold && c.Errored == 0 && c.Skipped == 0 && c.Graded > 0 &&
 				c.CostPer1K != nil && c.HeadCostPer1K != nil && *c.CostPer1K < *c.HeadCostPer1K
 			out = append(out, *c)
 		}
@@ -148,4 +177,46 @@ func (c *costSum) per1K() *float64 {
 	}
 	v := c.usd / float64(c.n) * 1000
 	return &v
+}
+
+// pairedCases gathers a prompt's cases, each with its passes on the prompt's
+// model (base) and on the candidate (head), repeats clustered by case.
+type pairedCases struct {
+	cases []stats.Case
+}
+
+func (p *pairedCases) add(suite int, head, cand *SuiteResult) {
+	type id struct {
+		suite, index int
+		desc         string
+	}
+	at := map[id]int{}
+	get := func(c CaseResult) *stats.Case {
+		k := id{suite, c.Index, c.Description}
+		i, ok := at[k]
+		if !ok {
+			i = len(p.cases)
+			at[k] = i
+			p.cases = append(p.cases, stats.Case{})
+		}
+		return &p.cases[i]
+	}
+	for _, c := range head.Cases {
+		if c.Status == StatusPass || c.Status == StatusFail {
+			sc := get(c)
+			sc.BaseN++
+			if c.Status == StatusPass {
+				sc.BasePass++
+			}
+		}
+	}
+	for _, c := range cand.Cases {
+		if c.Status == StatusPass || c.Status == StatusFail {
+			sc := get(c)
+			sc.HeadN++
+			if c.Status == StatusPass {
+				sc.HeadPass++
+			}
+		}
+	}
 }

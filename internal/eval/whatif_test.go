@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,10 +35,12 @@ func TestCompareCandidates(t *testing.T) {
 		wantCost      *float64
 		wantSaving    *float64
 	}{
-		{"cheaper, loses nothing, wins one", &Report{Suites: []*SuiteResult{
+		// six cases cannot show at 95% that the candidate loses at most 2
+		// points (TestCandidateNonInferiority has the large suites)
+		{"cheaper, loses nothing, wins one, but six cases prove little", &Report{Suites: []*SuiteResult{
 			suiteOf("evals/a.yaml", "classify", "mini", 0.0005, true, P, P, P, P),
 			suiteOf("evals/b.yaml", "classify", "mini", 0.0005, true, P, P)}},
-			1000, 0, 1, true, ptr(0.5), ptr((2.0 - 0.5) * 365.0 / 12)},
+			1000, 0, 1, false, ptr(0.5), ptr((2.0 - 0.5) * 365.0 / 12)},
 		{"cheaper but loses a case", &Report{Suites: []*SuiteResult{
 			suiteOf("evals/a.yaml", "classify", "mini", 0.0005, true, P, F, F, P),
 			suiteOf("evals/b.yaml", "classify", "mini", 0.0005, true, P, P)}},
@@ -58,7 +61,7 @@ func TestCompareCandidates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := CompareCandidates(head, map[string]*Report{"cand": tt.cand}, func(string) float64 { return tt.rpd })
+			got := CompareCandidates(head, map[string]*Report{"cand": tt.cand}, func(string) float64 { return tt.rpd }, 2)
 			if len(got) != 1 {
 				t.Fatalf("%d rows, want one per prompt and candidate", len(got))
 			}
@@ -84,3 +87,57 @@ func TestCompareCandidates(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// TestCandidateNonInferiority: a candidate is recommended when, at 95%, it
+// loses at most candidates_margin points of pass rate, paired by case, and
+// never when the prompt's own model fails its suite.
+func TestCandidateNonInferiority(t *testing.T) {
+	t.Parallel()
+	statuses := func(n, fails int) []Status {
+		out := make([]Status, n)
+		for i := range out {
+			out[i] = StatusPass
+			if i < fails {
+				out[i] = StatusFail
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name       string
+		headFails  int
+		candFails  int
+		threshold  float64
+		recommend  bool
+		loLessThan float64
+	}{
+		// adjusted: 200 ties plus one lost and one won: sd √(2/201), lower
+		// bound −1.96·√(2/201/202) = −1.38 pts
+		{"ties on 200 cases", 0, 0, 0.9, true, -0.01376},
+		// 1 of 200 lost: −0.5 pts; adjusted lower bound −2.17 pts
+		{"loses one case of 200", 0, 1, 0.9, false, -0.02166},
+		{"ties on 4 cases prove little", 0, 0, 0.9, false, -0.50606},
+		{"ties, but the prompt's model fails its suite", 30, 30, 0.9, false, -0.01376},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := 200
+			if strings.Contains(tt.name, "4 cases") {
+				n = 4
+			}
+			h := suiteOf("evals/a.yaml", "p", "big", 0.01, true, statuses(n, tt.headFails)...)
+			h.Threshold = tt.threshold
+			c := suiteOf("evals/a.yaml", "p", "mini", 0.001, true, statuses(n, tt.candFails)...)
+			got := CompareCandidates(&Report{Suites: []*SuiteResult{h}}, map[string]*Report{"mini": {Suites: []*SuiteResult{c}}},
+				func(string) float64 { return 0 }, 2)[0]
+			if got.Recommended != tt.recommend {
+				t.Errorf("recommended = %v, want %v (diff %.4f, 95%% CI %.4f to %.4f, head meets threshold %v)",
+					got.Recommended, tt.recommend, got.Diff, got.DiffLo, got.DiffHi, got.HeadMeetsThreshold)
+			}
+			if got.DiffLo > tt.loLessThan+0.0002 || got.DiffLo < tt.loLessThan-0.0002 {
+				t.Errorf("DiffLo = %.5f, want about %.4f", got.DiffLo, tt.loLessThan)
+			}
+		})
+	}
+}

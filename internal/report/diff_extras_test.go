@@ -22,7 +22,7 @@ func loopResult(t *testing.T) verdict.Result {
 		{Owner: "", Prompts: []string{"classify", "classify.v2"}, BaseMonthly: 1, HeadMonthly: 2, HeadUnknown: []string{"classify.v2"}},
 	}
 	r.Candidates = []eval.Candidate{{Prompt: "summarize", HeadModel: "large", Model: "small", Passed: 2, Graded: 4, PassRate: 0.5,
-		HeadPassRate: 0.5, CostPer1K: f64(0.5), HeadCostPer1K: f64(2.7),
+		HeadPassRate: 0.5, CostPer1K: f64(0.5), HeadCostPer1K: f64(2.7), Diff: -0.25, DiffLo: -0.74, DiffHi: 0.24, Margin: 2,
 		Lost: []eval.CaseRef{{Suite: "evals/summarize.yaml", Line: 10, Description: "</details> @team"}}}}
 	hist := []verdict.Recorded{
 		{SHA: "0123456789abcdef0123456789abcdef01234567", Prompts: map[string]projection.PromptRecord{"summarize": {PassRate: f64(0.75), CostPer1K: f64(0.552)}}},

@@ -29,11 +29,11 @@ func writeCandidates(w io.Writer, cands []eval.Candidate, markdown bool) error {
 		fmt.Fprintln(w)
 	}
 	t := NewTable(w, markdown)
-	t.Header("prompt", "model", "pass rate", "head pass rate", "lost", "won", "not graded", "cost / 1k req", "monthly", "saving / month")
+	t.Header("prompt", "model", "pass rate", "head pass rate", "Δ (95% CI)", "lost", "won", "not graded", "cost / 1k req", "monthly", "saving / month")
 	for _, c := range cands {
 		name := promptName(c.Prompt, c.Variant)
 		if err := t.Append(cell(name), cell(c.Model)+" (head: "+cell(c.HeadModel)+")",
-			candidateRate(c.Passed, c.Graded, c.PassRate), Percent(c.HeadPassRate),
+			candidateRate(c.Passed, c.Graded, c.PassRate), Percent(c.HeadPassRate), candidateDiff(c),
 			fmt.Sprint(len(c.Lost)), fmt.Sprint(len(c.Won)), fmt.Sprint(c.Errored+c.Skipped),
 			optUSD(c.CostPer1K)+" (head "+optUSD(c.HeadCostPer1K)+")", optUSD(c.MonthlyUSD), optUSD(c.SavingUSD)); err != nil {
 			return fmt.Errorf("render candidates: %w", err)
@@ -49,8 +49,8 @@ func writeCandidates(w io.Writer, cands []eval.Candidate, markdown bool) error {
 			if c.SavingUSD != nil {
 				saving = fmt.Sprintf(", saving %s a month", USD(*c.SavingUSD, true))
 			}
-			fmt.Fprintf(w, "\nRecommended: %s on %s loses no passing case and costs %s instead of %s per 1k requests%s.\n",
-				inline(name, markdown), inline(c.Model, markdown), optUSD(c.CostPer1K), optUSD(c.HeadCostPer1K), saving)
+			fmt.Fprintf(w, "\nRecommended: %s on %s loses at most %g points of pass rate at the 95%% level (%+.1f, at worst %+.1f) and costs %s instead of %s per 1k requests%s.\n",
+				inline(name, markdown), inline(c.Model, markdown), c.Margin, c.Diff*100, c.DiffLo*100, optUSD(c.CostPer1K), optUSD(c.HeadCostPer1K), saving)
 		}
 		if len(c.Lost)+len(c.Won) == 0 {
 			continue
@@ -163,4 +163,13 @@ func periodUnit(period string) string {
 		return "week"
 	}
 	return "month"
+}
+
+// candidateDiff is the candidate's pass-rate change with its 95% interval,
+// in points: "-0.5 (-1.5 to +0.5)".
+func candidateDiff(c eval.Candidate) string {
+	if c.Graded == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%+.1f (%+.1f to %+.1f)", c.Diff*100, c.DiffLo*100, c.DiffHi*100)
 }

@@ -234,13 +234,17 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	// The what-if runs base's candidates: like every rule, the list a change
 	// writes takes effect after merge (it would spend on models of its choice).
-	candidates, err := run.candidates(ctx, trusted, reeval, headRep, baseSnap.cfg().Candidates, rules)
+	candidates, err := run.candidates(ctx, trusted, reeval, headRep, baseSnap.cfg().Candidates, baseSnap.cfg().CandidatesMargin, rules)
 	if err != nil {
 		return nil, err
 	}
 	if b, h := strings.Join(baseSnap.cfg().Candidates, ", "), strings.Join(headProj.Config.Candidates, ", "); b != h {
 		changes = append(changes, config.RuleChange{Key: "candidates", Base: b, Head: h, File: headProj.Config.Path,
 			Line: headProj.Config.Line("candidates"), Effect: "the what-if runs base's candidates until this change is merged"})
+	}
+	if b, h := baseSnap.cfg().CandidatesMargin, headProj.Config.CandidatesMargin; b != h {
+		changes = append(changes, config.RuleChange{Key: "candidates_margin", Base: fmt.Sprint(b), Head: fmt.Sprint(h), File: headProj.Config.Path,
+			Line: headProj.Config.Line("candidates_margin"), Effect: "the what-if judges at base's margin until this change is merged"})
 	}
 	affected := map[string][]string{}
 	for k, rs := range out.Affected.Reeval {
@@ -581,7 +585,7 @@ func (r *runner) evaluate(ctx context.Context, proj *project.Project, reeval, re
 // model, through the same client mode and trusted cache, and compares them
 // with head. It runs nothing for a sharded check (the what-if is for the
 // merged one to add later) or without candidates.
-func (r *runner) candidates(ctx context.Context, proj *project.Project, reeval map[string]bool, headRep *eval.Report, models []string, rules *config.Config) ([]eval.Candidate, error) {
+func (r *runner) candidates(ctx context.Context, proj *project.Project, reeval map[string]bool, headRep *eval.Report, models []string, margin float64, rules *config.Config) ([]eval.Candidate, error) {
 	o := r.o
 	if len(models) == 0 || headRep == nil || o.Given != nil || o.Shard.Enabled() {
 		return nil, nil
@@ -624,7 +628,7 @@ func (r *runner) candidates(ctx context.Context, proj *project.Project, reeval m
 		reports[m] = rep
 		r.candidateReps = append(r.candidateReps, rep)
 	}
-	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return rules.Traffic[prompt].RequestsPerDay }), nil
+	return eval.CompareCandidates(head, reports, func(prompt string) float64 { return rules.Traffic[prompt].RequestsPerDay }, margin), nil
 }
 
 // sortSuites orders suites by path, prompt and variant, so two runs of the
