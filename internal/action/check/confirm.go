@@ -87,7 +87,7 @@ func (r *runner) resample(ctx context.Context, proj *project.Project, plan verdi
 		if r.o.Progress != nil {
 			fmt.Fprintf(r.o.Progress, "confirming %s: %d case runs of flipped cases (%s)\n", label, eval.Total(suites), mode)
 		}
-		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: nil, Concurrency: r.o.Concurrency,
+		er := &eval.Runner{Prompts: proj.Prompts, Client: client, Concurrency: r.concurrency(proj.Config),
 			DefaultModel: proj.Config.Defaults.Model, JudgeModel: proj.Config.Defaults.JudgeModel, Logger: r.o.Logger,
 			Observer: r.o.Observer, FirstSample: first}
 		rep, err := er.Run(eval.WithSide(ctx, label), suites)
