@@ -144,7 +144,8 @@ func TestCheckLLMOpsLoop(t *testing.T) {
 // cells, whose width follows them.
 func normalizeTimings(s string) string {
 	s = regexp.MustCompile(`[+\-±]?\b\d+ms\b`).ReplaceAllString(s, "Nms")
-	s = regexp.MustCompile(`"p95_ms":\d+`).ReplaceAllString(s, `"p95_ms":N`)
+	// a loopback p95 of 0 ms is left out of the record, so the key goes too
+	s = regexp.MustCompile(`"p95_ms":\d+,?`).ReplaceAllString(s, "")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		if strings.HasPrefix(l, "|") {

@@ -64,7 +64,8 @@ func TestSidesShareOneClient(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			gittest.Run(t, dir, "init", "-q")
-			write(t, dir, map[string]string{"promptgate.yaml": "candidates: [gpt-4o-mini]\n",
+			// two cases prove little: only a wide margin lets the tie recommend
+			write(t, dir, map[string]string{"promptgate.yaml": "candidates: [gpt-4o-mini]\ncandidates_margin: 100\n",
 				"prompts/classify.prompt": strings.Replace(prompt, "%s", "Classify the sentiment", 1), "evals/classify.yaml": suite})
 			gittest.Run(t, dir, "add", "-A")
 			gittest.Run(t, dir, "commit", "-qm", "base")
