@@ -24,7 +24,6 @@ import (
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/owners"
 	"github.com/promptgate/promptgate/internal/project"
-	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/shard"
 	"github.com/promptgate/promptgate/internal/suite"
 )
@@ -263,6 +262,8 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		skipped = append(skipped, fmt.Sprintf("%d recorded responses that this change adds or edits in the response cache: "+
 			"ignored, because recorded answers are trusted only from the base commit and from the cache directory outside the checkout", len(ignored)))
 	}
+	owned, ownerChanges := promptOwners(baseSnap.proj, headProj, mergeKeys(reeval, reproject))
+	changes = append(changes, ownerChanges...)
 	out.Result = verdict.Compute(verdict.Input{
 		Base:                verdict.Side{Report: baseRep, Config: baseSnap.cfg(), Prices: cost.ForConfig(baseSnap.cfg())},
 		Head:                verdict.Side{Report: headRep, Config: rules, Prices: cost.ForConfig(rules)},
@@ -274,7 +275,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ConfigChanges:       changes,
 		HeadAsWritten:       headProj.Config,
 		IgnoredCacheEntries: len(ignored),
-		Owners:              promptOwners(baseSnap.proj, headProj, mergeKeys(reeval, reproject)),
+		Owners:              owned,
 		Candidates:          candidates,
 		Extra:               extra,
 	})
@@ -307,36 +308,6 @@ func (r *runner) recordRest(ctx context.Context, proj *project.Project, done map
 	}
 	res.AddRecords(rep, cost.ForConfig(proj.Config))
 	return nil
-}
-
-// promptOwners says who owns each prompt key, as of base: the base prompt's
-// metadata.owner, else base's CODEOWNERS. A prompt the change adds has no
-// base version, so its own metadata.owner counts, else base's CODEOWNERS. A
-// change cannot move an existing prompt's cost to another owner's budget
-// before it is merged.
-func promptOwners(base, head *project.Project, keys map[string]bool) map[string]string {
-	var rules *owners.Rules
-	if base != nil {
-		rules = base.Owners
-	}
-	out := map[string]string{}
-	for k := range keys {
-		name, variant, _ := strings.Cut(k, ".")
-		var p *prompt.Prompt
-		if base != nil && base.Prompts != nil {
-			p, _ = base.Prompts.Get(name, variant)
-		}
-		if p == nil && head != nil && head.Prompts != nil {
-			p, _ = head.Prompts.Get(name, variant)
-		}
-		if p == nil {
-			continue
-		}
-		if o, _ := rules.Of(p.Path, p.Owner); o != "" {
-			out[k] = o
-		}
-	}
-	return out
 }
 
 // resolveRev turns a revision into a commit SHA that is present locally. With
