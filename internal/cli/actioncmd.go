@@ -43,6 +43,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	o.comment = o.comment || input("comment", "") == "true"
 	o.failOnSkip = o.failOnSkip || input("fail-on-skip", "") == "true"
 	history := input("history", "true") != "false"
+	historyApp := input("history-app", publish.DefaultHistoryApp)
 	// The token is the publisher's alone: action.yml passes it only as the
 	// github-token input, and api_key_env may not name INPUT_* or GITHUB_*.
 	token := input("github-token", env.Getenv("GITHUB_TOKEN"))
@@ -170,7 +171,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		}
 	}
 	if ev.PR > 0 && token != "" && len(res.Problems) == 0 && !res.Affected.Empty() {
-		addTrends(ctx, client, ev, res, gha)
+		addTrends(ctx, client, ev, historyApp, res, gha)
 	}
 	outcome, err := actionOutcome(res, ev, o.reportJSON, artifactHint(env.Getenv))
 	if err != nil {
@@ -220,9 +221,10 @@ const trendRuns = 20
 
 // addTrends reads the default branch's recent check runs and charts the
 // affected prompts over them. Trends decide nothing, so a token that cannot
-// read the Checks API or a branch with no history costs one log line.
-func addTrends(ctx context.Context, client *github.Client, ev ghevent.Event, res *check.Outcome, gha *githubactions.Action) {
-	hist, err := publish.History(ctx, client, ev.Owner, ev.Repo, ev.DefaultBranch, trendRuns)
+// read the Checks API or a branch with no history costs one log line. Only
+// check runs made by app (the history-app input) count.
+func addTrends(ctx context.Context, client *github.Client, ev ghevent.Event, app string, res *check.Outcome, gha *githubactions.Action) {
+	hist, err := publish.History(ctx, client, ev.Owner, ev.Repo, ev.DefaultBranch, app, trendRuns)
 	if err != nil {
 		gha.Infof("promptgate: no trends (%v)", err)
 		return

@@ -92,14 +92,16 @@ func TestCheckLLMOpsLoop(t *testing.T) {
 	gh, ghSrv := newFakeGitHubFor(t, "Codertocat/Hello-World")
 	// 24 commits on the default branch, newest first: 20 with a recorded
 	// check run, the pass rate climbing and the cost falling; every sixth has
-	// no check run (a push that changed no prompt ran none).
+	// no check run of promptgate's (a push that changed no prompt ran none),
+	// only one named promptgate that another app made, with figures of its
+	// own: trends pass it over.
 	for i := 0; i < 24; i++ {
 		sha := fmt.Sprintf("%x", sha1.Sum([]byte{byte(i)}))
-		summary := ""
-		if i%6 != 5 {
-			summary = historySummary(1-float64(i%5)*0.05, 0.55+float64(i)*0.01)
+		hc := historyCommit{SHA: sha, Summary: historySummary(1-float64(i%5)*0.05, 0.55+float64(i)*0.01)}
+		if i%6 == 5 {
+			hc = historyCommit{SHA: sha, Summary: historySummary(0.01, 99), App: "impostor-app"}
 		}
-		gh.history = append(gh.history, historyCommit{SHA: sha, Summary: summary})
+		gh.history = append(gh.history, hc)
 	}
 	event := prEvent(t, base, head)
 	envs := actionEnvFor(t, dir, "pull_request", event, "Codertocat/Hello-World", ghSrv.URL, modelURL)

@@ -47,9 +47,10 @@ type fakeGitHub struct {
 	historyBranch string
 }
 
-// historyCommit is one default-branch commit of the fake and its check run.
+// historyCommit is one default-branch commit of the fake and its check run,
+// made by the app App ("" is github-actions, as the Action's token makes it).
 type historyCommit struct {
-	SHA, Summary string
+	SHA, Summary, App string
 }
 
 func newFakeGitHub(t testing.TB) (*fakeGitHub, *ghfake.Routes) {
@@ -153,7 +154,8 @@ func newFakeGitHubFor(t testing.TB, fullName string) (*fakeGitHub, *ghfake.Route
 		for _, c := range f.history {
 			if c.SHA == r.PathValue("sha") && c.Summary != "" {
 				runs = append(runs, map[string]any{"id": 1, "name": "promptgate", "head_sha": c.SHA, "status": "completed",
-					"conclusion": "success", "output": map[string]any{"title": "promptgate: no regressions", "summary": c.Summary}})
+					"conclusion": "success", "output": map[string]any{"title": "promptgate: no regressions", "summary": c.Summary},
+					"app": map[string]any{"id": 15368, "slug": cmp.Or(c.App, "github-actions")}})
 			}
 		}
 		json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "check_runs": runs})

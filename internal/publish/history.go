@@ -11,15 +11,22 @@ import (
 	"github.com/promptgate/promptgate/internal/projection"
 )
 
+// DefaultHistoryApp is the slug of the app behind the Actions GITHUB_TOKEN,
+// which makes the Action's check runs.
+const DefaultHistoryApp = "github-actions"
+
 // History reads the per-prompt records of the newest n completed promptgate
 // check runs on branch, oldest first, through the Commits and Checks APIs:
 // one call lists the branch's newest commits (at most 2n, so a branch where
 // not every push ran the check still yields points) and one call per commit
 // lists its promptgate check runs, newest commit first, until n records are
 // found. A check run without a record (an older promptgate, a summary cut
-// short) is passed over. The caller degrades quietly on error: trends are
-// never needed for a verdict.
-func History(ctx context.Context, client *github.Client, owner, repo, branch string, n int) ([]verdict.Recorded, error) {
+// short), or made by any app other than appSlug (the app whose token
+// publishes promptgate's runs, DefaultHistoryApp for the Action), is passed
+// over: anyone who can create a check run named promptgate could otherwise
+// plant points. The caller degrades quietly on error: trends are never needed
+// for a verdict.
+func History(ctx context.Context, client *github.Client, owner, repo, branch, appSlug string, n int) ([]verdict.Recorded, error) {
 	if n <= 0 || branch == "" {
 		return nil, nil
 	}
@@ -45,7 +52,7 @@ func History(ctx context.Context, client *github.Client, owner, repo, branch str
 			return nil, fmt.Errorf("list check runs of %s: %w", sha, classify(err))
 		}
 		for _, r := range runs.CheckRuns {
-			if r.GetName() != CheckName || r.GetHeadSHA() != sha || r.Output == nil {
+			if r.GetName() != CheckName || r.GetHeadSHA() != sha || r.Output == nil || r.GetApp().GetSlug() != appSlug {
 				continue
 			}
 			p, ok := projection.Extract(r.Output.GetSummary())
