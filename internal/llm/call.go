@@ -64,9 +64,14 @@ func (c *Client) call(ctx context.Context, e *endpoint, model string, req Reques
 			throttled++
 			callErr.Throttled = throttled
 			step := asked
-			if step == 0 {
+			switch {
+			case step == 0:
 				// No hint: back off, and let the wait be this call's own.
 				step = backoff(throttled - 1)
+				wait = step
+			case !st.pausedAll:
+				// A sporadic 429: the limit is not spent, so only this
+				// call waits; the others go on in the cut window.
 				wait = step
 			} // else the limiter holds every call to this model for asked.
 			if throttledFor+step > e.RateLimitWait {
@@ -117,7 +122,7 @@ func (c *Client) attempt(ctx context.Context, e *endpoint, lim *ratelimit.Limite
 	st.waited = ticket.Waited
 	var usage int
 	defer func() {
-		lim.Done(ticket, ratelimit.Outcome{Status: st.result.status, Header: st.result.header, Tokens: usage})
+		st.pausedAll = lim.Done(ticket, ratelimit.Outcome{Status: st.result.status, Header: st.result.header, Tokens: usage})
 	}()
 	select {
 	case e.slots <- struct{}{}:

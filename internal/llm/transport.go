@@ -24,6 +24,8 @@ type attemptState struct {
 	result attemptResult
 	// waited is how long the limiter held the attempt back for pacing.
 	waited time.Duration
+	// pausedAll says the limiter holds every call for this attempt's 429.
+	pausedAll bool
 }
 
 // transport sits under go-openai's http.Client. go-openai returns errors

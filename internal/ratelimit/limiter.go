@@ -15,6 +15,15 @@ import (
 // when the server counts it, and other clients sharing the key.
 const learnedShare = 0.97
 
+// recentOutcomes is how many of the latest answers the share of 429s is
+// taken over, and spentShare the share at which 429s say the limit is spent
+// even without headers: a few 429s in a round that mostly succeeds are a
+// server's hiccup (or another client's burst), not an exhausted limit.
+const (
+	recentOutcomes = 20
+	spentShare     = 0.5
+)
+
 // minShare is the lowest the pacing falls to after 429s that came although
 // calls were paced: the headers' limit may count differently from our
 // estimate, but not by more than half.
@@ -52,6 +61,7 @@ type Limiter struct {
 	pauseUntil time.Time
 	estimated  float64 // sum of estimates for calls whose usage came back
 	actual     float64 // sum of their reported usage
+	recent     []bool  // the latest answers, true for a 429, at most recentOutcomes
 	stats      Stats
 }
 
@@ -190,8 +200,13 @@ func (l *Limiter) Acquire(ctx context.Context, estTokens int) (*Ticket, error) {
 }
 
 // Done hands back a ticket with what the attempt saw: it frees the slot,
-// learns limits from the headers, and adapts the window.
-func (l *Limiter) Done(t *Ticket, o Outcome) {
+// learns limits from the headers, and adapts the window. For a 429 it
+// reports whether it now holds every call for the answer's Retry-After
+// (pausedAll): only when the limit is spent, by the headers (a remaining count
+// of 0, or fewer tokens left than the call needed) or by most recent answers
+// being 429s. Otherwise the 429 only cuts the window, and the caller waits
+// out the Retry-After alone.
+func (l *Limiter) Done(t *Ticket, o Outcome) (pausedAll bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--
@@ -199,21 +214,34 @@ func (l *Limiter) Done(t *Ticket, o Outcome) {
 	now := l.now()
 	obs := Parse(o.Header, now)
 	l.learn(now, obs)
+	if o.Status != 0 {
+		l.recent = append(l.recent, o.Status == http.StatusTooManyRequests)
+		if len(l.recent) > recentOutcomes {
+			l.recent = l.recent[len(l.recent)-recentOutcomes:]
+		}
+	}
 	switch {
 	case o.Status == http.StatusTooManyRequests:
 		l.stats.Throttled++
+		spent := l.spent(obs, t)
 		if t.cuts == l.cuts {
 			// One cut per round of calls: the others refused in the same
 			// round were sent before this cut and say nothing new.
 			l.cuts++
-			l.window = max(1, math.Floor(l.window/2))
-			if t.paced && l.share > minShare {
+			cut := 0.5
+			if !spent {
+				// A sporadic 429: ease off, without halving the run's pace.
+				cut = 0.75
+			}
+			l.window = max(1, math.Floor(l.window*cut))
+			if spent && t.paced && l.share > minShare {
 				l.share = max(minShare, l.share*0.9)
 				l.repace(now)
 			}
 		}
-		if obs.RetryAfter > 0 {
+		if spent && obs.RetryAfter > 0 {
 			l.pause(now, obs.RetryAfter)
+			pausedAll = true
 		}
 	case o.Status >= 200 && o.Status < 300:
 		if l.window < float64(l.max) {
@@ -233,6 +261,27 @@ func (l *Limiter) Done(t *Ticket, o Outcome) {
 			}
 		}
 	}
+	return pausedAll
+}
+
+// spent reports whether a 429 shows the limit exhausted rather than a
+// sporadic refusal; mu is held.
+func (l *Limiter) spent(obs Observation, t *Ticket) bool {
+	if obs.RemainingRequests == 0 || obs.RemainingTokens == 0 ||
+		(obs.RemainingTokens > 0 && t.charged > 0 && obs.RemainingTokens < t.charged) {
+		return true
+	}
+	n := 0
+	for _, throttled := range l.recent {
+		if throttled {
+			n++
+		}
+	}
+	// Too few answers yet to judge by: take the server at its word.
+	if len(l.recent) < 4 {
+		return true
+	}
+	return float64(n) >= spentShare*float64(len(l.recent))
 }
 
 // Stats returns the pacing figures so far.

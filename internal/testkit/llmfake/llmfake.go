@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -37,6 +38,18 @@ type Options struct {
 	// Respond, when set, answers each admitted request instead of the echo.
 	// It may be called from many goroutines at once.
 	Respond func(Request) Reply
+	// Faults, when set, fail the first attempt of a share of requests (told
+	// apart by their last message), drawn from a generator seeded with
+	// FaultSeed: Throttle answer 429 with Retry-After: 1 and no rate-limit
+	// headers, ServerError 500, Truncate a 200 whose JSON stops halfway. A
+	// retry of the same request is answered normally.
+	Faults    Faults
+	FaultSeed uint64
+}
+
+// Faults are the shares of first attempts that fail each way.
+type Faults struct {
+	Throttle, ServerError, Truncate float64
 }
 
 // Server is the handler. Its counters may be read while it serves.
@@ -50,6 +63,8 @@ type Server struct {
 	Peak     atomic.Int64
 	inflight atomic.Int64
 
+	faulted    map[string]bool // last messages answered before, for Faults
+	rng        *rand.Rand
 	gathered   chan struct{} // closed when Gather requests were in flight
 	gatherOnce sync.Once
 	mu         sync.Mutex
@@ -62,7 +77,32 @@ type Server struct {
 
 // New returns a Server with full buckets.
 func New(o Options) *Server {
-	return &Server{opts: o, reqs: float64(o.RPM) / 60, toks: float64(o.TPM) / 60, gathered: make(chan struct{})}
+	return &Server{opts: o, reqs: float64(o.RPM) / 60, toks: float64(o.TPM) / 60, gathered: make(chan struct{}),
+		faulted: map[string]bool{}, rng: rand.New(rand.NewPCG(o.FaultSeed, 0x5eed))}
+}
+
+// fault decides how a request's first attempt fails: 429, 500, -1 for a
+// truncated body, 0 for none.
+func (s *Server) fault(last string) int {
+	f := s.opts.Faults
+	if f == (Faults{}) {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faulted[last] {
+		return 0
+	}
+	s.faulted[last] = true
+	switch x := s.rng.Float64(); {
+	case x < f.Throttle:
+		return http.StatusTooManyRequests
+	case x < f.Throttle+f.ServerError:
+		return http.StatusInternalServerError
+	case x < f.Throttle+f.ServerError+f.Truncate:
+		return -1
+	}
+	return 0
 }
 
 // gather holds a request until Gather are in flight or GatherWait passes;
@@ -122,6 +162,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.seen = append(s.seen, req)
 	s.mu.Unlock()
 	s.Requests.Add(1)
+	switch s.fault(req.Messages[len(req.Messages)-1].Text()) {
+	case http.StatusTooManyRequests:
+		s.Throttled.Add(1)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "rate_limit_exceeded", "Rate limit reached. Please try again in 1s.")
+		return
+	case http.StatusInternalServerError:
+		writeError(w, http.StatusInternalServerError, "server_error", "The server had an error while processing your request.")
+		return
+	case -1:
+		time.Sleep(s.opts.Latency)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"mess`))
+		return
+	}
 	reply := Reply{Content: "echo: " + req.Messages[len(req.Messages)-1].Text()}
 	if s.opts.Respond != nil {
 		reply = s.opts.Respond(req)
