@@ -107,6 +107,21 @@ func TestPacing(t *testing.T) {
 			wantStats: Stats{TPM: 600, Window: 4, Waits: 2, Waited: 2 * time.Second},
 		},
 		{
+			name: "an estimate above the reported usage is scaled down",
+			opts: Options{MaxConcurrency: 4, TPM: 600},
+			run: func(t *testing.T, l *Limiter) {
+				// 10 tokens/s from an empty bucket: 10 estimated wait 1 s.
+				tk := acquire(t, l, 10)
+				// The server counted 5: estimates are halved from now on,
+				// so the next 10 are charged 5, a 0.5 s wait, and pacing
+				// converges on the real limit instead of staying careful.
+				l.Done(tk, Outcome{Status: http.StatusOK, Tokens: 5})
+				l.Done(acquire(t, l, 10), ok200(nil))
+			},
+			wantWaits: []time.Duration{time.Second, 500 * time.Millisecond},
+			wantStats: Stats{TPM: 600, Window: 4, Waits: 2, Waited: 1500 * time.Millisecond},
+		},
+		{
 			name: "429 with retry-after-ms pauses the next call",
 			opts: Options{MaxConcurrency: 4},
 			run: func(t *testing.T, l *Limiter) {
