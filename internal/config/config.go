@@ -83,6 +83,8 @@ type Config struct {
 	// to the prompt's model, at the 95% level, and still be recommended
 	// (default DefaultCandidatesMargin).
 	CandidatesMargin float64
+	// Online is online evaluation of production samples, per flag, sorted by flag.
+	Online []OnlineFlag
 
 	// lines maps dotted key paths ("pricing.my-model") to their line in the file.
 	lines map[string]int
@@ -296,6 +298,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	v.rollout(c, raw.Rollout)
 	v.candidates(c, raw.Candidates)
 	v.candidatesMargin(c, raw.CandidatesMargin)
+	v.online(c, raw.Online, &root)
 	c.Defaults = Defaults{JudgeModel: DefaultJudgeModel}
 	if d := raw.Defaults; d != nil {
 		c.Defaults.Model = d.Model

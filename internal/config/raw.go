@@ -18,6 +18,8 @@ type rawConfig struct {
 	// CandidatesMargin is the non-inferiority margin of the what-if, in
 	// points of pass rate.
 	CandidatesMargin *float64 `yaml:"candidates_margin"`
+	// Online is online evaluation per flag key.
+	Online map[string]rawOnlineFlag `yaml:"online"`
 }
 
 type rawProvider struct {
