@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/promptgate/promptgate/internal/app/online"
 	"github.com/promptgate/promptgate/internal/app/webhook"
 )
 
@@ -46,6 +47,16 @@ type Config struct {
 	// AutoPoll is how often automatic rollouts are checked for a due step;
 	// 0 means DefaultAutoPoll.
 	AutoPoll time.Duration
+	// OTLPTokens turn on POST /v1/traces: each bearer token stands for one
+	// repository. Empty turns the receiver off.
+	OTLPTokens online.Tokens
+	// JudgeKeys grant repositories' llm-rubric judges keys from Getenv.
+	JudgeKeys online.JudgeKeys
+	// OnlineWorkers and OnlineQueue size the online grading pool; 0 means
+	// online's defaults.
+	OnlineWorkers, OnlineQueue int
+	// Getenv reads the judges' keys; nil reads nothing.
+	Getenv func(string) string
 }
 
 // DefaultAutoPoll is how often serve looks for due automatic rollout steps.
@@ -53,8 +64,9 @@ const DefaultAutoPoll = 15 * time.Second
 
 // String describes the config without its secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("app_id=%d listen=%s api=%s workers=%d queue=%d auto_poll=%s private_key=%s webhook_secret=%s alertmanager_token=%s",
-		c.AppID, c.Listen, c.APIURL, c.Workers, c.QueueSize, c.AutoPoll, redacted(c.PrivateKey), redacted(c.WebhookSecret), redacted(c.AlertmanagerToken))
+	return fmt.Sprintf("app_id=%d listen=%s api=%s workers=%d queue=%d auto_poll=%s private_key=%s webhook_secret=%s alertmanager_token=%s otlp_repos=%d",
+		c.AppID, c.Listen, c.APIURL, c.Workers, c.QueueSize, c.AutoPoll, redacted(c.PrivateKey), redacted(c.WebhookSecret), redacted(c.AlertmanagerToken),
+		len(c.OTLPTokens.Repos()))
 }
 
 // LogValue keeps secrets out of slog output.
@@ -118,6 +130,15 @@ Flags:
   --auto-poll D            how often to look for due /rollout <flag> auto steps
                            ($PROMPTGATE_AUTO_POLL, default 15s); the steps
                            themselves follow rollout.interval
+  --online-workers N       online grading workers ($PROMPTGATE_ONLINE_WORKERS, default 4)
+  --online-queue N         sampled answers waiting for a grader; past it they are
+                           dropped and counted ($PROMPTGATE_ONLINE_QUEUE, default 1000)
+
+Online evaluation (docs/online.md): set $PROMPTGATE_OTLP_TOKENS to
+owner/repo=TOKEN pairs to receive OTLP traces at POST /v1/traces; each token
+counts only for its repository. $PROMPTGATE_JUDGE_KEYS (owner/repo=VARIABLE
+pairs) lets a repository's llm-rubric judge use serve's $VARIABLE as its key.
+GET /metrics serves Prometheus metrics.
 `
 
 // Usage is the --help text of `promptgate serve`.
@@ -147,6 +168,8 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	level := fs.String("log-level", env("PROMPTGATE_LOG_LEVEL", "info"), "")
 	amTokenFile := fs.String("alertmanager-token-file", "", "")
 	autoPoll := fs.String("auto-poll", env("PROMPTGATE_AUTO_POLL", DefaultAutoPoll.String()), "")
+	onlineWorkers := fs.String("online-workers", env("PROMPTGATE_ONLINE_WORKERS", strconv.Itoa(online.DefaultWorkers)), "")
+	onlineQueue := fs.String("online-queue", env("PROMPTGATE_ONLINE_QUEUE", strconv.Itoa(online.DefaultQueue)), "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, err
@@ -220,6 +243,19 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	if c.AutoPoll, err = time.ParseDuration(*autoPoll); err != nil || c.AutoPoll < 100*time.Millisecond {
 		bad("--auto-poll / PROMPTGATE_AUTO_POLL must be a duration of at least 100ms, got %q", *autoPoll)
 	}
+	if c.OTLPTokens, err = online.ParseTokens(getenv("PROMPTGATE_OTLP_TOKENS")); err != nil {
+		bad("%w", err)
+	}
+	if c.JudgeKeys, err = online.ParseJudgeKeys(getenv("PROMPTGATE_JUDGE_KEYS")); err != nil {
+		bad("%w", err)
+	}
+	if c.OnlineWorkers, err = strconv.Atoi(*onlineWorkers); err != nil || c.OnlineWorkers < 1 {
+		bad("--online-workers / PROMPTGATE_ONLINE_WORKERS must be a positive integer, got %q", *onlineWorkers)
+	}
+	if c.OnlineQueue, err = strconv.Atoi(*onlineQueue); err != nil || c.OnlineQueue < 1 {
+		bad("--online-queue / PROMPTGATE_ONLINE_QUEUE must be a positive integer, got %q", *onlineQueue)
+	}
+	c.Getenv = getenv
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		bad("--log-level / PROMPTGATE_LOG_LEVEL: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/app/online"
 	"github.com/promptgate/promptgate/internal/app/rollout"
 	"github.com/promptgate/promptgate/internal/app/webhook"
 	"github.com/promptgate/promptgate/internal/ratelimit"
@@ -49,6 +50,9 @@ type Server struct {
 	driver   *rollout.Driver
 	// alerts serves POST /alertmanager; nil when no token is configured.
 	alerts http.Handler
+	// online serves POST /v1/traces; nil when no OTLP token is configured.
+	online  *online.Receiver
+	metrics *online.Metrics
 }
 
 // NewServer checks cfg's private key and starts the worker pool. Call Shutdown
@@ -63,32 +67,44 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{log: log, clients: cl, rollout: &rollout.Service{},
-		comments: webhook.NewDedupe(webhook.DefaultDedupeSize, webhook.DefaultDedupeTTL, time.Now)}
+		comments: webhook.NewDedupe(webhook.DefaultDedupeSize, webhook.DefaultDedupeTTL, time.Now), metrics: online.NewMetrics()}
+	s.online = s.newOnline(cfg)
 	s.driver = rollout.NewDriver(s.rollout, log.With("component", "auto"))
 	s.hooks = webhook.New(webhook.ProcessorFunc(s.process), webhook.Options{
-		Secret: cfg.WebhookSecret, Filter: wanted, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
+		Secret: cfg.WebhookSecret, Filter: s.filter, Workers: cfg.Workers, QueueSize: cfg.QueueSize, Logger: log,
 		EventMaxBody: MaxEventBody,
 	})
 	s.alerts = s.alertHandler(cfg.AlertmanagerToken)
 	return s, nil
 }
 
-// Handler serves POST /webhook, GET /healthz and, with a token, POST /alertmanager.
+// Handler serves POST /webhook, GET /healthz, GET /metrics and, with their
+// tokens, POST /alertmanager and POST /v1/traces.
 func (s *Server) Handler() http.Handler {
-	if s.alerts == nil {
-		return s.hooks
-	}
+	metrics := s.metrics.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/alertmanager" {
+		switch {
+		case r.URL.Path == "/alertmanager" && s.alerts != nil:
 			s.alerts.ServeHTTP(w, r)
-			return
+		case r.URL.Path == "/v1/traces" && s.online != nil:
+			s.online.ServeHTTP(w, r)
+		case r.URL.Path == "/metrics" && r.Method == http.MethodGet:
+			metrics.ServeHTTP(w, r)
+		default:
+			s.hooks.ServeHTTP(w, r)
 		}
-		s.hooks.ServeHTTP(w, r)
 	})
 }
 
-// Shutdown refuses new deliveries and waits for queued and running ones.
-func (s *Server) Shutdown(ctx context.Context) error { return s.hooks.Shutdown(ctx) }
+// Shutdown refuses new deliveries and waits for queued and running ones, and
+// for the online grading queue.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.hooks.Shutdown(ctx)
+	if s.online != nil {
+		err = errors.Join(err, s.online.Close(ctx))
+	}
+	return err
+}
 
 // Run serves on cfg.Listen until ctx is cancelled (wire it to SIGINT/SIGTERM),
 // then stops accepting, finishes in-flight requests and jobs within
@@ -149,6 +165,10 @@ func (s *Server) process(ctx context.Context, d webhook.Delivery) {
 	ev, err := github.ParseWebHook(d.Event, d.Body)
 	if err != nil {
 		log.Warn("parse delivery", "error", err)
+		return
+	}
+	if push, ok := ev.(*github.PushEvent); ok {
+		s.pushed(push)
 		return
 	}
 	ic, ok := ev.(*github.IssueCommentEvent)
