@@ -50,13 +50,12 @@ type Config struct {
 	// OTLPTokens turn on POST /v1/traces: each bearer token stands for one
 	// repository. Empty turns the receiver off.
 	OTLPTokens online.Tokens
-	// JudgeKeys grant repositories' llm-rubric judges keys from Getenv.
+	// JudgeKeys are the keys PROMPTGATE_JUDGE_KEYS grants repositories'
+	// llm-rubric judges, read from the environment at start.
 	JudgeKeys online.JudgeKeys
 	// OnlineWorkers and OnlineQueue size the online grading pool; 0 means
 	// online's defaults.
 	OnlineWorkers, OnlineQueue int
-	// Getenv reads the judges' keys; nil reads nothing.
-	Getenv func(string) string
 }
 
 // DefaultAutoPoll is how often serve looks for due automatic rollout steps.
@@ -168,8 +167,8 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	level := fs.String("log-level", env("PROMPTGATE_LOG_LEVEL", "info"), "")
 	amTokenFile := fs.String("alertmanager-token-file", "", "")
 	autoPoll := fs.String("auto-poll", env("PROMPTGATE_AUTO_POLL", DefaultAutoPoll.String()), "")
-	onlineWorkers := fs.String("online-workers", env("PROMPTGATE_ONLINE_WORKERS", strconv.Itoa(online.DefaultWorkers)), "")
-	onlineQueue := fs.String("online-queue", env("PROMPTGATE_ONLINE_QUEUE", strconv.Itoa(online.DefaultQueue)), "")
+	onlineWorkers := fs.String("online-workers", getenv("PROMPTGATE_ONLINE_WORKERS"), "")
+	onlineQueue := fs.String("online-queue", getenv("PROMPTGATE_ONLINE_QUEUE"), "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, err
@@ -246,16 +245,20 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	if c.OTLPTokens, err = online.ParseTokens(getenv("PROMPTGATE_OTLP_TOKENS")); err != nil {
 		bad("%w", err)
 	}
-	if c.JudgeKeys, err = online.ParseJudgeKeys(getenv("PROMPTGATE_JUDGE_KEYS")); err != nil {
+	if c.JudgeKeys, err = online.ParseJudgeKeys(getenv("PROMPTGATE_JUDGE_KEYS"), getenv); err != nil {
 		bad("%w", err)
 	}
-	if c.OnlineWorkers, err = strconv.Atoi(*onlineWorkers); err != nil || c.OnlineWorkers < 1 {
-		bad("--online-workers / PROMPTGATE_ONLINE_WORKERS must be a positive integer, got %q", *onlineWorkers)
+	// Unset, they stay 0: online's defaults.
+	if *onlineWorkers != "" {
+		if c.OnlineWorkers, err = strconv.Atoi(*onlineWorkers); err != nil || c.OnlineWorkers < 1 {
+			bad("--online-workers / PROMPTGATE_ONLINE_WORKERS must be a positive integer, got %q", *onlineWorkers)
+		}
 	}
-	if c.OnlineQueue, err = strconv.Atoi(*onlineQueue); err != nil || c.OnlineQueue < 1 {
-		bad("--online-queue / PROMPTGATE_ONLINE_QUEUE must be a positive integer, got %q", *onlineQueue)
+	if *onlineQueue != "" {
+		if c.OnlineQueue, err = strconv.Atoi(*onlineQueue); err != nil || c.OnlineQueue < 1 {
+			bad("--online-queue / PROMPTGATE_ONLINE_QUEUE must be a positive integer, got %q", *onlineQueue)
+		}
 	}
-	c.Getenv = getenv
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		bad("--log-level / PROMPTGATE_LOG_LEVEL: %w", err)
 	}

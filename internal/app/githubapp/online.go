@@ -80,12 +80,8 @@ func (s *Server) newOnline(cfg Config) *online.Receiver {
 	if cfg.OTLPTokens.Empty() {
 		return nil
 	}
-	getenv := cfg.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
 	return online.New(online.Options{Tokens: cfg.OTLPTokens, Loader: onlineLoader{s.clients},
-		Judge: online.NewJudge(cfg.JudgeKeys, getenv, s.log), Workers: cfg.OnlineWorkers, Queue: cfg.OnlineQueue,
+		Judge: online.NewJudge(cfg.JudgeKeys, s.log), Workers: cfg.OnlineWorkers, Queue: cfg.OnlineQueue,
 		Logger: s.log.With("component", "online"), Metrics: s.metrics})
 }
 

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/promptgate/promptgate/internal/app/online"
-	"github.com/promptgate/promptgate/internal/app/rollout/ghfake"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 const otlpToken = "otlp-hello-world-token-1"
@@ -147,5 +147,25 @@ func TestMetricsWithoutOTLP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("POST /v1/traces without tokens: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestConfigFromEnvOnline(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PROMPTGATE_APP_ID": "42", "PROMPTGATE_PRIVATE_KEY": "-----BEGIN\nX", "PROMPTGATE_WEBHOOK_SECRET": "s",
+		"PROMPTGATE_OTLP_TOKENS": "acme/support=" + otlpToken, "PROMPTGATE_JUDGE_KEYS": "acme/support=JUDGE_KEY", "JUDGE_KEY": "sk-judge"}
+	c, err := ConfigFromEnv(func(k string) string { return env[k] }, []string{"--online-workers", "8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := c.OTLPTokens.Repo(otlpToken); !ok || r != "acme/support" || c.OnlineWorkers != 8 || c.OnlineQueue != 0 {
+		t.Errorf("config = %v", c)
+	}
+	if s := c.String(); strings.Contains(s, otlpToken) || strings.Contains(s, "sk-judge") || !strings.Contains(s, "otlp_repos=1") {
+		t.Errorf("String() = %s", s)
+	}
+	env["PROMPTGATE_OTLP_TOKENS"] = "acme/support=short"
+	if _, err := ConfigFromEnv(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "PROMPTGATE_OTLP_TOKENS") {
+		t.Errorf("short token: %v", err)
 	}
 }

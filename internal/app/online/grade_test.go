@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/promptgate/promptgate/internal/testkit/llmfake"
@@ -44,14 +45,15 @@ func judgeServer(t *testing.T, o llmfake.Options) (*llmfake.Server, string) {
 func TestFullPoolDropsAndCounts(t *testing.T) {
 	t.Parallel()
 	fake, base := judgeServer(t, llmfake.Options{Latency: 300 * time.Millisecond, APIKey: "judge-secret",
-		Respond: func(llmfake.Request) llmfake.Reply { return llmfake.Reply{Content: `{"reason":"fine","pass":true,"score":1}`} }})
-	keys, err := ParseJudgeKeys(repoA + "=JUDGE_KEY")
+		Respond: func(llmfake.Request) llmfake.Reply {
+			return llmfake.Reply{Content: `{"reason":"fine","pass":true,"score":1}`}
+		}})
+	keys, err := ParseJudgeKeys(repoA+"=JUDGE_KEY", fakeEnv{"JUDGE_KEY": "judge-secret"}.get)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"JUDGE_KEY": "judge-secret"}
 	ts := startReceiver(t, Options{Loader: &fakeLoader{cfg: rubricConfig(base)}, Workers: 1, Queue: 1,
-		Judge: NewJudge(keys, func(k string) string { return env[k] }, nil)})
+		Judge: NewJudge(keys, nil)})
 	var spans []*tracepb.Span
 	for i := range 20 {
 		spans = append(spans, serverSpan(i, 1, "summarize", "canary"), chatSpan(i, 2, 1, `{"s":1}`))
@@ -83,10 +85,9 @@ func TestJudgeKeyOnlyWhenGranted(t *testing.T) {
 	t.Parallel()
 	_, base := judgeServer(t, llmfake.Options{APIKey: "judge-secret",
 		Respond: func(llmfake.Request) llmfake.Reply { return llmfake.Reply{Content: `{"pass":true,"score":1}`} }})
-	keys, _ := ParseJudgeKeys(repoB + "=JUDGE_KEY")
-	env := map[string]string{"JUDGE_KEY": "judge-secret"}
+	keys, _ := ParseJudgeKeys(repoB+"=JUDGE_KEY", fakeEnv{"JUDGE_KEY": "judge-secret"}.get)
 	ts := startReceiver(t, Options{Loader: &fakeLoader{cfg: rubricConfig(base)},
-		Judge: NewJudge(keys, func(k string) string { return env[k] }, nil)})
+		Judge: NewJudge(keys, nil)})
 	postProto(t, ts.url, tokenA, export("", serverSpan(1, 1, "summarize", "stable"), chatSpan(1, 2, 1, "{}")))
 	waitMetrics(t, ts.url, "the rubric to error", func(m map[string]float64) bool {
 		return m[evalsKey(repoA, "summarize", "stable", "polite", "error")] == 1
@@ -105,7 +106,7 @@ func TestProductionContentStaysInside(t *testing.T) {
 		return llmfake.Reply{Content: `{"reason":"the answer says ` + strings.NewReplacer(`"`, "", "\n", " ").Replace(last) + `","pass":false,"score":0}`}
 	}})
 	ts := startReceiver(t, Options{Loader: &fakeLoader{cfg: rubricConfig(base)},
-		Judge: NewJudge(nil, func(string) string { return "" }, nil)})
+		Judge: NewJudge(nil, nil)})
 	secrets := []string{"SECRET-ANSWER-one", "SECRET-ANSWER-two JUDGE-BREAKS"}
 	var spans []*tracepb.Span
 	for i, s := range secrets {
@@ -127,4 +128,50 @@ func TestProductionContentStaysInside(t *testing.T) {
 	if !strings.Contains(ts.logs.String(), "online assertion could not run") {
 		t.Errorf("the judge error was not logged at all:\n%s", ts.logs.String())
 	}
+}
+
+// TestCostAndLatencyFromTheSpan: cost is priced from the span's model and
+// gen_ai.usage token counts with the repository's pricing; latency is the
+// chat span's duration (250 ms here).
+func TestCostAndLatencyFromTheSpan(t *testing.T) {
+	t.Parallel()
+	cfg := `rollout:
+  flags_file: flags/prompts.flagd.json
+pricing:
+  my-finetune: {input: 1000, output: 1000}
+online:
+  summarize:
+    assert:
+      - type: cost
+        threshold: 0.3
+      - type: latency
+        threshold: 200
+      - type: not-latency
+        threshold: 200
+`
+	ts := startReceiver(t, Options{Loader: &fakeLoader{cfg: cfg}})
+	cheap, dear, unpriced := chatSpan(1, 2, 1, "a"), chatSpan(2, 2, 1, "b"), chatSpan(3, 2, 1, "c")
+	for _, s := range []*tracepb.Span{cheap, dear} {
+		s.Attributes = append(s.Attributes, intKV("gen_ai.usage.input_tokens", 100), intKV("gen_ai.usage.output_tokens", 300))
+	}
+	dear.Attributes = append(dear.Attributes, str("gen_ai.response.model", "my-finetune")) // 400 tokens at $1000/M: $0.40
+	postProto(t, ts.url, tokenA, export("", serverSpan(1, 1, "summarize", "stable"), cheap,
+		serverSpan(2, 1, "summarize", "stable"), dear, serverSpan(3, 1, "summarize", "stable"), unpriced))
+	m := waitMetrics(t, ts.url, "grading", func(m map[string]float64) bool {
+		return m[evalsKey(repoA, "summarize", "stable", "latency", "fail")] == 3
+	})
+	want := map[string]float64{
+		evalsKey(repoA, "summarize", "stable", "cost", "pass"):        1, // gpt-4.1-mini's fraction of a cent
+		evalsKey(repoA, "summarize", "stable", "cost", "fail"):        2, // my-finetune's $0.40, and an unknown cost
+		evalsKey(repoA, "summarize", "stable", "not-latency", "pass"): 3,
+	}
+	for k, w := range want {
+		if m[k] != w {
+			t.Errorf("%s = %g, want %g", k, m[k], w)
+		}
+	}
+}
+
+func intKV(k string, v int64) *commonpb.KeyValue {
+	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: v}}}
 }

@@ -77,8 +77,12 @@ type syncBuffer struct {
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.Write(p) }
-func (b *syncBuffer) String() string                { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // testServer is a Receiver behind a real HTTP server, as serve mounts it.
 type testServer struct {
@@ -112,7 +116,11 @@ func startReceiver(t *testing.T, o Options) testServer {
 	return testServer{url: srv.URL, r: r, logs: logs}
 }
 
-func tid(n int) []byte { b := make([]byte, 16); binary.BigEndian.PutUint64(b[8:], uint64(n)+1); return b }
+func tid(n int) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b[8:], uint64(n)+1)
+	return b
+}
 func sid(n int) []byte { b := make([]byte, 8); binary.BigEndian.PutUint64(b, uint64(n)+1); return b }
 
 func str(k, v string) *commonpb.KeyValue {
@@ -256,3 +264,8 @@ func evalsKey(repo, flag, variant, assertion, result string) string {
 	return `promptgate_online_evals_total{assertion="` + assertion + `",flag="` + flag + `",repo="` + repo +
 		`",result="` + result + `",variant="` + variant + `"}`
 }
+
+// fakeEnv is an environment for getenv parameters.
+type fakeEnv map[string]string
+
+func (e fakeEnv) get(k string) string { return e[k] }

@@ -17,7 +17,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time           { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func spansOf(t *testing.T, spans ...*tracepb.Span) []span {
@@ -93,7 +93,9 @@ func TestJoinerUsesAFlagSpanBesideTheChat(t *testing.T) {
 		return &tracepb.Span{TraceId: tid(trace), SpanId: sid(id), ParentSpanId: sid(1), Name: "feature_flag",
 			Attributes: []*commonpb.KeyValue{str("feature_flag.key", "summarize"), str("feature_flag.result.variant", variant)}}
 	}
-	root := func(trace int) *tracepb.Span { return &tracepb.Span{TraceId: tid(trace), SpanId: sid(1), Name: "POST /answer"} }
+	root := func(trace int) *tracepb.Span {
+		return &tracepb.Span{TraceId: tid(trace), SpanId: sid(1), Name: "POST /answer"}
+	}
 	out, _ := j.add(repoA, spansOf(t, flagSpan(1, 2, "canary"), chatSpan(1, 3, 1, "a"), root(1)))
 	if diff := cmp.Diff([]got{{"summarize", "canary", "a"}}, flat(out)); diff != "" {
 		t.Errorf("sibling flag span (-want +got):\n%s", diff)

@@ -9,16 +9,18 @@ import (
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
-// JudgeKeys says which of serve's environment variables each repository's
-// judge may read its API key from: PROMPTGATE_JUDGE_KEYS lists
-// owner/repo=VARIABLE pairs. A repository's promptgate.yaml chooses its
-// providers' base_url, so a key it was not granted would be sent wherever it
-// says; without a grant its providers are called without a key.
-type JudgeKeys map[string][]string
+// JudgeKeys are the API keys each repository's judge may use: per lower-case
+// owner/repo, the granted variable names and their values in serve's
+// environment. PROMPTGATE_JUDGE_KEYS lists owner/repo=VARIABLE pairs. A
+// repository's promptgate.yaml chooses its providers' base_url, so a key it
+// was not granted would be sent wherever it says; without a grant its
+// providers are called without a key. Never log it.
+type JudgeKeys map[string]map[string]string
 
-// ParseJudgeKeys reads PROMPTGATE_JUDGE_KEYS.
-func ParseJudgeKeys(s string) (JudgeKeys, error) {
-	out := JudgeKeys{}
+// ParseJudgeKeys reads PROMPTGATE_JUDGE_KEYS and the granted variables'
+// values through getenv. It returns nil when nothing is granted.
+func ParseJudgeKeys(s string, getenv func(string) string) (JudgeKeys, error) {
+	var out JudgeKeys
 	for i, pair := range strings.Split(s, ",") {
 		pair = strings.TrimSpace(pair)
 		if pair == "" {
@@ -35,36 +37,33 @@ func ParseJudgeKeys(s string) (JudgeKeys, error) {
 			}
 			return nil, fmt.Errorf("PROMPTGATE_JUDGE_KEYS entry %d: %s is a %s* variable, which holds serve's own secrets", i+1, env, prefix)
 		}
-		out[repo] = append(out[repo], env)
+		if out == nil {
+			out = JudgeKeys{}
+		}
+		if out[repo] == nil {
+			out[repo] = map[string]string{}
+		}
+		out[repo][env] = getenv(env)
 	}
 	return out, nil
 }
 
-func (k JudgeKeys) granted(repo, env string) bool {
-	for _, e := range k[strings.ToLower(repo)] {
-		if e == env {
-			return true
-		}
-	}
-	return false
-}
+// key returns the value of env granted to repo, or "".
+func (k JudgeKeys) key(repo, env string) string { return k[strings.ToLower(repo)][env] }
 
 // NewJudge returns the JudgeFactory serve uses: an llm.Client over the
 // repository's providers, with their concurrency and rate limits, and each
-// provider's key read from serve's environment only when keys grants it.
-func NewJudge(keys JudgeKeys, getenv func(string) string, log *slog.Logger) JudgeFactory {
+// provider's key only when keys grants it. A provider without base_url is
+// OpenAI's API: serve's own $OPENAI_BASE_URL is not the repository's to use.
+func NewJudge(keys JudgeKeys, log *slog.Logger) JudgeFactory {
 	if log == nil {
 		log = slog.Default()
 	}
 	return func(repo string, cfg *config.Config) (llm.Completer, error) {
 		var providers []llm.Provider
 		for _, p := range cfg.Providers {
-			key := ""
-			if keys.granted(repo, p.APIKeyEnv) {
-				key = getenv(p.APIKeyEnv)
-			}
-			providers = append(providers, llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
-				APIKey: key, Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries, RPM: p.RPM, TPM: p.TPM,
+			providers = append(providers, llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(noEnv), APIKeyEnv: p.APIKeyEnv,
+				APIKey: keys.key(repo, p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries, RPM: p.RPM, TPM: p.TPM,
 				RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion})
 		}
 		c, err := llm.New(llm.Options{Providers: providers, Default: cfg.DefaultProvider, Mode: llm.CacheOff,
@@ -75,3 +74,5 @@ func NewJudge(keys JudgeKeys, getenv func(string) string, log *slog.Logger) Judg
 		return c, nil
 	}
 }
+
+func noEnv(string) string { return "" }

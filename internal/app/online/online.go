@@ -234,6 +234,10 @@ func (r *Receiver) gradeOne(j job) {
 	ctx, cancel := context.WithTimeout(context.Background(), judgeTimeout)
 	defer cancel()
 	out := assert.Output{Text: j.s.output, Latency: j.s.latency, Prompt: j.s.input}
+	// gen_ai.usage.* and the response model price the call, as the eval does.
+	if p, ok := j.fe.prices.Lookup(j.s.model); ok && j.s.inTok+j.s.outTok > 0 {
+		out.CostUSD, out.CostKnown = p.CallCost(int(j.s.inTok), int(j.s.outTok)), true
+	}
 	for _, la := range j.fe.asserts {
 		result := "error"
 		g, err := assert.Evaluate(ctx, []assert.Assertion{la.a}, nil, out, j.fe.env)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/assert"
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/llm"
 )
@@ -38,6 +39,8 @@ type flagEval struct {
 	variants map[string]bool
 	asserts  []labelled
 	env      assert.Env
+	// prices price an answer from its model and token counts, for cost assertions.
+	prices *cost.Table
 }
 
 type labelled struct {
@@ -53,12 +56,13 @@ func compile(repo string, cfg *config.Config, flagsDoc []byte, judge JudgeFactor
 	if len(cfg.Online) == 0 {
 		return rc, nil
 	}
+	prices := cost.ForConfig(cfg)
 	var env assert.Env
 	env.JudgeModel = cfg.Defaults.JudgeModel
 	needsJudge := false
 	var errs []error
 	for _, of := range cfg.Online {
-		fe := &flagEval{rate: of.SampleRate, variants: map[string]bool{}}
+		fe := &flagEval{rate: of.SampleRate, variants: map[string]bool{}, prices: prices}
 		sp, err := flagd.ReadSplit(flagsDoc, flagd.FormatForPath(cfg.Rollout.FlagsFile), of.Flag)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("online.%s: read the flag from %s: %w", of.Flag, cfg.Rollout.FlagsFile, flagd.InFile(err, cfg.Rollout.FlagsFile)))

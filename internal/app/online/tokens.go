@@ -56,6 +56,20 @@ func ParseTokens(s string) (Tokens, error) {
 // Empty reports whether no token is configured (the receiver is off).
 func (t Tokens) Empty() bool { return len(t.entries) == 0 }
 
+// Equal reports whether t and o hold the same tokens for the same
+// repositories, in the same order.
+func (t Tokens) Equal(o Tokens) bool {
+	if len(t.entries) != len(o.entries) {
+		return false
+	}
+	for i := range t.entries {
+		if t.entries[i] != o.entries[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // Repos returns the repositories with a token, in configuration order.
 func (t Tokens) Repos() []string {
 	var out []string

@@ -39,15 +39,19 @@ func TestParseTokens(t *testing.T) {
 
 func TestParseJudgeKeys(t *testing.T) {
 	t.Parallel()
-	k, err := ParseJudgeKeys("Acme/Support=OPENAI_API_KEY, acme/billing=ANTHROPIC_KEY")
+	env := map[string]string{"OPENAI_API_KEY": "sk-1", "ANTHROPIC_KEY": "sk-2"}
+	k, err := ParseJudgeKeys("Acme/Support=OPENAI_API_KEY, acme/billing=ANTHROPIC_KEY", func(v string) string { return env[v] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !k.granted("acme/support", "OPENAI_API_KEY") || k.granted("acme/billing", "OPENAI_API_KEY") {
+	if k.key("acme/support", "OPENAI_API_KEY") != "sk-1" || k.key("acme/billing", "OPENAI_API_KEY") != "" || k.key("acme/billing", "ANTHROPIC_KEY") != "sk-2" {
 		t.Errorf("grants = %v", k)
 	}
+	if none, err := ParseJudgeKeys(" ", nil); none != nil || err != nil {
+		t.Errorf("empty variable: %v, %v", none, err)
+	}
 	for _, in := range []string{"acme/support=PROMPTGATE_WEBHOOK_SECRET", "acme/support=GITHUB_TOKEN", "acme/support", "support=X"} {
-		if _, err := ParseJudgeKeys(in); err == nil {
+		if _, err := ParseJudgeKeys(in, nil); err == nil {
 			t.Errorf("ParseJudgeKeys(%q) accepted it", in)
 		}
 	}
