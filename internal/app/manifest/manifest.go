@@ -61,8 +61,9 @@ func Permissions(teams bool) map[string]string {
 	return p
 }
 
-// Events are the webhook events the App subscribes to.
-func Events() []string { return []string{"issue_comment", "check_run"} }
+// Events are the webhook events the App subscribes to: push lets online
+// evaluation read promptgate.yaml again after a push to the default branch.
+func Events() []string { return []string{"issue_comment", "check_run", "push"} }
 
 // New builds the manifest for opts, checking that the URLs are usable.
 func New(opts Options) (Manifest, error) {
