@@ -115,9 +115,8 @@ func TestProductionContentStaysInside(t *testing.T) {
 	// An unjoined chat and an unknown flag, which are ignored, not graded.
 	spans = append(spans, chatSpan(7, 2, 1, "SECRET-ANSWER-orphan"), serverSpan(8, 1, "nope", "canary"), chatSpan(8, 2, 1, "SECRET-ANSWER-x"))
 	postProto(t, ts.url, tokenA, export("", spans...))
-	waitMetrics(t, ts.url, "grading", func(m map[string]float64) bool {
-		return m[evalsKey(repoA, "summarize", "canary", "polite", "fail")] == 1 &&
-			m[evalsKey(repoA, "summarize", "canary", "polite", "error")] == 1
+	m := waitMetrics(t, ts.url, "grading", func(m map[string]float64) bool {
+		return m[evalsKey(repoA, "summarize", "canary", "polite", "fail")]+m[evalsKey(repoA, "summarize", "canary", "polite", "error")] == 2
 	})
 	_, raw := scrape(t, ts.url)
 	for _, where := range []struct{ name, text string }{{"logs", ts.logs.String()}, {"metrics", raw}} {
@@ -125,7 +124,7 @@ func TestProductionContentStaysInside(t *testing.T) {
 			t.Errorf("production content in the %s:\n%s", where.name, where.text)
 		}
 	}
-	if !strings.Contains(ts.logs.String(), "online assertion could not run") {
+	if m[evalsKey(repoA, "summarize", "canary", "polite", "error")] > 0 && !strings.Contains(ts.logs.String(), "online assertion could not run") {
 		t.Errorf("the judge error was not logged at all:\n%s", ts.logs.String())
 	}
 }
