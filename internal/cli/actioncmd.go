@@ -173,6 +173,13 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if ev.PR > 0 && token != "" && len(res.Problems) == 0 && !res.Affected.Empty() {
 		addTrends(ctx, client, ev, historyApp, res, gha)
 	}
+	// The HTML report goes up with the JSON one (action.yml uploads both).
+	if len(o.outputs) == 0 {
+		o.outputs = []string{filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.html")}
+	}
+	if err := writeCheckOutputs(env, res, o.outputs); err != nil {
+		gha.Warningf("promptgate could not write its HTML report: %v", err)
+	}
 	outcome, err := actionOutcome(res, ev, o.reportJSON, artifactHint(env.Getenv))
 	if err != nil {
 		return err

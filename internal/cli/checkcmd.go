@@ -76,6 +76,8 @@ type checkOptions struct {
 	// uses them instead of evaluating.
 	given   *check.Evals
 	tracing tracingFlags
+	// outputs are the --output files, each written in its extension's format.
+	outputs listFlag
 }
 
 func runCheck(ctx context.Context, args []string, env Env) error {
@@ -89,6 +91,9 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	sh, err := shard.Parse(o.shard)
 	if err != nil {
 		return usageError{msg: "check: --shard: " + err.Error()}
+	}
+	if err := checkOutputs("check", o.outputs, "html", "json", "markdown"); err != nil {
+		return err
 	}
 	if env.Getenv("GITHUB_ACTIONS") == "true" {
 		return runAction(ctx, o, env)
@@ -106,6 +111,9 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	}
 	if sh.Enabled() {
 		return writeShard(env, res, o.reportJSON)
+	}
+	if err := writeCheckOutputs(env, res, o.outputs); err != nil {
+		return err
 	}
 	return printOutcome(env, res, o.reportJSON)
 }
@@ -169,6 +177,8 @@ func checkFlags(fs *flag.FlagSet, o *checkOptions) {
 	fs.BoolVar(&o.recordAll, "record-all", false, "also evaluate the prompts the change does not affect (cache first) and record every prompt's pass rate and cost in the hidden line, for the default branch's history that pull requests chart; the Action sets it on pushes to the default branch")
 	fs.BoolVar(&o.failOnSkip, "fail-on-skip", false, "fail (exit 1) when case runs the change needed were skipped (no key, a fork, no recorded response), instead of a neutral result")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
+	fs.Var(&o.outputs, "o", "also write the report to `file`: .html (one self-contained page with every case, base beside head), .json or .md (repeatable)")
+	fs.Var(&o.outputs, "output", "same as -o")
 	o.tracing.register(fs)
 }
 

@@ -51,6 +51,7 @@ Commands:
   check     Evaluate base vs head of a change, project monthly cost, gate it, and publish the diff
             (the GitHub Action runs this; locally: promptgate check --base main).
   merge     Combine the JSON reports of --shard K/N runs of eval or check into one run's report.
+  view      Serve an HTML or JSON report on 127.0.0.1 (eval -o report.html; promptgate view report.html).
   serve     Run the GitHub App webhook server for /rollout and /rollback PR comments.
   app       Register the GitHub App with GitHub's manifest flow: promptgate app manifest --help
   version   Print the version.
@@ -88,6 +89,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = runServe(ctx, rest, env)
 	case "app":
 		err = runApp(ctx, rest, env)
+	case "view":
+		err = runView(ctx, rest, env)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "promptgate %s\n", Version)
 	case "help", "-h", "--help", "-help":

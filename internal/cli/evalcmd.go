@@ -64,7 +64,7 @@ line), or case runs that could not be made. A shard is not judged on its own: it
 type evalOptions struct {
 	dir, configPath, format, trace, cacheDir, judge, shard string
 	promptfoo                                              string
-	prompts, suites, candidates                            listFlag
+	prompts, suites, candidates, outputs                   listFlag
 	concurrency                                            int
 	noCache, offline, verbose, quiet                       bool
 	tracing                                                tracingFlags
@@ -80,6 +80,8 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.promptfoo, "promptfoo", "", "run only this promptfoo config `file` (relative to -C dir; its git work tree is the repository)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "cases in flight at once (default: the provider's concurrency)")
 	fs.StringVar(&o.format, "format", "table", "output `format`: table, json, markdown or junit")
+	fs.Var(&o.outputs, "o", "also write the report to `file`, in the format its extension names: .html (one self-contained page), .json, .csv, .xml (JUnit), .md, .txt (repeatable)")
+	fs.Var(&o.outputs, "output", "same as -o")
 	fs.StringVar(&o.trace, "trace", "", "write one JSON line per model call to `file`")
 	fs.BoolVar(&o.noCache, "no-cache", false, "bypass the response cache (neither read nor write)")
 	fs.BoolVar(&o.offline, "offline", false, "answer only from the response cache; a miss is an error and no model is called")
@@ -107,6 +109,9 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	sh, err := shard.Parse(o.shard)
 	if err != nil {
 		return usageError{msg: "eval: --shard: " + err.Error()}
+	}
+	if err := checkOutputs("eval", o.outputs); err != nil {
+		return err
 	}
 	root := o.dir
 	if env.Dir != "" && !filepath.IsAbs(root) {
@@ -222,6 +227,9 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	if rep != nil {
 		if err := report.WriteEval(env.Stdout, rep, o.format); err != nil {
+			return err
+		}
+		if err := writeEvalOutputs(env, rep, o.outputs); err != nil {
 			return err
 		}
 	}

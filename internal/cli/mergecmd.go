@@ -97,6 +97,9 @@ func mergeReports(ctx context.Context, o checkOptions, env Env, files []string, 
 		if err := report.WriteEval(env.Stdout, merged, format); err != nil {
 			return err
 		}
+		if err := writeEvalOutputs(env, merged, o.outputs); err != nil {
+			return err
+		}
 		total := 0
 		for _, s := range merged.Suites {
 			total += len(s.Cases)
@@ -119,6 +122,9 @@ func mergeReports(ctx context.Context, o checkOptions, env Env, files []string, 
 	}
 	res, err := compare(ctx, o, env, o.base, o.head)
 	if err != nil {
+		return err
+	}
+	if err := writeCheckOutputs(env, res, o.outputs); err != nil {
 		return err
 	}
 	return printOutcome(env, res, o.reportJSON)
