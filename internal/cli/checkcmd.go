@@ -200,12 +200,17 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	if cacheDir != "" && !filepath.IsAbs(cacheDir) {
 		cacheDir = filepath.Join(root, cacheDir)
 	}
+	var built clientLog
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
 		MissingKey: func(rules *config.Config) string { return missingKey(rules, env.Getenv) },
 		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, RecordAll: o.recordAll, Logger: logger, Progress: env.Stderr,
 		Shard: sh, Given: o.given, Observer: observer,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache, budget *llm.Budget) (llm.Completer, error) {
-			return newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, budget, logger)
+			c, err := newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, budget, logger)
+			if err == nil {
+				built.add(cfg, c)
+			}
+			return c, err
 		}}
 	if o.failOn != "" {
 		gates, err := verdict.ParseFailOn(o.failOn)
@@ -215,6 +220,9 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 		opts.FailOn = gates
 	}
 	res, err := check.Run(ctx, opts)
+	if down := built.err(); down != nil && err == nil {
+		return nil, down
+	}
 	if res != nil {
 		// What head's promptfoo configs hold that promptgate does not run, as
 		// eval prints it.

@@ -206,6 +206,10 @@ func runEval(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	rep, runErr := runner.Run(ctx, suites)
+	down := unreachableErr(proj.Config, client)
+	if down != nil {
+		runErr = down // one message, exit 2, and no what-if against a dead endpoint
+	}
 	if rep != nil {
 		rep.Owners = ownerCosts(rep, proj, logger)
 	}
@@ -225,7 +229,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("write trace: %w", err)
 		}
 	}
-	if rep != nil {
+	if rep != nil && down == nil {
 		if err := report.WriteEval(env.Stdout, rep, o.format); err != nil {
 			return err
 		}

@@ -44,6 +44,10 @@ func (c *Client) call(ctx context.Context, e *endpoint, model string, req Reques
 			return out, nil
 		}
 		kind, status := classify(err, &st.result, ctx)
+		if missingChatPath(err, status) && ctx.Err() == nil {
+			return Response{}, &CallError{Kind: EndpointDown, Status: status, Attempts: sent, Provider: e.Name, Model: model,
+				Err: e.markMissingPath(status)}
+		}
 		callErr := &CallError{Kind: kind, Status: status, Attempts: sent, Provider: e.Name, Model: model,
 			Throttled: throttled, Err: describe(err, kind, ctx, e.APIKey)}
 		if !kind.retryable() {

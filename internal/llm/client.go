@@ -100,6 +100,8 @@ type endpoint struct {
 	// report can say it once.
 	// The value is the HTTP status, 0 until then.
 	refusedWithoutKey atomic.Int32
+	// reach is the endpoint's preflight (see preflight.go).
+	reach reachability
 }
 
 // limiter returns the model's limiter, creating it on first use.
@@ -290,6 +292,9 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 		}
 	}
 
+	if err := e.preflight(ctx); err != nil {
+		return fail(EndpointDown, err)
+	}
 	resp, err := c.call(ctx, e, model, req)
 	if err != nil {
 		return resp, keyError(e, err)

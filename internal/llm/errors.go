@@ -45,6 +45,10 @@ const (
 	// OverBudget means the shared call Budget (gate.max_calls) was spent
 	// before this attempt. No further call was made.
 	OverBudget
+	// EndpointDown means the provider's base_url cannot serve chat
+	// completions (see Unreachable): nothing listens, TLS fails, or the chat
+	// path answers 404/405/501 with a non-API page. Not retried.
+	EndpointDown
 )
 
 // String names the kind for tables and traces.
@@ -74,6 +78,8 @@ func (k ErrorKind) String() string {
 		return "untrusted-provider"
 	case OverBudget:
 		return "over-budget"
+	case EndpointDown:
+		return "endpoint-down"
 	default:
 		return fmt.Sprintf("ErrorKind(%d)", int(k))
 	}
