@@ -47,6 +47,7 @@ Usage:
   promptgate <command> [flags]
 
 Commands:
+  init      Set up promptgate in a repository: promptgate.yaml, a sample prompt and suite, the workflow.
   eval      Run the repo's eval suites against an OpenAI-compatible endpoint and print a table.
   check     Evaluate base vs head of a change, project monthly cost, gate it, and publish the diff
             (the GitHub Action runs this; locally: promptgate check --base main).
@@ -91,6 +92,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = runApp(ctx, rest, env)
 	case "view":
 		err = runView(ctx, rest, env)
+	case "init":
+		err = runInit(ctx, rest, env)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "promptgate %s\n", Version)
 	case "help", "-h", "--help", "-help":

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/eval"
-	"github.com/promptgate/promptgate/internal/llm/llmfake"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // TestEvalOutputByExtension writes one run to every -o/--output format and
