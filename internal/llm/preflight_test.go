@@ -1,7 +1,10 @@
 package llm
 
 import (
+	"context"
 	"errors"
+	"net"
+	"strings"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -31,5 +34,36 @@ func TestMissingChatPath(t *testing.T) {
 				t.Errorf("missingChatPath = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestClosedPortIsEndpointDown: nothing listening is found by the probe
+// before any attempt, not retried, and every later call fails the same way
+// without a connection.
+func TestClosedPortIsEndpointDown(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+	c, err := New(Options{Mode: CacheOff, Providers: []Provider{{Name: "local", BaseURL: url, MaxRetries: 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		_, err := c.Complete(context.Background(), Request{Model: "m", Messages: []Message{{Role: "user", Content: "hi"}}})
+		var ce *CallError
+		if !errors.As(err, &ce) || ce.Kind != EndpointDown || ce.Attempts != 0 {
+			t.Fatalf("call %d: err = %v, want endpoint-down with no attempt", i, err)
+		}
+	}
+	down := c.Unreachable()
+	if len(down) != 1 || down[0].Provider != "local" || !strings.Contains(down[0].Error(), "connection refused") {
+		t.Errorf("Unreachable() = %v", down)
+	}
+	if c.Calls() != 0 {
+		t.Errorf("%d HTTP attempts, want 0", c.Calls())
 	}
 }

@@ -276,9 +276,15 @@ func TestCanceledWhileWaiting(t *testing.T) {
 
 func TestNetworkError(t *testing.T) {
 	t.Parallel()
-	f := newFake(t, "", echo)
+	// The connection is accepted (the preflight passes) and then dropped
+	// before any response: a network error, retried.
+	f := newFake(t, "", func(_ int, _ chatBody, w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
 	url := f.BaseURL()
-	f.Close() // nothing listens there now
 	sl := &noSleep{}
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sl.sleep,
 		Providers: []llm.Provider{{Name: "default", BaseURL: url, MaxRetries: 2}}})
