@@ -2,8 +2,6 @@ package webreport
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/projection"
+	"github.com/promptgate/promptgate/internal/testkit/golden"
 )
 
 func cr(i, rep int, st eval.Status, out string) eval.CaseResult {
@@ -77,19 +76,7 @@ func TestWriteEscapesAndGolden(t *testing.T) {
 			t.Errorf("page lacks %q", good)
 		}
 	}
-	golden := filepath.Join("testdata", "golden", "check.html")
-	if os.Getenv("PROMPTGATE_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (PROMPTGATE_UPDATE_GOLDEN=1 writes it): %v", err)
-	}
-	if d := cmp.Diff(string(want), html); d != "" {
-		t.Errorf("HTML changed (-golden +got; PROMPTGATE_UPDATE_GOLDEN=1 rewrites it):\n%s", d)
-	}
+	golden.Assert(t, "check.html", html)
 }
 
 func TestPolylineScales(t *testing.T) {
