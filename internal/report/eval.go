@@ -139,10 +139,16 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // PassRate formats a suite's pass rate as "9/10 (90%)", or "n/a" when nothing was graded.
 func PassRate(s *eval.SuiteResult) string {
-	if s.Graded() == 0 {
-		return "n/a"
+	errs := ""
+	if s.Errored > 0 {
+		// Errors are neither passes nor fails, but never hidden: "3/3 (100%)"
+		// beside a ❌ reads as a pass.
+		errs = fmt.Sprintf(" + %d errored", s.Errored)
 	}
-	return fmt.Sprintf("%d/%d (%s)", s.Passed, s.Graded(), Percent(s.PassRate()))
+	if s.Graded() == 0 {
+		return "n/a" + errs
+	}
+	return fmt.Sprintf("%d/%d (%s)%s", s.Passed, s.Graded(), Percent(s.PassRate()), errs)
 }
 
 // Percent formats a fraction as a percentage.
