@@ -66,8 +66,9 @@ type evalOptions struct {
 	promptfoo                                              string
 	prompts, suites, candidates, outputs                   listFlag
 	concurrency                                            int
-	noCache, offline, verbose, quiet                       bool
+	noCache, offline, verbose, quiet, noCandidates         bool
 	tracing                                                tracingFlags
+	habits                                                 habitFlags
 }
 
 func runEval(ctx context.Context, args []string, env Env) error {
@@ -89,9 +90,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.judge, "judge-model", "", "`model` that grades llm-rubric assertions (default defaults.judge_model)")
 	fs.StringVar(&o.shard, "shard", "", "run only part `K/N` of the case runs (for promptgate merge)")
 	fs.Var(&o.candidates, "candidates", "also run every chosen suite on each candidate `model` and compare (repeatable, comma-separated; default: candidates in promptgate.yaml)")
+	fs.BoolVar(&o.noCandidates, "no-candidates", false, "do not run the cheaper-model what-if, whatever candidates promptgate.yaml lists")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs (retries, cache) on stderr")
 	o.tracing.register(fs)
+	o.habits.register(fs, &o.concurrency)
 	var cacheOn bool
 	fs.BoolVar(&cacheOn, "cache", true, "use the response cache (default on; --no-cache turns it off)")
 	if err := parseFlags(fs, args); err != nil {
@@ -100,6 +103,12 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	if !cacheOn {
 		o.noCache = true
 	}
+	o.habits.configFlag(&o.configPath, &o.promptfoo)
+	getenv, err := withEnvFile(env.Getenv, o.habits.envFile)
+	if err != nil {
+		return err
+	}
+	env.Getenv = getenv
 	if o.noCache && o.offline {
 		return usageError{msg: "eval: --offline answers from the cache, so it cannot be combined with --no-cache"}
 	}
@@ -145,12 +154,27 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	for _, w := range proj.Warnings {
 		fmt.Fprintf(env.Stderr, "warning: %v\n", w)
 	}
+	refErrs, refWarns := crossRefs(os.DirFS(root), proj, cost.ForConfig(proj.Config))
+	for _, w := range refWarns {
+		fmt.Fprintf(env.Stderr, "warning: %s\n", w)
+	}
+	if len(refErrs) > 0 {
+		return refErrs
+	}
 	suites, err := proj.Select(o.prompts, o.suites)
 	if err != nil {
 		return usageError{msg: "eval: " + err.Error()}
 	}
 	if o.promptfoo != "" {
 		suites = proj.Promptfoo
+	}
+	if len(suites) > 0 {
+		if suites, err = o.habits.apply(suites); err != nil {
+			return err
+		}
+		if len(suites) == 0 {
+			return usageError{msg: "eval: the filters (--filter-pattern, --filter-first-n, --filter-failing) leave no case to run"}
+		}
 	}
 	if len(suites) == 0 {
 		return usageError{msg: fmt.Sprintf("eval: no suites found under %s/ (see promptgate eval --help)", proj.Config.Paths.Evals)}
@@ -191,8 +215,11 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	ctx, observer, endTrace := o.tracing.start(ctx, "eval", proj.Config, env, logger)
 	runner.Observer = observer
 	candidates := o.candidates
-	if len(candidates) == 0 {
+	if len(candidates) == 0 && !o.noCandidates {
 		candidates = proj.Config.Candidates
+	}
+	if o.noCandidates {
+		candidates = nil
 	}
 	total := eval.TotalIn(suites, sh) * (1 + len(candidates))
 	bar := progressBar(env.Stderr, total, o.quiet)
