@@ -42,14 +42,8 @@ func writeCandidates(w io.Writer, cands []eval.Candidate, markdown bool) error {
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("render candidates: %w", err)
 	}
-	said := map[string]bool{}
 	for _, c := range cands {
 		name := promptName(c.Prompt, c.Variant)
-		if !c.HeadMeetsThreshold && !said[name] {
-			said[name] = true
-			fmt.Fprintf(w, "\nNo recommendation for %s: its own model %s does not meet its suite, so a candidate that loses no passing case proves nothing.\n",
-				inline(name, markdown), inline(c.HeadModel, markdown))
-		}
 		if c.Recommended {
 			saving := ""
 			if c.SavingUSD != nil {
