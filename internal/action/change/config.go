@@ -1,6 +1,7 @@
 package change
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/flagd"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
 )
@@ -69,7 +71,7 @@ func (d *detector) traffic() {
 	names := slices.Collect(maps.Keys(bt))
 	names = append(names, slices.Collect(maps.Keys(ht))...)
 	slices.Sort(names)
-	baseFlags, headFlags := parseFlags(d.base.Flags), parseFlags(d.head.Flags)
+	baseFlags, headFlags := flagd.Summarize(d.base.Flags), flagd.Summarize(d.head.Flags)
 	for _, name := range slices.Compact(names) {
 		bv, bok := bt[name]
 		hv, hok := ht[name]
@@ -82,8 +84,8 @@ func (d *detector) traffic() {
 				d.addReproject(key, ReasonTrafficChanged)
 			}
 		}
-		for _, fl := range []flagSet{baseFlags, headFlags} {
-			for _, ref := range fl.flags[name].refs {
+		for _, fl := range []flagd.Summary{baseFlags, headFlags} {
+			for _, ref := range fl.Flags[name].Refs {
 				if d.known(ref) {
 					d.addReproject(ref, ReasonTrafficChanged)
 				}
@@ -181,4 +183,29 @@ func (d *detector) known(key string) bool {
 	_, b := d.base.byKey[key]
 	_, h := d.head.byKey[key]
 	return b || h
+}
+
+// flags re-projects the prompts served by every flag that differs between base
+// and head: a new split, new variants, new targeting or a changed default.
+func (d *detector) flags() {
+	if bytes.Equal(d.base.Flags, d.head.Flags) {
+		return
+	}
+	b, h := flagd.Summarize(d.base.Flags), flagd.Summarize(d.head.Flags)
+	keys := slices.Collect(maps.Keys(b.Flags))
+	keys = append(keys, slices.Collect(maps.Keys(h.Flags))...)
+	slices.Sort(keys)
+	for _, key := range slices.Compact(keys) {
+		bf, bok := b.Flags[key]
+		hf, hok := h.Flags[key]
+		if bok && hok && bf.Canonical == hf.Canonical && b.Evaluators == h.Evaluators {
+			continue
+		}
+		reason := Reason(fmt.Sprintf(string(ReasonFlagChanged), key))
+		for _, ref := range append(slices.Clone(bf.Refs), hf.Refs...) {
+			if d.known(ref) {
+				d.addReproject(ref, reason)
+			}
+		}
+	}
 }

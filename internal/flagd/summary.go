@@ -1,4 +1,4 @@
-package change
+package flagd
 
 import (
 	"bytes"
@@ -13,29 +13,33 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// flagSet is a flagd flag file reduced to what change detection needs.
-type flagSet struct {
-	// flags maps a flag key to its definition.
-	flags map[string]flagDef
-	// evaluators is the canonical "$evaluators" section: shared targeting rules
+// Summary is a flags file reduced to what change detection compares: each
+// flag's definition in a canonical encoding and the prompt keys it may serve.
+type Summary struct {
+	// Flags maps a flag key to its summary.
+	Flags map[string]FlagSummary
+	// Evaluators is the canonical "$evaluators" section: shared targeting rules
 	// any flag may $ref.
-	evaluators string
+	Evaluators string
 }
 
-type flagDef struct {
-	// canonical is the whole definition re-encoded with sorted keys.
-	canonical string
-	// refs are the variant values that are strings: prompt keys, for the flags
-	// promptgate rolls out.
-	refs []string
+// FlagSummary is one flag of a Summary.
+type FlagSummary struct {
+	// Canonical is the whole definition re-encoded with sorted keys, so two
+	// definitions differ only when their content does.
+	Canonical string
+	// Refs are the variant values that are strings, in variant-name order:
+	// prompt keys, for the flags promptgate rolls out.
+	Refs []string
 }
 
-// parseFlags reads a flagd file, JSON or YAML, generically: only flag keys,
-// their variants and whether anything in them changed matter here. A file that
-// does not parse yields no flags, so every flag of the other side counts as
-// changed.
-func parseFlags(data []byte) flagSet {
-	fs := flagSet{flags: map[string]flagDef{}}
+// Summarize reads a flags file, JSON or YAML, generically: only flag keys,
+// their variants and whether anything in them changed matter here. Unlike
+// the editor it neither validates nor needs the file name, because a change
+// must be seen even in a file flagd would refuse. A file that does not parse
+// yields no flags, so every flag of the other side counts as changed.
+func Summarize(data []byte) Summary {
+	fs := Summary{Flags: map[string]FlagSummary{}}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fs
 	}
@@ -50,46 +54,21 @@ func parseFlags(data []byte) flagSet {
 	if !ok {
 		return fs
 	}
-	fs.evaluators = canonical(root["$evaluators"])
+	fs.Evaluators = canonical(root["$evaluators"])
 	flags, _ := asMap(root["flags"])
 	for key, v := range flags {
-		def := flagDef{canonical: canonical(v)}
+		def := FlagSummary{Canonical: canonical(v)}
 		if m, ok := asMap(v); ok {
 			variants, _ := asMap(m["variants"])
 			for _, name := range slices.Sorted(maps.Keys(variants)) {
 				if s, ok := variants[name].(string); ok {
-					def.refs = append(def.refs, s)
+					def.Refs = append(def.Refs, s)
 				}
 			}
 		}
-		fs.flags[key] = def
+		fs.Flags[key] = def
 	}
 	return fs
-}
-
-// flags re-projects the prompts served by every flag that differs between base
-// and head: a new split, new variants, new targeting or a changed default.
-func (d *detector) flags() {
-	if bytes.Equal(d.base.Flags, d.head.Flags) {
-		return
-	}
-	b, h := parseFlags(d.base.Flags), parseFlags(d.head.Flags)
-	keys := slices.Collect(maps.Keys(b.flags))
-	keys = append(keys, slices.Collect(maps.Keys(h.flags))...)
-	slices.Sort(keys)
-	for _, key := range slices.Compact(keys) {
-		bf, bok := b.flags[key]
-		hf, hok := h.flags[key]
-		if bok && hok && bf.canonical == hf.canonical && b.evaluators == h.evaluators {
-			continue
-		}
-		reason := Reason(fmt.Sprintf(string(ReasonFlagChanged), key))
-		for _, ref := range append(slices.Clone(bf.refs), hf.refs...) {
-			if d.known(ref) {
-				d.addReproject(ref, reason)
-			}
-		}
-	}
 }
 
 // asMap returns v as a string-keyed map; YAML mappings with non-string keys
@@ -116,10 +95,8 @@ func canonical(v any) string {
 	return b.String()
 }
 
-// maxDepth bounds recursion on hostile input. encoding/json and yaml.v3 refuse
-// deeper documents already, so no real flag file reaches it.
-const maxDepth = 10000
-
+// writeCanonical stops at maxDepth; encoding/json and yaml.v3 refuse deeper
+// documents already, so no real flag file reaches it.
 func writeCanonical(b *strings.Builder, v any, depth int) {
 	if depth > maxDepth {
 		b.WriteString("…")
