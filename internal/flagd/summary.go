@@ -71,6 +71,35 @@ func Summarize(data []byte) Summary {
 	return fs
 }
 
+// FlagVariants is one flag's variants and defaultVariant, as ReadVariants
+// decodes them.
+type FlagVariants struct {
+	// Variants maps a variant name to its value: a prompt key ("name" or
+	// "name.variant") for the flags promptgate rolls out.
+	Variants map[string]any `json:"variants" yaml:"variants"`
+	// DefaultVariant is the variant flagd serves when no rule matches.
+	DefaultVariant string `json:"defaultVariant" yaml:"defaultVariant"`
+}
+
+// ReadVariants decodes each flag's variants and defaultVariant, keyed by flag.
+// It does not validate the file: a caller that needs the split asks ReadSplit,
+// which does, and reports per flag why it cannot.
+func ReadVariants(doc []byte, f Format) (map[string]FlagVariants, error) {
+	var ff struct {
+		Flags map[string]FlagVariants `json:"flags" yaml:"flags"`
+	}
+	var err error
+	if f == YAML {
+		err = yaml.Unmarshal(doc, &ff)
+	} else {
+		err = json.Unmarshal(doc, &ff)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode flags file: %w", err)
+	}
+	return ff.Flags, nil
+}
+
 // asMap returns v as a string-keyed map; YAML mappings with non-string keys
 // have their keys formatted.
 func asMap(v any) (map[string]any, bool) {

@@ -1,31 +1,16 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/promptgate/promptgate/internal/action/change"
 	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/flagd"
 )
-
-// flagVariants is the part of a flagd document the check reads itself: each
-// flag's variants, whose string values name prompt variants ("name" or
-// "name.variant"). Which variant is stable, which is rolled out and at what
-// share is read by flagd.ReadSplit, the same reader the GitHub App edits with,
-// so the check projects exactly the split a /rollout wrote.
-type flagVariants struct {
-	Flags map[string]struct {
-		Variants       map[string]any `json:"variants" yaml:"variants"`
-		DefaultVariant string         `json:"defaultVariant" yaml:"defaultVariant"`
-	} `json:"flags" yaml:"flags"`
-}
 
 // flagShares reads which prompt variants each flag splits traffic between, and
 // the rollout share, keyed by both prompt keys. Flags whose variants are not
@@ -39,20 +24,17 @@ func flagShares(doc []byte, file string) (map[string]verdict.FlagShare, []string
 		return nil, nil
 	}
 	format := flagd.FormatForPath(file)
-	var ff flagVariants
-	var err error
-	if format == flagd.YAML {
-		err = yaml.Unmarshal(doc, &ff)
-	} else {
-		err = json.Unmarshal(doc, &ff)
-	}
+	// Which variant is stable, which is rolled out and at what share is read
+	// by flagd.ReadSplit, the same reader the GitHub App edits with, so the
+	// check projects exactly the split a /rollout wrote.
+	flags, err := flagd.ReadVariants(doc, format)
 	if err != nil {
 		return nil, nil
 	}
 	out := map[string]verdict.FlagShare{}
 	var notes []string
-	for _, name := range slices.Sorted(maps.Keys(ff.Flags)) {
-		f := ff.Flags[name]
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		f := flags[name]
 		refs := map[string]string{} // variant → prompt key
 		for v, val := range f.Variants {
 			if s, ok := val.(string); ok && s != "" {
