@@ -28,7 +28,7 @@ type keyInput struct {
 }
 
 // Key is the content address of one model call: the hex SHA-256 of a canonical
-// JSON of the provider name, its endpoint (llm.Provider.Endpoint: the resolved
+// JSON of the provider name, its endpoint (config.Provider.Endpoint: the resolved
 // base URL without credentials), the model name sent to it, the rendered
 // messages and the generation parameters.
 func Key(provider, endpoint, model string, msgs []llm.Message, p llm.Params) string {

@@ -27,7 +27,7 @@ type Entry struct {
 	Key      string `json:"key"`
 	Provider string `json:"provider"`
 	// Endpoint is the provider's base URL without credentials, as
-	// llm.Provider.Endpoint gives it.
+	// config.Provider.Endpoint gives it.
 	Endpoint string   `json:"endpoint"`
 	Model    string   `json:"model"`
 	Request  Request  `json:"request"`

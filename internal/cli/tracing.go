@@ -9,7 +9,6 @@ import (
 
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/eval"
-	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/telemetry"
 )
 
@@ -38,9 +37,9 @@ func (t tracingFlags) start(ctx context.Context, command string, cfg *config.Con
 	if endpoint == "" && tracesEndpoint == "" {
 		return ctx, nil, func() {}
 	}
-	var providers []llm.Provider
+	var providers []config.Provider
 	for _, p := range cfg.Providers {
-		providers = append(providers, llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(env.Getenv), Azure: p.Azure})
+		providers = append(providers, config.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(env.Getenv), Azure: p.Azure})
 	}
 	exp, err := telemetry.New(ctx, telemetry.Options{Endpoint: endpoint, TracesEndpoint: tracesEndpoint, Content: t.content,
 		Providers: providers, Version: Version, Logger: logger})

@@ -105,33 +105,6 @@ type keyValue struct {
 	leaf  bool
 }
 
-// Provider is one OpenAI-compatible endpoint. An empty BaseURL means
-// $OPENAI_BASE_URL, else OpenAI's public API; see ResolveBaseURL.
-type Provider struct {
-	Name        string
-	BaseURL     string
-	APIKeyEnv   string
-	Concurrency int
-	Timeout     time.Duration
-	MaxRetries  int
-	// RPM and TPM are the requests and tokens per minute calls to each model
-	// are paced to; 0 means learn them from the provider's rate-limit headers.
-	RPM, TPM int
-	// RateLimitWait bounds how long one call waits out 429 answers before it
-	// is an error; 0 means the client's default (5m).
-	RateLimitWait time.Duration
-	// Azure selects Azure OpenAI's deployment API (`azure: true`): the model
-	// name is the deployment name and the key goes in the api-key header. A
-	// bare https://NAME.openai.azure.com base URL turns it on by itself.
-	Azure bool
-	// APIVersion is Azure's api-version query parameter; it is
-	// DefaultAzureAPIVersion when Azure is on and none is set, else "".
-	APIVersion string
-	// Untrusted, when set, says why this provider must not be called: the
-	// change under check added it (see WithRulesFrom). Parse never sets it.
-	Untrusted string
-}
-
 // Price is USD per 1M input and output tokens.
 type Price struct {
 	Input  float64
@@ -357,7 +330,7 @@ func (p Provider) ResolveBaseURL(getenv func(string) string) string {
 	if u := getenv("OPENAI_BASE_URL"); u != "" {
 		return u
 	}
-	return "https://api.openai.com/v1"
+	return OpenAIBaseURL
 }
 
 // PermissionAtLeast reports whether have is at least want in GitHub's permission order.

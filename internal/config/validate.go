@@ -169,8 +169,8 @@ func ReservedKeyEnv(name string) (string, bool) {
 
 // RedactURL hides the credentials a URL carries in its userinfo
 // ("https://user:secret@proxy/v1" becomes "https://REDACTED@proxy/v1"), so a
-// base URL can be named in messages and reports. llm.RedactURL is the same
-// rule for the model client's errors.
+// base URL can be named in messages and reports. It works on any text, so
+// the model client's error messages that quote a URL go through it too.
 func RedactURL(s string) string {
 	if !strings.Contains(s, "@") {
 		return s

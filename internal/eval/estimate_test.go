@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
@@ -98,7 +99,7 @@ func TestSkippedRunsCarryTokenEstimates(t *testing.T) {
 func TestNoAPIKeySkipsWithEstimates(t *testing.T) {
 	t.Parallel()
 	set, suites := fixture(t, map[string]string{"prompts/echo.prompt": echoPrompt, "evals/echo.yaml": echoSuite(3, "")})
-	c, err := llm.New(llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: llm.OpenAIBaseURL,
+	c, err := llm.New(llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: config.OpenAIBaseURL,
 		APIKeyEnv: "OPENAI_API_KEY", Timeout: time.Second}}, Mode: llm.CacheOff})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/prompt"
 	"github.com/promptgate/promptgate/internal/suite"
@@ -100,7 +101,7 @@ func echoSuite(n int, extra string) string {
 
 func newClient(t testing.TB, baseURL string, conc, retries int, cacheDir string, mode llm.CacheMode) *llm.Client {
 	t.Helper()
-	opts := llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: baseURL + "/v1", APIKey: "test-key",
+	opts := llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: baseURL + "/v1", APIKey: "test-key",
 		APIKeyEnv: "OPENAI_API_KEY", Concurrency: conc, Timeout: 10 * time.Second, MaxRetries: retries}}, Mode: mode}
 	if cacheDir != "" {
 		opts.Cache = openCache(t, cacheDir)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/llm"
 )
@@ -48,7 +49,7 @@ func TestTraceRecordsEveryCall(t *testing.T) {
 	dir := t.TempDir()
 	run := func(mode llm.CacheMode, cacheDir string) []TraceRecord {
 		t.Helper()
-		opts := llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: fake.URL + "/v1", APIKey: "test-key",
+		opts := llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: fake.URL + "/v1", APIKey: "test-key",
 			Timeout: 10 * time.Second, MaxRetries: 2}}, Mode: mode,
 			Sleep: func(context.Context, time.Duration) error { return nil }}
 		opts.Cache = openCache(t, cacheDir)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/cache"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
@@ -20,7 +21,7 @@ func BenchmarkComplete(b *testing.B) {
 	req := llm.Request{Model: "gpt-4o-mini", Messages: userMsg, Params: llm.Params{Temperature: ptr(0.0), MaxTokens: 64}}
 
 	b.Run("network", func(b *testing.B) {
-		c, err := llm.New(llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: srv.URL + "/v1", Concurrency: 8}}})
+		c, err := llm.New(llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{{Name: "default", BaseURL: srv.URL + "/v1", Concurrency: 8}}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func BenchmarkComplete(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, err := llm.New(llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: srv.URL + "/v1"}}})
+		c, err := llm.New(llm.Options{Cache: store, Providers: []config.Provider{{Name: "default", BaseURL: srv.URL + "/v1"}}})
 		if err != nil {
 			b.Fatal(err)
 		}

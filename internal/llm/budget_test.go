@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
@@ -26,8 +27,8 @@ func TestBudgetBoundsAttemptsAcrossClients(t *testing.T) {
 	steady := newFake(t, "", echo)
 	budget := llm.NewBudget(5)
 	clients := []*llm.Client{
-		newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: flaky.BaseURL(), MaxRetries: 3}}, Mode: llm.CacheOff, Budget: budget}),
-		newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: steady.BaseURL(), Concurrency: 4}}, Mode: llm.CacheOff, Budget: budget}),
+		newClient(t, llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: flaky.BaseURL(), MaxRetries: 3}}, Mode: llm.CacheOff, Budget: budget}),
+		newClient(t, llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: steady.BaseURL(), Concurrency: 4}}, Mode: llm.CacheOff, Budget: budget}),
 	}
 	var mu sync.Mutex
 	var ok, over int

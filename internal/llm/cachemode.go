@@ -6,7 +6,7 @@ package llm
 // Message and Params.
 type ResponseCache interface {
 	// Lookup returns the recorded response for exactly this call, if any:
-	// the provider's name and endpoint (Provider.Endpoint), the model name
+	// the provider's name and endpoint (config.Provider.Endpoint), the model name
 	// sent to it, the messages and the parameters. A damaged entry is a miss,
 	// not an error; errors are for I/O failures.
 	Lookup(provider, endpoint, model string, msgs []Message, p Params) (Response, bool, error)

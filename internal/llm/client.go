@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,13 +17,14 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/ratelimit"
 )
 
 // Options configure a Client.
 type Options struct {
 	// Providers are the configured endpoints; at least one is required.
-	Providers []Provider
+	Providers []config.Provider
 	// Default names the provider that serves model names without a provider
 	// prefix. Empty means the provider named "default", else the first.
 	Default string
@@ -88,7 +90,7 @@ var _ Completer = (*Client)(nil)
 // endpoint is a provider with its go-openai client, concurrency slots, and
 // one rate limiter per model, since OpenAI and Anthropic set limits per model.
 type endpoint struct {
-	Provider
+	config.Provider
 	api      *openai.Client
 	slots    chan struct{}
 	newLimit func() *ratelimit.Limiter
@@ -167,7 +169,7 @@ func New(opts Options) (*Client, error) {
 		c.now = time.Now
 	}
 	for _, raw := range opts.Providers {
-		p, err := raw.withDefaults()
+		p, err := withDefaults(raw)
 		if err != nil {
 			return nil, fmt.Errorf("create model client: %w", err)
 		}
@@ -198,7 +200,7 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-func newAPI(p Provider, calls *atomic.Int64) *openai.Client {
+func newAPI(p config.Provider, calls *atomic.Int64) *openai.Client {
 	cfg := openai.DefaultConfig(p.APIKey)
 	if p.Azure {
 		cfg = openai.DefaultAzureConfig(p.APIKey, p.BaseURL)
@@ -215,7 +217,7 @@ func newAPI(p Provider, calls *atomic.Int64) *openai.Client {
 // Resolve applies the routing rule: a prefix before the first "/" that names
 // a configured provider picks that provider and is removed; any other model
 // string, slashes included, goes whole to the default provider.
-func (c *Client) Resolve(model string) (provider Provider, modelName string) {
+func (c *Client) Resolve(model string) (provider config.Provider, modelName string) {
 	e, name := c.resolve(model)
 	return e.Provider, name
 }
@@ -283,8 +285,8 @@ func (c *Client) complete(ctx context.Context, e *endpoint, model string, req Re
 		return fail(CacheMiss, fmt.Errorf("no recorded response for this call in offline mode; "+
 			"run once without --offline, with %s set, to record it", keyEnvName(e.Provider)))
 	}
-	if e.APIKey == "" && e.needsKey() {
-		return fail(NoAPIKey, fmt.Errorf("%s is not set; it is needed for %s", keyEnvName(e.Provider), RedactURL(e.BaseURL)))
+	if e.APIKey == "" && needsKey(e.Provider) {
+		return fail(NoAPIKey, fmt.Errorf("%s is not set; it is needed for %s", keyEnvName(e.Provider), config.RedactURL(e.BaseURL)))
 	}
 	if e.APIKey == "" {
 		if status := e.refusedWithoutKey.Load(); status != 0 {
@@ -320,15 +322,15 @@ func keyError(e *endpoint, err error) error {
 		return &CallError{Kind: NoAPIKey, Attempts: ce.Attempts, Provider: ce.Provider, Model: ce.Model, Err: refusedWithoutKey(e, ce.Status)}
 	}
 	out := *ce
-	out.Err = fmt.Errorf("the key in %s was refused: check it is a valid key for %s (%v)", keyEnvName(e.Provider), RedactURL(e.BaseURL), ce.Err)
+	out.Err = fmt.Errorf("the key in %s was refused: check it is a valid key for %s (%v)", keyEnvName(e.Provider), config.RedactURL(e.BaseURL), ce.Err)
 	return &out
 }
 
 func refusedWithoutKey(e *endpoint, status int) error {
-	return fmt.Errorf("%s is not set, and %s refuses calls without a key (HTTP %d)", keyEnvName(e.Provider), RedactURL(e.BaseURL), status)
+	return fmt.Errorf("%s is not set, and %s refuses calls without a key (HTTP %d)", keyEnvName(e.Provider), config.RedactURL(e.BaseURL), status)
 }
 
-func keyEnvName(p Provider) string {
+func keyEnvName(p config.Provider) string {
 	if p.APIKeyEnv != "" {
 		return "$" + p.APIKeyEnv
 	}
@@ -346,4 +348,50 @@ func checkParams(p Params) error {
 		return fmt.Errorf("invalid max tokens %d", p.MaxTokens)
 	}
 	return nil
+}
+
+// withDefaults fills zero fields and checks the rest.
+func withDefaults(p config.Provider) (config.Provider, error) {
+	if p.Name == "" {
+		return p, fmt.Errorf("provider with base URL %q has no name", p.BaseURL)
+	}
+	if strings.Contains(p.Name, "/") {
+		return p, fmt.Errorf("provider %q: a name cannot contain %q, which separates it from the model", p.Name, "/")
+	}
+	if p.BaseURL == "" {
+		p.BaseURL = config.OpenAIBaseURL
+	}
+	u, err := url.Parse(p.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return p, fmt.Errorf("provider %q: base URL %q is not an http(s) URL", p.Name, config.RedactURL(p.BaseURL))
+	}
+	if p.Concurrency <= 0 {
+		p.Concurrency = config.DefaultConcurrency
+	}
+	if p.Timeout <= 0 {
+		p.Timeout = config.DefaultTimeout
+	}
+	if p.RateLimitWait <= 0 {
+		p.RateLimitWait = DefaultRateLimitWait
+	}
+	if p.MaxRetries < 0 {
+		p.MaxRetries = 0
+	}
+	if strings.HasSuffix(u.Hostname(), ".openai.azure.com") && strings.Trim(u.Path, "/") == "" {
+		p.Azure = true
+	}
+	if p.Azure && p.APIVersion == "" {
+		p.APIVersion = config.DefaultAzureAPIVersion
+	}
+	return p, nil
+}
+
+// needsKey reports whether a call without a key is certain to be refused:
+// OpenAI's public API and Azure always want one; local servers do not.
+func needsKey(p config.Provider) bool {
+	if p.Azure {
+		return true
+	}
+	u, err := url.Parse(p.BaseURL)
+	return err == nil && u.Hostname() == "api.openai.com"
 }

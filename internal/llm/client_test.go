@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/promptgate/promptgate/internal/cache"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
@@ -61,7 +62,7 @@ func newClient(t *testing.T, opts llm.Options) *llm.Client {
 
 func TestResolve(t *testing.T) {
 	t.Parallel()
-	providers := []llm.Provider{
+	providers := []config.Provider{
 		{Name: "openrouter", BaseURL: "https://openrouter.ai/api/v1"},
 		{Name: "default", BaseURL: "https://api.openai.com/v1"},
 		{Name: "local", BaseURL: "http://127.0.0.1:11434/v1"},
@@ -94,7 +95,7 @@ func TestResolve(t *testing.T) {
 	}
 	t.Run("first provider when none is called default", func(t *testing.T) {
 		t.Parallel()
-		c := newClient(t, llm.Options{Providers: []llm.Provider{{Name: "a"}, {Name: "b"}}})
+		c := newClient(t, llm.Options{Providers: []config.Provider{{Name: "a"}, {Name: "b"}}})
 		if p, _ := c.Resolve("x"); p.Name != "a" {
 			t.Errorf("default provider = %s, want a", p.Name)
 		}
@@ -109,12 +110,12 @@ func TestNewRejects(t *testing.T) {
 		want string
 	}{
 		{name: "no providers", opts: llm.Options{}, want: "no providers"},
-		{name: "duplicate", opts: llm.Options{Providers: []llm.Provider{{Name: "a"}, {Name: "a"}}}, want: "configured twice"},
-		{name: "unknown default", opts: llm.Options{Providers: []llm.Provider{{Name: "a"}}, Default: "b"}, want: `default provider "b"`},
-		{name: "slash in name", opts: llm.Options{Providers: []llm.Provider{{Name: "a/b"}}}, want: "cannot contain"},
-		{name: "empty name", opts: llm.Options{Providers: []llm.Provider{{BaseURL: "http://x"}}}, want: "has no name"},
-		{name: "not http", opts: llm.Options{Providers: []llm.Provider{{Name: "a", BaseURL: "ftp://x"}}}, want: "not an http(s) URL"},
-		{name: "offline without cache", opts: llm.Options{Providers: []llm.Provider{{Name: "a"}}, Mode: llm.CacheOffline}, want: "needs a response cache"},
+		{name: "duplicate", opts: llm.Options{Providers: []config.Provider{{Name: "a"}, {Name: "a"}}}, want: "configured twice"},
+		{name: "unknown default", opts: llm.Options{Providers: []config.Provider{{Name: "a"}}, Default: "b"}, want: `default provider "b"`},
+		{name: "slash in name", opts: llm.Options{Providers: []config.Provider{{Name: "a/b"}}}, want: "cannot contain"},
+		{name: "empty name", opts: llm.Options{Providers: []config.Provider{{BaseURL: "http://x"}}}, want: "has no name"},
+		{name: "not http", opts: llm.Options{Providers: []config.Provider{{Name: "a", BaseURL: "ftp://x"}}}, want: "not an http(s) URL"},
+		{name: "offline without cache", opts: llm.Options{Providers: []config.Provider{{Name: "a"}}, Mode: llm.CacheOffline}, want: "needs a response cache"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,7 +161,7 @@ func TestRequestBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, "sk-test", echo)
-			c := newClient(t, llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "sk-test"}}, Mode: llm.CacheOff})
+			c := newClient(t, llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "sk-test"}}, Mode: llm.CacheOff})
 			resp, err := c.Complete(context.Background(), llm.Request{Model: tt.model, Messages: userMsg, Params: tt.params})
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
@@ -186,7 +187,7 @@ func TestRouting(t *testing.T) {
 	t.Parallel()
 	remote := newFake(t, "sk-remote", echo)
 	local := newFake(t, "", echo) // a local server gets no Authorization header
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{
 		{Name: "default", BaseURL: remote.BaseURL(), APIKey: "sk-remote"},
 		{Name: "local", BaseURL: local.BaseURL() + "/"},
 	}})
@@ -226,23 +227,23 @@ func TestAzure(t *testing.T) {
 			gotVersion = r.URL.Query().Get("api-version")
 			echo(n, body, w, r)
 		})
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{
 		{Name: "azure", BaseURL: f.URL, APIKey: "azure-secret", Azure: true},
 	}})
 	if _, err := c.Complete(context.Background(), llm.Request{Model: "my-gpt-4o", Messages: userMsg}); err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
-	if gotVersion != llm.DefaultAzureAPIVersion {
-		t.Errorf("api-version = %q, want %q", gotVersion, llm.DefaultAzureAPIVersion)
+	if gotVersion != config.DefaultAzureAPIVersion {
+		t.Errorf("api-version = %q, want %q", gotVersion, config.DefaultAzureAPIVersion)
 	}
 	if p, _ := c.Resolve("x"); p.Name != "azure" || !p.Azure {
 		t.Errorf("Resolve gave %v", p)
 	}
-	auto := newClient(t, llm.Options{Providers: []llm.Provider{{Name: "az", BaseURL: "https://contoso.openai.azure.com/"}}})
-	if p, _ := auto.Resolve("x"); !p.Azure || p.APIVersion != llm.DefaultAzureAPIVersion {
+	auto := newClient(t, llm.Options{Providers: []config.Provider{{Name: "az", BaseURL: "https://contoso.openai.azure.com/"}}})
+	if p, _ := auto.Resolve("x"); !p.Azure || p.APIVersion != config.DefaultAzureAPIVersion {
 		t.Errorf("bare *.openai.azure.com base URL: Azure %t, APIVersion %q; want Azure mode", p.Azure, p.APIVersion)
 	}
-	v1 := newClient(t, llm.Options{Providers: []llm.Provider{{Name: "az", BaseURL: "https://contoso.openai.azure.com/openai/v1"}}})
+	v1 := newClient(t, llm.Options{Providers: []config.Provider{{Name: "az", BaseURL: "https://contoso.openai.azure.com/openai/v1"}}})
 	if p, _ := v1.Resolve("x"); p.Azure {
 		t.Error("Azure's OpenAI-compatible /openai/v1 endpoint was put in deployment mode")
 	}
@@ -254,7 +255,7 @@ func TestCache(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		echo(n, body, w, r)
 	})
-	providers := []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "sk-test"}}
+	providers := []config.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "sk-test"}}
 	dir := t.TempDir()
 	store, err := cache.Open(dir)
 	if err != nil {
@@ -325,7 +326,7 @@ func TestOfflineMiss(t *testing.T) {
 	}
 	// The base URL is unroutable: an attempt to call would fail the test's
 	// expectations with a Network error rather than a CacheMiss.
-	c := newClient(t, llm.Options{Cache: store, Mode: llm.CacheOffline, Providers: []llm.Provider{
+	c := newClient(t, llm.Options{Cache: store, Mode: llm.CacheOffline, Providers: []config.Provider{
 		{Name: "default", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "OPENAI_API_KEY"},
 	}})
 	_, err = c.Complete(context.Background(), llm.Request{Model: "gpt-4o-mini", Messages: userMsg})
@@ -346,7 +347,7 @@ func TestOfflineMiss(t *testing.T) {
 func TestNoAPIKey(t *testing.T) {
 	t.Parallel()
 	// api.openai.com is never contacted: the missing key is caught first.
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", APIKeyEnv: "OPENAI_API_KEY"}}})
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{{Name: "default", APIKeyEnv: "OPENAI_API_KEY"}}})
 	_, err := c.Complete(context.Background(), llm.Request{Model: "gpt-4o", Messages: userMsg})
 	var ce *llm.CallError
 	if !errors.As(err, &ce) || ce.Kind != llm.NoAPIKey || !strings.Contains(err.Error(), "$OPENAI_API_KEY is not set") {
@@ -357,7 +358,7 @@ func TestNoAPIKey(t *testing.T) {
 	}
 	// A local server needs no key (the fake checks no header is sent).
 	local := newFake(t, "", echo)
-	lc := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: local.BaseURL()}}})
+	lc := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{{Name: "default", BaseURL: local.BaseURL()}}})
 	if _, err := lc.Complete(context.Background(), llm.Request{Model: "llama3.1", Messages: userMsg}); err != nil {
 		t.Errorf("local call without a key: %v", err)
 	}
@@ -380,8 +381,8 @@ func TestKeyNeverLeaks(t *testing.T) {
 				fmt.Fprint(w, "<html>denied for "+r.Header.Get("Authorization")+"</html>")
 			})
 			var logs bytes.Buffer
-			p := llm.Provider{Name: "default", BaseURL: f.BaseURL(), APIKey: key, MaxRetries: 1}
-			c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{p},
+			p := config.Provider{Name: "default", BaseURL: f.BaseURL(), APIKey: key, MaxRetries: 1}
+			c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{p},
 				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			_, err := c.Complete(context.Background(), llm.Request{Model: "gpt-4o", Messages: userMsg})
 			if err == nil {
@@ -422,7 +423,7 @@ func TestOnCall(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var records []llm.CallRecord
-	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "local", BaseURL: f.BaseURL(), MaxRetries: 2}},
+	c := newClient(t, llm.Options{Cache: store, Providers: []config.Provider{{Name: "local", BaseURL: f.BaseURL(), MaxRetries: 2}},
 		OnCall: func(r llm.CallRecord) { mu.Lock(); records = append(records, r); mu.Unlock() }})
 	req := llm.Request{Model: "local/llama3.1", Messages: userMsg, Params: llm.Params{MaxTokens: 9}}
 	for range 2 {
@@ -462,7 +463,7 @@ func TestDamagedCacheEntry(t *testing.T) {
 	if err := os.WriteFile(path, []byte("<<<<<<< HEAD"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL()}}})
+	c := newClient(t, llm.Options{Cache: store, Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL()}}})
 	for i, wantHit := range []bool{false, true} {
 		resp, err := c.Complete(context.Background(), req)
 		if err != nil || resp.CacheHit != wantHit || resp.Content != "echo: hello" {

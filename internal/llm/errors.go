@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/promptgate/promptgate/internal/config"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -220,7 +221,7 @@ func redact(s, key string) string {
 	if key != "" {
 		s = strings.ReplaceAll(s, key, "[REDACTED]")
 	}
-	s = RedactURL(s)
+	s = config.RedactURL(s)
 	if len(s) > maxErrText {
 		s = strings.ToValidUTF8(s[:maxErrText], "") + "…"
 	}

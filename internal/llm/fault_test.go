@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
@@ -52,7 +53,7 @@ func TestFaultyServer(t *testing.T) {
 	// A stopped clock makes each wait for a 429 pause exactly Retry-After.
 	stopped := time.Now()
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: scaled, Now: func() time.Time { return stopped },
-		Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "k", Concurrency: limit, MaxRetries: 4}}})
+		Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "k", Concurrency: limit, MaxRetries: 4}}})
 
 	type result struct {
 		resp llm.Response

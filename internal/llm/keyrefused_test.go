@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
@@ -39,7 +40,7 @@ func TestKeyRefused(t *testing.T) {
 				w.WriteHeader(tt.status)
 				w.Write([]byte(`{"error":{"message":"No auth credentials found","code":401}}`))
 			})
-			c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{
+			c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{
 				{Name: "default", BaseURL: f.BaseURL(), APIKeyEnv: "ROUTER_KEY", APIKey: tt.key, MaxRetries: 3}}})
 			for i := range 3 {
 				_, err := c.Complete(context.Background(), llm.Request{Model: "anthropic/claude-sonnet-4-5", Messages: userMsg})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
@@ -108,7 +109,7 @@ func TestRetries(t *testing.T) {
 			})
 			sl := &noSleep{}
 			c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sl.sleep, Now: func() time.Time { return now },
-				Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "k", MaxRetries: tt.maxRetries, RateLimitWait: tt.rateLimitWait}}})
+				Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), APIKey: "k", MaxRetries: tt.maxRetries, RateLimitWait: tt.rateLimitWait}}})
 			resp, err := c.Complete(context.Background(), llm.Request{Model: "gpt-4o", Messages: userMsg})
 			if tt.wantErr == 0 {
 				if err != nil {
@@ -167,7 +168,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 		echo(n, body, w, r)
 	})
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), Concurrency: limit}}})
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), Concurrency: limit}}})
 	var wg sync.WaitGroup
 	for i := range requests {
 		wg.Go(func() {
@@ -205,7 +206,7 @@ func TestSlotFreeWhileWaiting(t *testing.T) {
 		}
 	}
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sleep,
-		Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), Concurrency: 1, MaxRetries: 1}}})
+		Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), Concurrency: 1, MaxRetries: 1}}})
 	throttled := make(chan error, 1)
 	go func() {
 		_, err := c.Complete(context.Background(), llm.Request{Model: "throttled", Messages: userMsg})
@@ -247,7 +248,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 				}
 			})
 			c := newClient(t, llm.Options{Mode: llm.CacheOff,
-				Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), Timeout: 50 * time.Millisecond, MaxRetries: 1}}})
+				Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), Timeout: 50 * time.Millisecond, MaxRetries: 1}}})
 			_, err := c.Complete(context.Background(), llm.Request{Model: "m", Messages: userMsg})
 			var ce *llm.CallError
 			if !errors.As(err, &ce) || ce.Kind != llm.Timeout || ce.Attempts != 2 {
@@ -263,7 +264,7 @@ func TestCanceledWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sleep := func(ctx context.Context, d time.Duration) error { cancel(); <-ctx.Done(); return ctx.Err() }
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sleep,
-		Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL(), MaxRetries: 3}}})
+		Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL(), MaxRetries: 3}}})
 	_, err := c.Complete(ctx, llm.Request{Model: "m", Messages: userMsg})
 	var ce *llm.CallError
 	if !errors.As(err, &ce) || ce.Kind != llm.Canceled || !errors.Is(err, context.Canceled) || ce.Attempts != 1 {
@@ -287,7 +288,7 @@ func TestNetworkError(t *testing.T) {
 	url := f.BaseURL()
 	sl := &noSleep{}
 	c := newClient(t, llm.Options{Mode: llm.CacheOff, Sleep: sl.sleep,
-		Providers: []llm.Provider{{Name: "default", BaseURL: url, MaxRetries: 2}}})
+		Providers: []config.Provider{{Name: "default", BaseURL: url, MaxRetries: 2}}})
 	_, err := c.Complete(context.Background(), llm.Request{Model: "m", Messages: userMsg})
 	var ce *llm.CallError
 	if !errors.As(err, &ce) {
@@ -304,7 +305,7 @@ func TestNetworkError(t *testing.T) {
 func TestInvalidParamsNotSent(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "", echo)
-	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []llm.Provider{{Name: "local", BaseURL: f.BaseURL()}}})
+	c := newClient(t, llm.Options{Mode: llm.CacheOff, Providers: []config.Provider{{Name: "local", BaseURL: f.BaseURL()}}})
 	for _, req := range []llm.Request{
 		{Model: "local/", Messages: userMsg},
 		{Model: "m", Params: llm.Params{Temperature: ptr(-1.0)}},

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/promptgate/promptgate/internal/config"
 )
 
 // attemptKey carries the per-attempt state through go-openai to the transport.
@@ -91,7 +93,7 @@ func withAttempt(ctx context.Context, st *attemptState) context.Context {
 // connection pool sized to its concurrency, so parallel calls reuse
 // keep-alive connections instead of opening and dropping them (the default
 // keeps only two idle per host).
-func newTransport(p Provider, calls *atomic.Int64) *transport {
+func newTransport(p config.Provider, calls *atomic.Int64) *transport {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = p.Concurrency
 	base.MaxConnsPerHost = 0

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/promptgate/promptgate/internal/cache"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/llm"
 )
 
@@ -30,7 +31,7 @@ func TestCacheKeyIncludesEndpoint(t *testing.T) {
 	}
 	req := llm.Request{Model: "llama3.1", Messages: userMsg}
 	for i, f := range []*fakeAPI{first, second, first} {
-		c := newClient(t, llm.Options{Cache: store, Providers: []llm.Provider{{Name: "default", BaseURL: f.BaseURL()}}})
+		c := newClient(t, llm.Options{Cache: store, Providers: []config.Provider{{Name: "default", BaseURL: f.BaseURL()}}})
 		resp, err := c.Complete(context.Background(), req)
 		if err != nil {
 			t.Fatalf("call %d: %v", i, err)
@@ -57,7 +58,7 @@ func TestEndpointDropsCredentials(t *testing.T) {
 		{"https://gw.example/openai/v1?key=s3cret", "https://gw.example/openai/v1"},
 	}
 	for _, tt := range tests {
-		if got := (llm.Provider{BaseURL: tt.base}).Endpoint(); got != tt.want {
+		if got := (config.Provider{BaseURL: tt.base}).Endpoint(); got != tt.want {
 			t.Errorf("Endpoint(%q) = %q, want %q", tt.base, got, tt.want)
 		}
 	}
@@ -68,7 +69,7 @@ func TestEndpointDropsCredentials(t *testing.T) {
 func TestUntrustedProviderIsNeverCalled(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "", echo)
-	c := newClient(t, llm.Options{Providers: []llm.Provider{
+	c := newClient(t, llm.Options{Providers: []config.Provider{
 		{Name: "default", BaseURL: f.BaseURL()},
 		{Name: "mine", BaseURL: f.BaseURL(), Untrusted: "provider mine is added by this change"},
 	}})
@@ -90,15 +91,15 @@ func TestErrorsHideURLCredentials(t *testing.T) {
 	var logs strings.Builder
 	tests := []struct {
 		name string
-		p    llm.Provider
+		p    config.Provider
 	}{
 		// Azure always needs a key: the no-key error names the endpoint.
-		{"no key", llm.Provider{Name: "azure", BaseURL: "https://deploy:" + secret + "@res.openai.azure.com", Azure: true}},
+		{"no key", config.Provider{Name: "azure", BaseURL: "https://deploy:" + secret + "@res.openai.azure.com", Azure: true}},
 		// Nothing listens on port 1: Go's error quotes the request URL.
-		{"network error", llm.Provider{Name: "proxy", BaseURL: "http://deploy:" + secret + "@127.0.0.1:1/v1"}},
+		{"network error", config.Provider{Name: "proxy", BaseURL: "http://deploy:" + secret + "@127.0.0.1:1/v1"}},
 	}
 	for _, tt := range tests {
-		c := newClient(t, llm.Options{Providers: []llm.Provider{tt.p}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		c := newClient(t, llm.Options{Providers: []config.Provider{tt.p}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		_, err := c.Complete(context.Background(), llm.Request{Model: "m", Messages: userMsg})
 		if err == nil {
 			t.Fatalf("%s: call succeeded", tt.name)
@@ -109,7 +110,7 @@ func TestErrorsHideURLCredentials(t *testing.T) {
 			}
 		}
 	}
-	if got := llm.RedactURL(`Post "https://u:p@h/v1/chat": dial tcp`); got != `Post "https://REDACTED@h/v1/chat": dial tcp` {
+	if got := config.RedactURL(`Post "https://u:p@h/v1/chat": dial tcp`); got != `Post "https://REDACTED@h/v1/chat": dial tcp` {
 		t.Errorf("RedactURL = %s", got)
 	}
 }

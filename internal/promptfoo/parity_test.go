@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/llm"
@@ -62,7 +63,7 @@ func checkConfigParity(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	client, err := llm.New(llm.Options{Providers: []llm.Provider{{Name: "default", BaseURL: ts.URL + "/v1", APIKey: "dummy"}}, Mode: llm.CacheOff})
+	client, err := llm.New(llm.Options{Providers: []config.Provider{{Name: "default", BaseURL: ts.URL + "/v1", APIKey: "dummy"}}, Mode: llm.CacheOff})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/llm"
 )
@@ -171,7 +172,7 @@ var knownHosts = map[string]string{
 	"openrouter.ai":                     "openrouter",
 }
 
-func describeProvider(p llm.Provider) providerInfo {
+func describeProvider(p config.Provider) providerInfo {
 	u, err := url.Parse(p.BaseURL)
 	if err != nil || u.Host == "" {
 		return providerInfo{}

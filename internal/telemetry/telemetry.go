@@ -21,8 +21,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/eval"
-	"github.com/promptgate/promptgate/internal/llm"
 )
 
 // Options configure an Exporter.
@@ -37,7 +37,7 @@ type Options struct {
 	Content bool
 	// Providers are the configured providers; their base URLs name the
 	// gen_ai.provider.name and server.address of each call.
-	Providers []llm.Provider
+	Providers []config.Provider
 	// Version is promptgate's version, for service.version.
 	Version string
 	// Logger receives the one warning an unreachable collector costs.

@@ -33,7 +33,6 @@ import (
 	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/cli"
 	"github.com/promptgate/promptgate/internal/config"
-	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
 )
 
@@ -128,7 +127,7 @@ var shardRe = regexp.MustCompile(`^[0-9a-f]{2}$`)
 func replayEndpoints(cfg *config.Config) map[string]string {
 	out := map[string]string{}
 	for _, p := range cfg.Providers {
-		out[p.Name] = llm.Provider{BaseURL: p.ResolveBaseURL(func(string) string { return "" })}.Endpoint()
+		out[p.Name] = config.Provider{BaseURL: p.ResolveBaseURL(func(string) string { return "" })}.Endpoint()
 	}
 	return out
 }

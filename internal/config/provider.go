@@ -1,31 +1,22 @@
-package llm
+package config
 
 import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
 
-// OpenAIBaseURL is OpenAI's public API, the base URL of a provider that names none.
+// OpenAIBaseURL is OpenAI's public API, the base URL of a provider that names
+// none when $OPENAI_BASE_URL is unset too.
 const OpenAIBaseURL = "https://api.openai.com/v1"
-
-// DefaultAzureAPIVersion is the Azure OpenAI api-version sent when a provider
-// in Azure mode names none.
-const DefaultAzureAPIVersion = "2024-10-21"
-
-// Defaults applied to a Provider's zero fields by New.
-const (
-	DefaultConcurrency = 8
-	DefaultTimeout     = 60 * time.Second
-)
 
 // Provider is one OpenAI-compatible chat-completions endpoint: OpenAI,
 // OpenRouter, Ollama, vLLM, a LiteLLM proxy, or Azure OpenAI. Requests go to
 // POST {BaseURL}/chat/completions with "Authorization: Bearer {APIKey}" (no
-// header when the key is empty, as local servers expect).
+// header when the key is empty, as local servers expect). An empty BaseURL
+// means $OPENAI_BASE_URL, else OpenAI's public API; see ResolveBaseURL.
 //
 // Azure OpenAI works two ways. Its deployment-style API is used when Azure is
 // true, or automatically when BaseURL is a bare https://NAME.openai.azure.com:
@@ -38,11 +29,12 @@ type Provider struct {
 	// Name is how prompts refer to the provider, as in "local/llama3.1".
 	Name    string
 	BaseURL string
-	// APIKeyEnv names the environment variable the key was read from; it is
-	// used in messages, never to read the key here.
+	// APIKeyEnv names the environment variable the key is read from; the
+	// model client uses it in messages, never to read the key.
 	APIKeyEnv string
-	// APIKey is the resolved secret. It is never logged or put in an error;
-	// String and LogValue redact it.
+	// APIKey is the resolved secret: Parse never sets it, the caller that
+	// builds the model client reads it from APIKeyEnv. It is never logged or
+	// put in an error; String and LogValue redact it.
 	APIKey string
 	// Concurrency bounds the requests in flight to this provider across all
 	// callers of the client; 0 means DefaultConcurrency.
@@ -57,15 +49,18 @@ type Provider struct {
 	// to; 0 means learn them from the provider's rate-limit headers.
 	RPM, TPM int
 	// RateLimitWait bounds the total time one call waits out 429 answers
-	// before it ends as an error; 0 means DefaultRateLimitWait.
+	// before it ends as an error; 0 means the model client's default (5m).
 	RateLimitWait time.Duration
-	// Azure selects Azure OpenAI's deployment-style API (see above).
+	// Azure selects Azure OpenAI's deployment-style API (see above; in
+	// promptgate.yaml, `azure: true`).
 	Azure bool
-	// APIVersion is Azure's api-version; empty means DefaultAzureAPIVersion.
+	// APIVersion is Azure's api-version query parameter; it is
+	// DefaultAzureAPIVersion when Azure is on and none is set, else "".
 	APIVersion string
 	// Untrusted, when set, says why this provider must not be called: the
-	// change under check added it. Every call to it fails with kind Untrusted,
-	// before the cache or the network is consulted.
+	// change under check added it (see WithRulesFrom); Parse never sets it.
+	// Every call to it fails with kind Untrusted, before the cache or the
+	// network is consulted.
 	Untrusted string
 }
 
@@ -91,66 +86,6 @@ func (p Provider) keyState() string {
 		return "unset"
 	}
 	return "set"
-}
-
-// withDefaults fills zero fields and checks the rest.
-func (p Provider) withDefaults() (Provider, error) {
-	if p.Name == "" {
-		return p, fmt.Errorf("provider with base URL %q has no name", p.BaseURL)
-	}
-	if strings.Contains(p.Name, "/") {
-		return p, fmt.Errorf("provider %q: a name cannot contain %q, which separates it from the model", p.Name, "/")
-	}
-	if p.BaseURL == "" {
-		p.BaseURL = OpenAIBaseURL
-	}
-	u, err := url.Parse(p.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return p, fmt.Errorf("provider %q: base URL %q is not an http(s) URL", p.Name, RedactURL(p.BaseURL))
-	}
-	if p.Concurrency <= 0 {
-		p.Concurrency = DefaultConcurrency
-	}
-	if p.Timeout <= 0 {
-		p.Timeout = DefaultTimeout
-	}
-	if p.RateLimitWait <= 0 {
-		p.RateLimitWait = DefaultRateLimitWait
-	}
-	if p.MaxRetries < 0 {
-		p.MaxRetries = 0
-	}
-	if strings.HasSuffix(u.Hostname(), ".openai.azure.com") && strings.Trim(u.Path, "/") == "" {
-		p.Azure = true
-	}
-	if p.Azure && p.APIVersion == "" {
-		p.APIVersion = DefaultAzureAPIVersion
-	}
-	return p, nil
-}
-
-// needsKey reports whether a call without a key is certain to be refused:
-// OpenAI's public API and Azure always want one; local servers do not.
-func (p Provider) needsKey() bool {
-	if p.Azure {
-		return true
-	}
-	u, err := url.Parse(p.BaseURL)
-	return err == nil && u.Hostname() == "api.openai.com"
-}
-
-// userinfoRE matches the credentials part of a URL ("scheme://user:pass@"),
-// wherever a URL appears in a text.
-var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"'<>]*@`)
-
-// RedactURL hides the credentials a URL carries in its userinfo
-// ("https://user:secret@proxy/v1" becomes "https://REDACTED@proxy/v1"). It
-// works on any text, so error messages that quote a URL can go through it too.
-func RedactURL(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	return userinfoRE.ReplaceAllString(s, "${1}REDACTED@")
 }
 
 // Endpoint is the provider's base URL as the response cache keys it: scheme,
