@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +16,9 @@ import (
 	"github.com/promptgate/promptgate/internal/action/check"
 	"github.com/promptgate/promptgate/internal/action/ghevent"
 	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/ghclient"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/publish"
-	"github.com/promptgate/promptgate/internal/ratelimit"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/shard"
 )
@@ -120,7 +119,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 
 	// A check run, its annotation batches and the sticky comment wait out
 	// GitHub's rate limits rather than fail the job.
-	client, err := publish.NewClient(&http.Client{Transport: &ratelimit.GitHubTransport{}}, token, env.Getenv("GITHUB_API_URL"))
+	client, err := ghclient.New(token, env.Getenv("GITHUB_API_URL"), nil)
 	if err != nil {
 		return usageError{msg: "check: " + err.Error()}
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -27,29 +25,6 @@ const MaxAnnotationsPerRequest = 50
 // the resource at all). Callers fall back to the job summary and
 // workflow-command annotations.
 var ErrForbidden = errors.New("forbidden: the token cannot write here (fork PR, or missing `checks: write` / `pull-requests: write`)")
-
-// NewClient returns a go-github client for apiURL (GITHUB_API_URL). An empty URL
-// or https://api.github.com means github.com; any other URL, such as GitHub
-// Enterprise Server's https://HOST/api/v3, is used as the REST base as given.
-func NewClient(httpClient *http.Client, token, apiURL string) (*github.Client, error) {
-	c := github.NewClient(httpClient)
-	if token != "" {
-		c = c.WithAuthToken(token)
-	}
-	apiURL = strings.TrimSpace(apiURL)
-	if apiURL == "" || strings.TrimRight(apiURL, "/") == "https://api.github.com" {
-		return c, nil
-	}
-	base, err := url.Parse(strings.TrimRight(apiURL, "/") + "/")
-	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("parse GITHUB_API_URL %q: not an absolute URL", apiURL)
-	}
-	c.BaseURL = base
-	upload := *base
-	upload.Path = strings.Replace(base.Path, "/api/v3/", "/api/uploads/", 1)
-	c.UploadURL = &upload
-	return c, nil
-}
 
 // CheckRun publishes to a check run on the head commit: Start creates it
 // in_progress, and Publish completes it with the outcome, sending annotations in

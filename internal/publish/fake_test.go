@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/ghclient"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
@@ -28,9 +29,9 @@ type fakeGitHub struct{ *ghfake.Routes }
 func newFakeGitHub(t *testing.T, routes map[string]http.HandlerFunc) (*fakeGitHub, *github.Client) {
 	t.Helper()
 	f := ghfake.NewRoutes(t, ghfake.RoutesOptions{Prefix: ghesPrefix, Auth: []string{"Bearer " + testToken}}, routes)
-	client, err := NewClient(f.Server.Client(), testToken, f.URL+ghesPrefix)
+	client, err := ghclient.New(testToken, f.URL+ghesPrefix, f.Server.Client().Transport)
 	if err != nil {
-		t.Fatalf("NewClient: %v", err)
+		t.Fatalf("ghclient.New: %v", err)
 	}
 	return &fakeGitHub{f}, client
 }

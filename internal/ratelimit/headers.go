@@ -2,7 +2,8 @@
 // limit: it learns the limit from response headers (or takes it from
 // promptgate.yaml), spaces requests and estimated tokens to fit it, and adapts
 // the number of calls in flight, halving it on a 429 and growing it back on
-// success.
+// success. Its Retry-After reader and its context-aware Sleep also serve
+// ghclient, which waits out GitHub's rate limits.
 package ratelimit
 
 import (

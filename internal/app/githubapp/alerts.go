@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/google/go-github/v62/github"
 
@@ -36,9 +35,7 @@ func (s *Server) alertRollback(ctx context.Context, t alertmanager.Target, log *
 // forRepo returns the client of the App's installation on owner/repo, found
 // through the App API (GET /repos/{owner}/{repo}/installation, as the App).
 func (c *clients) forRepo(ctx context.Context, owner, repo string) (*github.Client, error) {
-	app := github.NewClient(&http.Client{Transport: c.apps, Timeout: 30 * time.Second})
-	app.BaseURL = c.baseURL
-	inst, _, err := app.Apps.FindRepositoryInstallation(ctx, owner, repo)
+	inst, _, err := c.app.AsApp().Apps.FindRepositoryInstallation(ctx, owner, repo)
 	if err != nil {
 		return nil, fmt.Errorf("find the App's installation on %s/%s: %w", owner, repo, err)
 	}

@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -51,8 +50,7 @@ func (s *Server) runAuto(ctx context.Context, poll time.Duration) {
 // the App) and each one's repositories (GET /installation/repositories, with
 // the installation's token), and watches them all.
 func (s *Server) watchInstallations(ctx context.Context) error {
-	app := github.NewClient(&http.Client{Transport: s.clients.apps, Timeout: 30 * time.Second})
-	app.BaseURL = s.clients.baseURL
+	app := s.clients.app.AsApp()
 	var installs []*github.Installation
 	for opt := (&github.ListOptions{PerPage: 100}); ; {
 		page, resp, err := app.Apps.ListInstallations(ctx, opt)

@@ -1,10 +1,11 @@
 // Package githubapp is `promptgate serve`: the GitHub App server. It wires the
 // webhook pipeline to the rollout service, authenticates as each installation with
-// cached ghinstallation transports, and runs the HTTP server with a graceful,
+// cached installation clients (ghclient), and runs the HTTP server with a graceful,
 // draining shutdown.
 package githubapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,18 +13,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 
 	"github.com/promptgate/promptgate/internal/app/online"
 	"github.com/promptgate/promptgate/internal/app/rollout"
 	"github.com/promptgate/promptgate/internal/app/webhook"
-	"github.com/promptgate/promptgate/internal/ratelimit"
+	"github.com/promptgate/promptgate/internal/ghclient"
 )
 
 // NewLogger returns the JSON slog logger serve logs with.
@@ -62,7 +61,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, errors.New("start App: no webhook secret")
 	}
 	// Rate limits on the installation token are waited out, not failed.
-	cl, err := newClients(cfg, &ratelimit.GitHubTransport{Base: http.DefaultTransport, Logger: log})
+	cl, err := newClients(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -236,28 +235,17 @@ func isBot(userType, login string) bool {
 // clients caches one go-github client per installation. Each wraps a
 // ghinstallation transport, which refreshes its token before it expires.
 type clients struct {
-	apps    *ghinstallation.AppsTransport
-	baseURL *url.URL
-	mu      sync.Mutex
-	byID    map[int64]*github.Client
+	app  *ghclient.App
+	mu   sync.Mutex
+	byID map[int64]*github.Client
 }
 
-func newClients(cfg Config, base http.RoundTripper) (*clients, error) {
-	apps, err := ghinstallation.NewAppsTransport(base, cfg.AppID, cfg.PrivateKey)
+func newClients(cfg Config, log *slog.Logger) (*clients, error) {
+	app, err := ghclient.NewApp(cfg.AppID, cfg.PrivateKey, cmp.Or(cfg.APIURL, DefaultAPIURL), nil, log)
 	if err != nil {
-		// The error may quote the key's framing but never its bytes; keep it generic anyway.
-		return nil, errors.New("start App: the private key is not a PEM-encoded RSA key")
+		return nil, err
 	}
-	api := cfg.APIURL
-	if api == "" {
-		api = DefaultAPIURL
-	}
-	apps.BaseURL = strings.TrimRight(api, "/")
-	u, err := url.Parse(apps.BaseURL + "/")
-	if err != nil {
-		return nil, fmt.Errorf("parse API URL %q: %w", api, err)
-	}
-	return &clients{apps: apps, baseURL: u, byID: map[int64]*github.Client{}}, nil
+	return &clients{app: app, byID: map[int64]*github.Client{}}, nil
 }
 
 func (c *clients) forInstallation(id int64) (*github.Client, error) {
@@ -269,11 +257,7 @@ func (c *clients) forInstallation(id int64) (*github.Client, error) {
 	if gh, ok := c.byID[id]; ok {
 		return gh, nil
 	}
-	tr := ghinstallation.NewFromAppsTransport(c.apps, id)
-	gh := github.NewClient(&http.Client{Transport: tr, Timeout: 30 * time.Second})
-	// GITHUB_API_URL already names the REST root on GHES (https://HOST/api/v3),
-	// so set it as is instead of WithEnterpriseURLs' path guessing.
-	gh.BaseURL = c.baseURL
+	gh := c.app.Installation(id)
 	c.byID[id] = gh
 	return gh, nil
 }

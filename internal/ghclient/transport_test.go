@@ -1,6 +1,7 @@
-package ratelimit
+package ghclient
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,29 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
+
+var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// clock is a fake clock whose sleep advances it and records the wait.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	waits []time.Duration
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.waits = append(c.waits, d)
+	return ctx.Err()
+}
 
 // ghStep is one scripted GitHub answer.
 type ghStep struct {
@@ -79,7 +103,7 @@ func TestGitHubTransport(t *testing.T) {
 				},
 			})
 			c := &clock{t: now}
-			tr := &GitHubTransport{MaxWait: tt.maxWait, Now: c.now, Sleep: c.sleep}
+			tr := &Transport{MaxWait: tt.maxWait, Now: c.now, Sleep: c.sleep}
 			client := &http.Client{Transport: tr}
 			var last *http.Response
 			for range tt.requests {

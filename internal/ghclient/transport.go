@@ -1,4 +1,4 @@
-package ratelimit
+package ghclient
 
 import (
 	"bytes"
@@ -10,26 +10,28 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/promptgate/promptgate/internal/ratelimit"
 )
 
-// DefaultGitHubMaxWait bounds how long one GitHub API request waits out rate
+// DefaultMaxWait bounds how long one GitHub API request waits out rate
 // limits before its limited answer is returned as it is.
-const DefaultGitHubMaxWait = 2 * time.Minute
+const DefaultMaxWait = 2 * time.Minute
 
 // secondaryWait is GitHub's advice for a secondary rate limit that names no
 // time: wait at least a minute.
 const secondaryWait = time.Minute
 
-// GitHubTransport is an http.RoundTripper under go-github that waits out
+// Transport is an http.RoundTripper under go-github that waits out
 // GitHub's rate limits instead of failing: a 403 or 429 that is a primary
 // limit (x-ratelimit-remaining: 0) waits until x-ratelimit-reset, a
 // secondary limit waits Retry-After (else a minute), and the request is sent
 // again. An exhausted primary limit also holds back the token's next
 // requests until the reset. Waits are bounded by MaxWait per request.
-type GitHubTransport struct {
+type Transport struct {
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
-	// MaxWait bounds the waiting per request; 0 means DefaultGitHubMaxWait.
+	// MaxWait bounds the waiting per request; 0 means DefaultMaxWait.
 	MaxWait time.Duration
 	// Now and Sleep are the clock; nil means real time.
 	Now   func() time.Time
@@ -42,7 +44,7 @@ type GitHubTransport struct {
 }
 
 // RoundTrip sends r, waiting out rate limits.
-func (t *GitHubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	base, now, sleepFn, maxWait := t.Base, t.Now, t.Sleep, t.MaxWait
 	if base == nil {
 		base = http.DefaultTransport
@@ -51,10 +53,10 @@ func (t *GitHubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		now = time.Now
 	}
 	if sleepFn == nil {
-		sleepFn = Sleep
+		sleepFn = ratelimit.Sleep
 	}
 	if maxWait <= 0 {
-		maxWait = DefaultGitHubMaxWait
+		maxWait = DefaultMaxWait
 	}
 	key := r.Header.Get("Authorization")
 	var waited time.Duration
@@ -96,7 +98,7 @@ func (t *GitHubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // limited says how long to wait before sending again, and why; zero when the
 // response is not a rate limit. It records an exhausted primary limit.
-func (t *GitHubTransport) limited(key string, resp *http.Response, now time.Time) (time.Duration, string) {
+func (t *Transport) limited(key string, resp *http.Response, now time.Time) (time.Duration, string) {
 	var untilReset time.Duration
 	if resp.Header.Get("X-Ratelimit-Remaining") == "0" {
 		if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
@@ -108,7 +110,7 @@ func (t *GitHubTransport) limited(key string, resp *http.Response, now time.Time
 	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
 		return 0, ""
 	}
-	if d := RetryAfter(resp.Header, now); d > 0 {
+	if d := ratelimit.RetryAfter(resp.Header, now); d > 0 {
 		return d, "secondary rate limit (Retry-After)"
 	}
 	if untilReset > 0 {
@@ -127,7 +129,7 @@ func (t *GitHubTransport) limited(key string, resp *http.Response, now time.Time
 	return 0, ""
 }
 
-func (t *GitHubTransport) block(key string, until time.Time) {
+func (t *Transport) block(key string, until time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.blocked == nil {
@@ -138,7 +140,7 @@ func (t *GitHubTransport) block(key string, until time.Time) {
 	}
 }
 
-func (t *GitHubTransport) blockedFor(key string, now time.Time) time.Duration {
+func (t *Transport) blockedFor(key string, now time.Time) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	until, ok := t.blocked[key]
@@ -152,7 +154,7 @@ func (t *GitHubTransport) blockedFor(key string, now time.Time) time.Duration {
 	return until.Sub(now)
 }
 
-func (t *GitHubTransport) logWait(r *http.Request, d time.Duration, why string) {
+func (t *Transport) logWait(r *http.Request, d time.Duration, why string) {
 	if t.Logger != nil {
 		t.Logger.LogAttrs(r.Context(), slog.LevelWarn, "waiting out GitHub rate limit",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Duration("wait", d), slog.String("reason", why))
