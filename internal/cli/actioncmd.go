@@ -77,39 +77,9 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		o.forkPR, o.forkRepo = true, ev.HeadRepo
 	}
 	if o.given == nil {
-		// A shard job evaluates its part and publishes nothing: the merge job
-		// publishes the one check run.
 		o.shard = input("shard", o.shard)
-		if dir, ok := strings.CutPrefix(o.shard, "merge"); ok {
-			// The merge job of a sharded matrix: shard: merge[:DIR] merges the
-			// shard reports downloaded into DIR (default promptgate-shards).
-			dir = cmp.Or(strings.TrimPrefix(dir, ":"), "promptgate-shards")
-			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-			if len(files) == 0 {
-				gha.Errorf("shard: merge found no shard reports (*.json) in %s", dir)
-				return usageError{msg: "check: shard: merge found no shard reports (*.json) in " + dir}
-			}
-			o.shard = ""
-			return mergeReports(ctx, o, env, files, "table")
-		}
-		if sh, err := shard.Parse(o.shard); err != nil {
-			gha.Errorf("shard: %v", err)
-			return usageError{msg: "check: shard: " + err.Error()}
-		} else if sh.Enabled() {
-			if o.reportJSON == "" {
-				o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()),
-					fmt.Sprintf("promptgate-report-shard-%d-of-%d.json", sh.K, sh.N))
-			}
-			gha.Group("promptgate: evaluate shard " + sh.String() + " of base and head")
-			res, err := compare(ctx, o, env, base, head)
-			gha.EndGroup()
-			if err != nil {
-				return err
-			}
-			if err := writeShard(env, res, o.reportJSON); err != nil {
-				return err
-			}
-			return publish.WriteOutputs(env.Getenv, publish.Outputs{ReportJSON: o.reportJSON})
+		if done, err := runActionShard(ctx, o, env, gha, base, head); done {
+			return err
 		}
 	}
 	o.shard = ""
@@ -123,34 +93,23 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if err != nil {
 		return usageError{msg: "check: " + err.Error()}
 	}
+	job := &publish.Job{Summary: publish.NewStepSummary(env.Getenv), Annotations: publish.NewWorkflowAnnotations(env.Stdout), Warnf: gha.Warningf}
+	if token != "" {
+		job.Run = publish.NewCheckRun(client, ev.Owner, ev.Repo, "")
+		if s, r, id := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_REPOSITORY"), env.Getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
+			job.Run.DetailsURL = s + "/" + r + "/actions/runs/" + id
+		}
+	}
+	if o.comment && ev.PR > 0 {
+		job.Comment = publish.NewStickyComment(client, ev.Owner, ev.Repo, ev.PR)
+	}
 	// The check run goes on the event's head commit, created in_progress before
 	// the evaluation. When only a branch is known (a workflow_dispatch head
 	// input) or the head input overrides the event, it goes on the resolved head
 	// once the comparison has run.
-	var checkRun *publish.CheckRun
-	forbidden := false
-	startCheckRun := func(sha string) error {
-		if token == "" || sha == "" || forbidden {
-			return nil
-		}
-		cr := publish.NewCheckRun(client, ev.Owner, ev.Repo, sha)
-		if s, r, id := env.Getenv("GITHUB_SERVER_URL"), env.Getenv("GITHUB_REPOSITORY"), env.Getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
-			cr.DetailsURL = s + "/" + r + "/actions/runs/" + id
-		}
-		if err := cr.Start(ctx); err != nil {
-			if !errors.Is(err, publish.ErrForbidden) {
-				return fmt.Errorf("create check run: %w", err)
-			}
-			gha.Warningf("promptgate cannot create check runs with this token (%v); results go to the job summary and annotations instead", err)
-			forbidden = true
-			return nil
-		}
-		checkRun = cr
-		return nil
-	}
 	lateCheckRun := headInput != "" || ev.HeadSHA == ""
 	if !lateCheckRun {
-		if err := startCheckRun(ev.HeadSHA); err != nil {
+		if err := job.Start(ctx, ev.HeadSHA); err != nil {
 			return err
 		}
 	}
@@ -159,13 +118,13 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	res, err := compare(ctx, o, env, base, head)
 	gha.EndGroup()
 	if err != nil {
-		if checkRun != nil {
-			abandonCheckRun(ctx, checkRun, err, env)
+		if err := job.Abandon(ctx, err); err != nil {
+			fmt.Fprintf(env.Stderr, "promptgate: complete check run after failure: %v\n", err)
 		}
 		return err
 	}
 	if lateCheckRun {
-		if err := startCheckRun(res.HeadSHA); err != nil {
+		if err := job.Start(ctx, res.HeadSHA); err != nil {
 			return err
 		}
 	}
@@ -183,35 +142,8 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	if err != nil {
 		return err
 	}
-	if err := publish.NewStepSummary(env.Getenv).Publish(ctx, outcome); err != nil {
-		return fmt.Errorf("publish results: %w", err)
-	}
-	annotations := checkRun == nil
-	if checkRun != nil {
-		if err := checkRun.Publish(ctx, outcome); err != nil {
-			if !errors.Is(err, publish.ErrForbidden) {
-				return fmt.Errorf("publish results: %w", err)
-			}
-			gha.Warningf("promptgate cannot complete its check run with this token (%v); results go to the job summary and annotations instead", err)
-			annotations = true
-		}
-	}
-	if annotations {
-		if err := publish.NewWorkflowAnnotations(env.Stdout).Publish(ctx, outcome); err != nil {
-			return fmt.Errorf("publish annotations: %w", err)
-		}
-	}
-	if o.comment && ev.PR > 0 {
-		// The comment is a convenience: the verdict is in the check run (or the
-		// job summary), so a token that may not comment, such as a fork PR's
-		// read-only one, costs the comment and nothing else.
-		if err := publish.NewStickyComment(client, ev.Owner, ev.Repo, ev.PR).Publish(ctx, outcome); err != nil {
-			why := ""
-			if errors.Is(err, publish.ErrForbidden) {
-				why = " (a fork pull request's token is read-only; the sticky comment needs `pull-requests: write`)"
-			}
-			gha.Warningf("promptgate could not post its sticky comment%s: %v; the results are in the job summary", why, err)
-		}
+	if err := job.Publish(ctx, outcome); err != nil {
+		return err
 	}
 	outputs := publish.OutputsFor(res.Result, o.reportJSON)
 	outputs.Conclusion = outcome.Conclusion
@@ -219,6 +151,45 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		return err
 	}
 	return conclusionErr(res)
+}
+
+// runActionShard runs the jobs of a sharded matrix: a shard job (shard: K/N)
+// evaluates its part and publishes nothing, and the merge job (shard:
+// merge[:DIR]) merges the shard reports into the one check run. done is false
+// when o is not sharded, and the caller runs the whole check.
+func runActionShard(ctx context.Context, o checkOptions, env Env, gha *githubactions.Action, base, head string) (done bool, err error) {
+	if dir, ok := strings.CutPrefix(o.shard, "merge"); ok {
+		// The merge job of a sharded matrix: shard: merge[:DIR] merges the
+		// shard reports downloaded into DIR (default promptgate-shards).
+		dir = cmp.Or(strings.TrimPrefix(dir, ":"), "promptgate-shards")
+		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		if len(files) == 0 {
+			gha.Errorf("shard: merge found no shard reports (*.json) in %s", dir)
+			return true, usageError{msg: "check: shard: merge found no shard reports (*.json) in " + dir}
+		}
+		o.shard = ""
+		return true, mergeReports(ctx, o, env, files, "table")
+	}
+	if sh, err := shard.Parse(o.shard); err != nil {
+		gha.Errorf("shard: %v", err)
+		return true, usageError{msg: "check: shard: " + err.Error()}
+	} else if sh.Enabled() {
+		if o.reportJSON == "" {
+			o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()),
+				fmt.Sprintf("promptgate-report-shard-%d-of-%d.json", sh.K, sh.N))
+		}
+		gha.Group("promptgate: evaluate shard " + sh.String() + " of base and head")
+		res, err := compare(ctx, o, env, base, head)
+		gha.EndGroup()
+		if err != nil {
+			return true, err
+		}
+		if err := writeShard(env, res, o.reportJSON); err != nil {
+			return true, err
+		}
+		return true, publish.WriteOutputs(env.Getenv, publish.Outputs{ReportJSON: o.reportJSON})
+	}
+	return false, nil
 }
 
 // trendRuns is how many earlier default-branch check runs a pull request's
@@ -277,20 +248,6 @@ func actionCacheDir(o checkOptions, env Env) (string, error) {
 			"or point it outside the workspace. Answers committed to the repository are still read, from the base commit only", o.cacheDir, root)}
 	}
 	return dir, nil
-}
-
-// abandonCheckRun completes a started check run when the comparison itself
-// failed (a base commit that cannot be fetched, an unreadable repository), so
-// it does not stay "in progress" on the PR forever.
-func abandonCheckRun(ctx context.Context, cr *publish.CheckRun, cause error, env Env) {
-	o := publish.Outcome{
-		Title:      "promptgate: could not compare base and head",
-		Summary:    "promptgate check stopped before it could compare base and head:\n\n" + mdsafe.Block(cause.Error()) + "\n\nSee the workflow run's log for details.\n",
-		Conclusion: verdict.ConclusionFailure,
-	}
-	if err := cr.Publish(ctx, o); err != nil {
-		fmt.Fprintf(env.Stderr, "promptgate: complete check run after failure: %v\n", err)
-	}
 }
 
 // actionOutcome builds what the sinks publish: the same markdown as the local

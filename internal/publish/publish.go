@@ -1,7 +1,9 @@
 // Package publish sends a check's outcome where people see it: a GitHub check
 // run, the job summary, workflow-command annotations, a sticky PR comment and the
-// Action's outputs. Every destination is a Sink, and Multi fans out to several,
-// in the manner of reviewdog's CommentService.
+// Action's outputs. Every destination is a Sink, in the manner of reviewdog's
+// CommentService: Multi fans out to several, and Job sequences one check's
+// outputs in the Action, falling back from the check run to annotations when
+// the token may not write checks.
 package publish
 
 import (
