@@ -71,7 +71,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 		o.recordAll = true
 	}
 	headInput := input("head", "")
-	base := input("base", firstNonEmpty(ev.BaseSHA, ev.BaseRef))
+	base := input("base", cmp.Or(ev.BaseSHA, ev.BaseRef))
 	head := cmp.Or(headInput, ev.HeadSHA, ev.HeadRef, "HEAD")
 	if ev.Fork {
 		o.forkPR, o.forkRepo = true, ev.HeadRepo
@@ -84,7 +84,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	}
 	o.shard = ""
 	if o.reportJSON == "" {
-		o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
+		o.reportJSON = filepath.Join(cmp.Or(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.json")
 	}
 
 	// A check run, its annotation batches and the sticky comment wait out
@@ -175,7 +175,7 @@ func runActionShard(ctx context.Context, o checkOptions, env Env, gha *githubact
 		return true, usageError{msg: "check: shard: " + err.Error()}
 	} else if sh.Enabled() {
 		if o.reportJSON == "" {
-			o.reportJSON = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()),
+			o.reportJSON = filepath.Join(cmp.Or(env.Getenv("RUNNER_TEMP"), os.TempDir()),
 				fmt.Sprintf("promptgate-report-shard-%d-of-%d.json", sh.K, sh.N))
 		}
 		gha.Group("promptgate: evaluate shard " + sh.String() + " of base and head")
@@ -237,7 +237,7 @@ func actionCacheDir(o checkOptions, env Env) (string, error) {
 	}
 	dir := o.cacheDir
 	if dir == "" {
-		dir = filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-cache")
+		dir = filepath.Join(cmp.Or(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-cache")
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(root, dir)

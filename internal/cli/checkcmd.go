@@ -15,6 +15,7 @@ import (
 	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/gitsha"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/projection"
 	"github.com/promptgate/promptgate/internal/report"
@@ -310,9 +311,9 @@ func renderOutcome(md *bytes.Buffer, res *check.Outcome, reportJSON string, hint
 		}
 	} else if res.Affected.Empty() {
 		if cc := report.ConfigChanges(res.Result); cc != "" {
-			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNo prompt is affected between %s and %s.\n\n%s", short(res.BaseSHA), short(res.HeadSHA), cc)
+			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNo prompt is affected between %s and %s.\n\n%s", gitsha.Short(res.BaseSHA), gitsha.Short(res.HeadSHA), cc)
 		} else {
-			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", short(res.BaseSHA), short(res.HeadSHA))
+			fmt.Fprintf(md, "## promptgate: no LLM changes\n\nNothing between %s and %s touches prompts, suites, promptgate.yaml or the flags file.\n", gitsha.Short(res.BaseSHA), gitsha.Short(res.HeadSHA))
 		}
 		if len(res.Result.Projection.Prompts) > 0 {
 			// --record-all: the prompts' figures for the default branch's
@@ -344,11 +345,4 @@ func conclusionErr(res *check.Outcome) error {
 		return errGate
 	}
 	return nil
-}
-
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }

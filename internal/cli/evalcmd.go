@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -200,7 +201,7 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	}
 	runner := &eval.Runner{Prompts: proj.Prompts, Client: client, Prices: cost.ForConfig(proj.Config),
 		Concurrency: o.concurrency, DefaultModel: proj.Config.Defaults.Model,
-		JudgeModel: firstNonEmpty(o.judge, proj.Config.Defaults.JudgeModel), Logger: logger, Shard: sh}
+		JudgeModel: cmp.Or(o.judge, proj.Config.Defaults.JudgeModel), Logger: logger, Shard: sh}
 	if runner.Concurrency <= 0 {
 		runner.Concurrency = proj.Config.RunConcurrency()
 	}
@@ -403,11 +404,4 @@ func progressBar(w io.Writer, total int, quiet bool) *progressbar.ProgressBar {
 	}
 	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("evaluating"),
 		progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*1e6))
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/action/check"
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/gitsha"
 	"github.com/promptgate/promptgate/internal/report"
 	"github.com/promptgate/promptgate/internal/shard"
 )
@@ -118,7 +120,7 @@ func mergeReports(ctx context.Context, o checkOptions, env Env, files []string, 
 		o.base = checks[0].BaseSHA
 	}
 	if o.head == "" || o.head == "HEAD" {
-		o.head = firstNonEmpty(checks[0].HeadSHA, o.head)
+		o.head = cmp.Or(checks[0].HeadSHA, o.head)
 	}
 	res, err := compare(ctx, o, env, o.base, o.head)
 	if err != nil {
@@ -145,7 +147,7 @@ func mergeChecks(checks []*check.Outcome, files []string) (*check.Evals, error) 
 	for i, c := range checks {
 		if c.BaseSHA != checks[0].BaseSHA || c.HeadSHA != checks[0].HeadSHA {
 			return nil, fmt.Errorf("merge: %s compares %s..%s but %s compares %s..%s: shards must check the same commits",
-				files[i], short(c.BaseSHA), short(c.HeadSHA), files[0], short(checks[0].BaseSHA), short(checks[0].HeadSHA))
+				files[i], gitsha.Short(c.BaseSHA), gitsha.Short(c.HeadSHA), files[0], gitsha.Short(checks[0].BaseSHA), gitsha.Short(checks[0].HeadSHA))
 		}
 		if c.Evals == nil {
 			continue // nothing to evaluate, or the head did not load: merge finds the same

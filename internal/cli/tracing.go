@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"log/slog"
@@ -29,7 +30,7 @@ func (t *tracingFlags) register(fs *flag.FlagSet) {
 // tracing is off) and a function that ends the span and flushes the export.
 // An exporter that cannot be built is one warning: tracing never fails a run.
 func (t tracingFlags) start(ctx context.Context, command string, cfg *config.Config, env Env, logger *slog.Logger) (context.Context, eval.Observer, func()) {
-	endpoint := firstNonEmpty(t.endpoint, env.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
+	endpoint := cmp.Or(t.endpoint, env.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
 	tracesEndpoint := ""
 	if t.endpoint == "" {
 		tracesEndpoint = env.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")

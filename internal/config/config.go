@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +33,9 @@ const (
 	DefaultAPIKeyEnv     = "OPENAI_API_KEY"
 	DefaultFlagsFile     = "flags/prompts.flagd.json"
 	DefaultMinPermission = "write"
-	DefaultCheckName     = "promptgate"
+	// DefaultCheckName is the check run the Action publishes and the App
+	// requires before a rollout, unless rollout.check_name names another.
+	DefaultCheckName = "promptgate"
 	// DefaultMaxCommentAge is how old a command comment may be when the App runs it.
 	DefaultMaxCommentAge = 10 * time.Minute
 	DefaultPromptsDir    = "prompts"
@@ -281,10 +284,10 @@ func Parse(data []byte, file string) (*Config, error) {
 	}
 	c.Paths = Paths{Prompts: DefaultPromptsDir, Evals: DefaultEvalsDir, Cache: DefaultCacheDir, Tools: DefaultToolsDir}
 	if p := raw.Paths; p != nil {
-		c.Paths.Prompts = firstNonEmpty(p.Prompts, c.Paths.Prompts)
-		c.Paths.Evals = firstNonEmpty(p.Evals, c.Paths.Evals)
-		c.Paths.Cache = firstNonEmpty(p.Cache, c.Paths.Cache)
-		c.Paths.Tools = firstNonEmpty(p.Tools, c.Paths.Tools)
+		c.Paths.Prompts = cmp.Or(p.Prompts, c.Paths.Prompts)
+		c.Paths.Evals = cmp.Or(p.Evals, c.Paths.Evals)
+		c.Paths.Cache = cmp.Or(p.Cache, c.Paths.Cache)
+		c.Paths.Tools = cmp.Or(p.Tools, c.Paths.Tools)
 	}
 	c.Promptfoo = raw.Promptfoo
 	if err := v.errs.Err(); err != nil {
@@ -433,11 +436,4 @@ func canonical(v any) string {
 	default:
 		return fmt.Sprintf("%#v", t)
 	}
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

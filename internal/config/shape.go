@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -54,7 +56,7 @@ func shapeNode(file string, n *yaml.Node, t reflect.Type, path string, errs *dia
 			ft, ok := fields[k.Value]
 			if !ok {
 				*errs = append(*errs, diag.Errorf(file, k.Line, "%s: unknown key%s; %s: %s", joinPath(path, k.Value),
-					diag.DidYouMean(k.Value, names), keysOf(path), strings.Join(sortedKeys(fields), ", ")))
+					diag.DidYouMean(k.Value, names), keysOf(path), strings.Join(slices.Sorted(maps.Keys(fields)), ", ")))
 				continue
 			}
 			shapeNode(file, n.Content[i+1], ft, joinPath(path, k.Value), errs)

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"cmp"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -136,7 +138,7 @@ func (v *validator) azure(p *Provider, key string, rp rawProvider) {
 		}
 	}
 	if p.Azure {
-		p.APIVersion = firstNonEmpty(rp.APIVersion, DefaultAzureAPIVersion)
+		p.APIVersion = cmp.Or(rp.APIVersion, DefaultAzureAPIVersion)
 	}
 }
 
@@ -200,7 +202,7 @@ func providerOrder(root *yaml.Node) []string {
 
 func (v *validator) pricing(c *Config, raw map[string]rawPrice) {
 	c.Pricing = map[string]Price{}
-	for _, model := range sortedKeys(raw) {
+	for _, model := range slices.Sorted(maps.Keys(raw)) {
 		rp := raw[model]
 		key := "pricing." + model
 		if rp.Input == nil || rp.Output == nil {
@@ -216,7 +218,7 @@ func (v *validator) pricing(c *Config, raw map[string]rawPrice) {
 
 func (v *validator) traffic(c *Config, raw map[string]rawTraffic) {
 	c.Traffic = map[string]Traffic{}
-	for _, name := range sortedKeys(raw) {
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
 		rt := raw[name]
 		if rt.RequestsPerDay == nil {
 			v.errorf("traffic."+name, "traffic.%s needs requests_per_day", name)
@@ -238,7 +240,7 @@ func (v *validator) budget(c *Config, raw *rawBudget) {
 	if raw.Alerts != nil {
 		c.Budget.Alerts = v.alerts("budget.alerts", raw.Alerts)
 	}
-	for _, owner := range sortedKeys(raw.Owners) {
+	for _, owner := range slices.Sorted(maps.Keys(raw.Owners)) {
 		ro := raw.Owners[owner]
 		key := "budget.owners." + owner
 		if !strings.HasPrefix(owner, "@") && !strings.Contains(owner, "@") {
@@ -349,7 +351,7 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 	if raw == nil {
 		return
 	}
-	c.Rollout.FlagsFile = firstNonEmpty(raw.FlagsFile, c.Rollout.FlagsFile)
+	c.Rollout.FlagsFile = cmp.Or(raw.FlagsFile, c.Rollout.FlagsFile)
 	if ext := c.Rollout.FlagsFile; !strings.HasSuffix(ext, ".json") && !strings.HasSuffix(ext, ".yaml") && !strings.HasSuffix(ext, ".yml") {
 		v.errorf("rollout.flags_file", "rollout.flags_file %q must end in .json, .yaml or .yml", raw.FlagsFile)
 	}
@@ -376,7 +378,7 @@ func (v *validator) rollout(c *Config, raw *rawRollout) {
 		c.Rollout.RequireCheck = *raw.RequireCheck
 	}
 	c.Rollout.Branch = raw.Branch
-	c.Rollout.CheckName = firstNonEmpty(raw.CheckName, c.Rollout.CheckName)
+	c.Rollout.CheckName = cmp.Or(raw.CheckName, c.Rollout.CheckName)
 	if raw.MaxCommentAge != "" {
 		d, err := time.ParseDuration(raw.MaxCommentAge)
 		if err != nil || d <= 0 {
@@ -422,13 +424,4 @@ func (v *validator) candidates(c *Config, raw []string) {
 			c.Candidates = append(c.Candidates, m)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

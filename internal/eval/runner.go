@@ -4,11 +4,14 @@
 package eval
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -232,7 +235,7 @@ func (r *Runner) Run(ctx context.Context, suites []*suite.Suite) (*Report, error
 	}
 	if len(modelErrs) > 0 {
 		var l diag.List
-		for _, k := range sortedKeys(modelErrs) {
+		for _, k := range slices.Sorted(maps.Keys(modelErrs)) {
 			l = append(l, modelErrs[k])
 		}
 		return rep, l
@@ -299,7 +302,7 @@ func (r *Runner) runCase(ctx context.Context, j job) (d done) {
 		}
 	}
 
-	judgeModel := firstNonEmpty(j.s.Judge, r.JudgeModel)
+	judgeModel := cmp.Or(j.s.Judge, r.JudgeModel)
 	env := assert.Env{Judge: &tracingJudge{r: r, j: j}, JudgeModel: judgeModel, Regex: j.count.regex}
 	out := assert.Output{Text: text, CostUSD: res.CostUSD, CostKnown: res.CostKnown, Latency: res.Latency, Vars: j.c.Vars,
 		Prompt: promptText(msgs), ToolCalls: cv.llmCalls(), Tools: params.Tools, Turns: cv.turns}
@@ -391,23 +394,7 @@ func modelNotFound(err error, s *suite.Suite, set *prompt.Set) *diag.Error {
 	return diag.Errorf(p.Path, line, "model %q is unknown to provider %s (the endpoint answered 404): check the model name", ce.Model, ce.Provider)
 }
 
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -12,6 +12,7 @@ package flagd
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -90,7 +91,7 @@ func Flags(doc []byte, f Format) ([]string, error) {
 		return nil, err
 	}
 	flags, _ := sem["flags"].(map[string]any)
-	return sortedKeys(flags), nil
+	return slices.Sorted(maps.Keys(flags)), nil
 }
 
 // ReadSplit returns the rollout split of one flag. The stable variant is the
@@ -138,13 +139,4 @@ func load(src []byte, f Format) (*document, error) {
 		return nil, diag.Errorf("", 0, "flags file uses %s constructs promptgate cannot edit safely", f)
 	}
 	return &document{src: src, format: f, sem: sem, root: root}, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -3,6 +3,8 @@ package flagd
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,7 +93,7 @@ func AllMeta(doc []byte, f Format) (map[string]map[string]any, error) {
 
 // mapNode is a key-only node for notFound's list of known flags.
 func mapNode(m map[string]any) *node {
-	return &node{kind: kindObject, keys: sortedKeys(m)}
+	return &node{kind: kindObject, keys: slices.Sorted(maps.Keys(m))}
 }
 
 // metaEdits replaces the values of keys the flag's metadata has and adds the

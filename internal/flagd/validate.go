@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -179,7 +181,7 @@ func isVariantTypeMismatch(e *jsonschema.ValidationError) bool {
 // is what the schema's four flag types amount to.
 func checkVariants(sem map[string]any, root *node) error {
 	flags, _ := sem["flags"].(map[string]any)
-	for _, name := range sortedKeys(flags) {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
 		flag, ok := flags[name].(map[string]any)
 		if !ok {
 			continue // the schema reports it
@@ -190,7 +192,7 @@ func checkVariants(sem map[string]any, root *node) error {
 				"flag %q has no variants; give it a \"variants\" object with at least one entry", name)
 		}
 		first, firstType := "", ""
-		for _, v := range sortedKeys(variants) {
+		for _, v := range slices.Sorted(maps.Keys(variants)) {
 			typ := jsonType(variants[v])
 			switch {
 			case typ == "null" || typ == "array":
@@ -256,7 +258,7 @@ func lineAt(root *node, path []string) int {
 
 func checkDefaultVariants(sem map[string]any, root *node) error {
 	flags, _ := sem["flags"].(map[string]any)
-	for _, name := range sortedKeys(flags) {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
 		flag, _ := flags[name].(map[string]any)
 		dv, ok := flag["defaultVariant"].(string)
 		if !ok || dv == "" {
@@ -266,7 +268,7 @@ func checkDefaultVariants(sem map[string]any, root *node) error {
 		if _, ok := variants[dv]; !ok {
 			return diag.Errorf("", lineAt(root, []string{"flags", name, "defaultVariant"}),
 				"flag %q: defaultVariant %q is not one of its variants (%s); flagd refuses to load the file",
-				name, dv, strings.Join(sortedKeys(variants), ", "))
+				name, dv, strings.Join(slices.Sorted(maps.Keys(variants)), ", "))
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package promptfoo
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -36,7 +37,7 @@ func (c *Config) AddTo(set *prompt.Set, cfg *config.Config) ([]*suite.Suite, err
 		for _, pv := range providers {
 			variant := ""
 			if len(providers) > 1 {
-				variant = slug(firstNonEmpty(labelIfSet(pv), pv.Model))
+				variant = slug(cmp.Or(labelIfSet(pv), pv.Model))
 			}
 			model := pv.Model
 			if pv.BaseURL != "" {
@@ -131,7 +132,7 @@ func slug(s string) string {
 // addProvider registers a provider with its own base URL in cfg (once) and
 // returns its name.
 func addProvider(cfg *config.Config, p Provider) string {
-	name := "promptfoo-" + slug(firstNonEmpty(labelIfSet(p), p.Model))
+	name := "promptfoo-" + slug(cmp.Or(labelIfSet(p), p.Model))
 	for _, have := range cfg.Providers {
 		if have.Name == name {
 			return name
@@ -144,11 +145,4 @@ func addProvider(cfg *config.Config, p Provider) string {
 	cfg.Providers = append(cfg.Providers, config.Provider{Name: name, BaseURL: strings.TrimRight(p.BaseURL, "/"), APIKeyEnv: keyEnv,
 		Concurrency: config.DefaultConcurrency, Timeout: config.DefaultTimeout, MaxRetries: config.DefaultMaxRetries})
 	return name
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -2,6 +2,7 @@ package promptfoo
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io/fs"
@@ -81,7 +82,7 @@ func (l *loader) add(t rawTest, def rawTest) {
 		threshold = def.threshold
 	}
 	asserts := append(slices.Clone(def.asserts), t.asserts...)
-	if judge := firstNonEmpty(t.judge, def.judge); judge != "" {
+	if judge := cmp.Or(t.judge, def.judge); judge != "" {
 		for i := range asserts {
 			if strings.HasSuffix(asserts[i].Spec.Type, "llm-rubric") && asserts[i].Spec.Provider == "" {
 				asserts[i].Spec.Provider = judge

@@ -9,12 +9,10 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/report"
 )
-
-// CheckName is the check run's name; the GitHub App looks for it.
-const CheckName = "promptgate"
 
 // MaxAnnotationsPerRequest is the Checks API's cap on annotations in one request.
 const MaxAnnotationsPerRequest = 50
@@ -34,7 +32,7 @@ type CheckRun struct {
 	Owner   string
 	Repo    string
 	HeadSHA string
-	// Name defaults to CheckName.
+	// Name defaults to config.DefaultCheckName, the name the GitHub App looks for.
 	Name string
 	// DetailsURL links the check to the workflow run, when set.
 	DetailsURL string
@@ -46,12 +44,12 @@ type CheckRun struct {
 
 // NewCheckRun returns a check-run sink for owner/repo at headSHA.
 func NewCheckRun(client *github.Client, owner, repo, headSHA string) *CheckRun {
-	return &CheckRun{Client: client, Owner: owner, Repo: repo, HeadSHA: headSHA, Name: CheckName}
+	return &CheckRun{Client: client, Owner: owner, Repo: repo, HeadSHA: headSHA, Name: config.DefaultCheckName}
 }
 
 func (c *CheckRun) name() string {
 	if c.Name == "" {
-		return CheckName
+		return config.DefaultCheckName
 	}
 	return c.Name
 }

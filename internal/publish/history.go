@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/projection"
 )
 
@@ -36,7 +37,7 @@ func History(ctx context.Context, client *github.Client, owner, repo, branch, ap
 		return nil, fmt.Errorf("list commits on %s: %w", branch, classify(err))
 	}
 	var out []verdict.Recorded
-	name := CheckName
+	name := config.DefaultCheckName
 	for _, c := range commits {
 		if len(out) == n {
 			break
@@ -52,7 +53,7 @@ func History(ctx context.Context, client *github.Client, owner, repo, branch, ap
 			return nil, fmt.Errorf("list check runs of %s: %w", sha, classify(err))
 		}
 		for _, r := range runs.CheckRuns {
-			if r.GetName() != CheckName || r.GetHeadSHA() != sha || r.Output == nil || r.GetApp().GetSlug() != appSlug {
+			if r.GetName() != config.DefaultCheckName || r.GetHeadSHA() != sha || r.Output == nil || r.GetApp().GetSlug() != appSlug {
 				continue
 			}
 			p, ok := projection.Extract(r.Output.GetSummary())

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/promptgate/promptgate/internal/action/verdict"
+	"github.com/promptgate/promptgate/internal/gitsha"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 )
 
@@ -122,17 +123,17 @@ func writeTrends(b *strings.Builder, trends []verdict.Trend) {
 	}
 }
 
-// pointLabel is a point's x-axis label: the commit's first 7 hex digits, or
-// PR for the pull request's head. A SHA that is not hex is not shown.
+// pointLabel is a point's x-axis label: the commit's short SHA, or PR for the
+// pull request's head. A SHA that is not hex, or shorter, is not shown.
 func pointLabel(p verdict.TrendPoint) string {
 	if p.Head {
 		return "PR"
 	}
 	sha := strings.ToLower(p.SHA)
-	if len(sha) < 7 || strings.Trim(sha, "0123456789abcdef") != "" {
+	if len(sha) < gitsha.ShortLen || strings.Trim(sha, "0123456789abcdef") != "" {
 		return "?"
 	}
-	return sha[:7]
+	return gitsha.Short(sha)
 }
 
 // mermaidText keeps a name safe inside a quoted Mermaid string: letters,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -163,7 +164,7 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 				}
 				judge := as.Provider
 				if judge == "" {
-					judge = firstNonEmpty(s.Judge, judgeModel)
+					judge = cmp.Or(s.Judge, judgeModel)
 				}
 				jr := reply{content: a.Judge, what: what + " (judge)"}
 				jr.usage = estimateUsage([]llm.Message{{Role: "system", Content: strings.Repeat("x", 560)}, {Role: "user", Content: a.Reply + rubric}}, a.Judge)
@@ -240,11 +241,4 @@ func estimateLatency(model string, outTokens int, text string) int64 {
 	h := fnv.New32a()
 	io.WriteString(h, text)
 	return first + perToken*int64(outTokens) + int64(h.Sum32()%120)
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

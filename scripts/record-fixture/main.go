@@ -17,6 +17,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("answers and suites disagree:\n%w", err)
 	}
-	outDir := filepath.Join(*root, firstNonEmpty(*out, proj.Config.Paths.Cache))
+	outDir := filepath.Join(*root, cmp.Or(*out, proj.Config.Paths.Cache))
 
 	fake, srv := newFakeServer(tbl)
 	defer srv.Close()

@@ -1,7 +1,8 @@
-// Package check is `promptgate check`: it works out what a change touched,
-// evaluates the affected prompts at base and at head, compares them, and
-// publishes the diff (check run, job summary, outputs, sticky comment) or prints
-// it locally.
+// Package check is `promptgate check`'s comparison: it works out what a change
+// touched, evaluates the affected prompts at base and at head with the rules
+// and cache trusted at base, and compares them into an Outcome. It renders and
+// publishes nothing: the cli renders the Outcome, and publish sends it to the
+// check run, job summary, outputs and sticky comment, or it is printed locally.
 package check
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/eval"
+	"github.com/promptgate/promptgate/internal/gitsha"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/owners"
 	"github.com/promptgate/promptgate/internal/project"
@@ -332,7 +334,7 @@ func resolveRev(ctx context.Context, repo gitrepo.Repo, rev string) (string, err
 		return "", fmt.Errorf("resolve %q locally (%v) or on the remote: %w", rev, err, rerr)
 	}
 	if err := repo.EnsureCommit(ctx, remoteSHA); err != nil {
-		return "", fmt.Errorf("fetch %s (%s): %w", rev, short(remoteSHA), err)
+		return "", fmt.Errorf("fetch %s (%s): %w", rev, gitsha.Short(remoteSHA), err)
 	}
 	return remoteSHA, nil
 }
@@ -362,7 +364,7 @@ func loadSide(ctx context.Context, repo gitrepo.Repo, rev, configPath string) (s
 	}
 	cfgFS, err := repo.FS(ctx, rev, append([]string{configPath}, project.PromptfooFiles...)...)
 	if err != nil {
-		return side{}, nil, fmt.Errorf("read %s at %s: %w", configPath, short(rev), err)
+		return side{}, nil, fmt.Errorf("read %s at %s: %w", configPath, gitsha.Short(rev), err)
 	}
 	cfg, err := config.Load(cfgFS, configPath)
 	if err != nil {
@@ -374,7 +376,7 @@ func loadSide(ctx context.Context, repo gitrepo.Repo, rev, configPath string) (s
 	paths = append(paths, owners.Locations...)
 	fsys, err := repo.FS(ctx, rev, paths...)
 	if err != nil {
-		return side{}, nil, fmt.Errorf("read files at %s: %w", short(rev), err)
+		return side{}, nil, fmt.Errorf("read files at %s: %w", gitsha.Short(rev), err)
 	}
 	proj, err := project.Load(fsys, configPath)
 	if err != nil {
@@ -632,11 +634,4 @@ func isHex(s string) bool {
 		return false
 	}
 	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }

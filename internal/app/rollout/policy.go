@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/app/chatops"
 	"github.com/promptgate/promptgate/internal/config"
+	"github.com/promptgate/promptgate/internal/gitsha"
 	"github.com/promptgate/promptgate/internal/mdsafe"
 	"github.com/promptgate/promptgate/internal/projection"
 )
@@ -227,14 +229,9 @@ func percents(steps []int) string {
 	return strings.Join(s, ", ")
 }
 
+// short is gitsha.Short, naming an unknown commit in replies.
 func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	if sha == "" {
-		return "(unknown)"
-	}
-	return sha
+	return cmp.Or(gitsha.Short(sha), "(unknown)")
 }
 
 var errNotFound = errors.New("not found")
