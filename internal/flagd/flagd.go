@@ -1,5 +1,8 @@
 // Package flagd reads and edits OpenFeature flagd flag definition files
-// (https://flagd.dev/reference/flag-definitions/) for ChatOps rollouts.
+// (https://flagd.dev/reference/flag-definitions/). It is the only package that
+// decodes the flags file: the App's rollouts edit it, the check reads each
+// flag's variants and split from it, and change detection compares two
+// versions of it through Summarize.
 //
 // Edits are minimal: changing a rollout rewrites only the fractional weight
 // numbers and leaves every other byte (comments, key order, indentation, line

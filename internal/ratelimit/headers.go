@@ -3,7 +3,8 @@
 // promptgate.yaml), spaces requests and estimated tokens to fit it, and adapts
 // the number of calls in flight, halving it on a 429 and growing it back on
 // success. Its Retry-After reader and its context-aware Sleep also serve
-// ghclient, which waits out GitHub's rate limits.
+// ghclient, which waits out GitHub's rate limits, and the rollout's commit
+// retries.
 package ratelimit
 
 import (
