@@ -143,7 +143,7 @@ func TestJobAbandonCompletesStartedRun(t *testing.T) {
 		t.Fatalf("requests %+v, want a create and an update", reqs)
 	}
 	var b checkRunBody
-	reqs[1].decode(t, &b)
+	reqs[1].Decode(t, &b)
 	if b.Conclusion == nil || *b.Conclusion != "failure" || b.Output == nil ||
 		b.Output.Title != "promptgate: could not compare base and head" || !strings.Contains(b.Output.Summary, cause.Error()) {
 		t.Errorf("abandoning update %+v: want conclusion failure, the title and the cause", b)
