@@ -133,7 +133,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	}
 	// The HTML report goes up with the JSON one (action.yml uploads both).
 	if len(o.outputs) == 0 {
-		o.outputs = []string{filepath.Join(firstNonEmpty(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.html")}
+		o.outputs = []string{filepath.Join(cmp.Or(env.Getenv("RUNNER_TEMP"), os.TempDir()), "promptgate-report.html")}
 	}
 	if err := writeCheckOutputs(env, res, o.outputs); err != nil {
 		gha.Warningf("promptgate could not write its HTML report: %v", err)

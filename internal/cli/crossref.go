@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -24,7 +25,7 @@ import (
 // Each names its line and the closest known name.
 func crossRefs(fsys fs.FS, proj *project.Project, prices *cost.Table) (diag.List, []string) {
 	cfg := proj.Config
-	file := firstNonEmpty(cfg.Path, config.FileName)
+	file := cmp.Or(cfg.Path, config.FileName)
 	var errs diag.List
 	var warns []string
 
@@ -72,7 +73,7 @@ func crossRefs(fsys fs.FS, proj *project.Project, prices *cost.Table) (diag.List
 	}
 	seen := map[string]bool{}
 	for _, p := range proj.Prompts.All() {
-		m := firstNonEmpty(p.Model, cfg.Defaults.Model)
+		m := cmp.Or(p.Model, cfg.Defaults.Model)
 		if m == "" || seen[m] || routed(cfg, m) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 
@@ -18,12 +19,12 @@ func unreachableErr(cfg *config.Config, client *llm.Client) error {
 	for _, u := range client.Unreachable() {
 		key := "providers." + u.Provider + ".base_url"
 		line := cfg.Line(key)
-		msg := fmt.Sprintf("%s: %s %s", key, llm.RedactURL(u.BaseURL), u.Reason)
+		msg := fmt.Sprintf("%s: %s %s", key, config.RedactURL(u.BaseURL), u.Reason)
 		if line == 0 {
 			msg = fmt.Sprintf("provider %s (base_url from $OPENAI_BASE_URL or the default): %s %s; set %s in %s",
-				u.Provider, llm.RedactURL(u.BaseURL), u.Reason, key, firstNonEmpty(cfg.Path, config.FileName))
+				u.Provider, config.RedactURL(u.BaseURL), u.Reason, key, cmp.Or(cfg.Path, config.FileName))
 		}
-		l = append(l, diag.Errorf(firstNonEmpty(cfg.Path, config.FileName), line, "%s", msg))
+		l = append(l, diag.Errorf(cmp.Or(cfg.Path, config.FileName), line, "%s", msg))
 	}
 	return l.Err()
 }

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/promptgate/promptgate/internal/config"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -41,7 +42,7 @@ type Unreachable struct {
 
 // Error names the provider, its redacted base URL and the reason.
 func (u *Unreachable) Error() string {
-	return fmt.Sprintf("provider %s: %s %s", u.Provider, RedactURL(u.BaseURL), u.Reason)
+	return fmt.Sprintf("provider %s: %s %s", u.Provider, config.RedactURL(u.BaseURL), u.Reason)
 }
 
 // Unreachable lists the providers found unreachable so far, by name.
@@ -145,7 +146,7 @@ func missingChatPath(err error, status int) bool {
 func (e *endpoint) markMissingPath(status int) *Unreachable {
 	u := &Unreachable{Provider: e.Name, BaseURL: e.BaseURL,
 		Reason: fmt.Sprintf("has no chat completions API: POST %s/chat/completions answered HTTP %d with a page that is not an API error (is base_url the API root, such as …/v1?)",
-			RedactURL(strings.TrimRight(e.BaseURL, "/")), status)}
+			config.RedactURL(strings.TrimRight(e.BaseURL, "/")), status)}
 	e.reach.down.CompareAndSwap(nil, u)
 	return e.reach.down.Load()
 }

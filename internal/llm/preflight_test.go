@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/promptgate/promptgate/internal/config"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -48,7 +49,7 @@ func TestClosedPortIsEndpointDown(t *testing.T) {
 	}
 	url := "http://" + ln.Addr().String() + "/v1"
 	ln.Close()
-	c, err := New(Options{Mode: CacheOff, Providers: []Provider{{Name: "local", BaseURL: url, MaxRetries: 4}}})
+	c, err := New(Options{Mode: CacheOff, Providers: []config.Provider{{Name: "local", BaseURL: url, MaxRetries: 4}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,11 +60,11 @@ func NewJudge(keys JudgeKeys, log *slog.Logger) JudgeFactory {
 		log = slog.Default()
 	}
 	return func(repo string, cfg *config.Config) (llm.Completer, error) {
-		var providers []llm.Provider
+		var providers []config.Provider
 		for _, p := range cfg.Providers {
-			providers = append(providers, llm.Provider{Name: p.Name, BaseURL: p.ResolveBaseURL(noEnv), APIKeyEnv: p.APIKeyEnv,
-				APIKey: keys.key(repo, p.APIKeyEnv), Concurrency: p.Concurrency, Timeout: p.Timeout, MaxRetries: p.MaxRetries, RPM: p.RPM, TPM: p.TPM,
-				RateLimitWait: p.RateLimitWait, Azure: p.Azure, APIVersion: p.APIVersion})
+			p.BaseURL = p.ResolveBaseURL(noEnv)
+			p.APIKey = keys.key(repo, p.APIKeyEnv)
+			providers = append(providers, p)
 		}
 		c, err := llm.New(llm.Options{Providers: providers, Default: cfg.DefaultProvider, Mode: llm.CacheOff,
 			Logger: log.With("repo", repo, "component", "online judge")})
