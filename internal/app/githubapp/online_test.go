@@ -2,6 +2,7 @@ package githubapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,18 +27,32 @@ func onlineYAML(assertion string) []byte {
 }
 
 // sendAnswers exports n requests through the real OpenTelemetry SDK and its
-// OTLP/HTTP exporter: a request span carrying OpenFeature's evaluation event
-// (canary on odd i) and a GenAI chat span under it with the answer.
+// OTLP/HTTP exporter with the repository's token, and fails on an error.
 func sendAnswers(t *testing.T, url string, first, n int, answer func(i int, variant string) string) {
 	t.Helper()
-	ctx := context.Background()
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(url+"/v1/traces"),
-		otlptracehttp.WithHeaders(map[string]string{"Authorization": "Bearer " + otlpToken}))
-	if err != nil {
-		t.Fatal(err)
+	if err := exportAnswers(url, otlpToken, first, n, answer); err != nil {
+		t.Fatalf("export: %v", err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(resource.NewSchemaless(
-		attribute.String("service.name", "answers"), attribute.String(online.RepoAttribute, "Codertocat/Hello-World"))))
+}
+
+// exportAnswers exports n requests (trace i is canary on odd i) through the
+// real SDK: a request span carrying OpenFeature's evaluation event and a
+// GenAI chat span under it with the answer. token "" sends none. The
+// resource declares Codertocat/Hello-World. It returns the exporter's error.
+func exportAnswers(url, token string, first, n int, answer func(i int, variant string) string) error {
+	ctx := context.Background()
+	opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(url + "/v1/traces"),
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false})}
+	if token != "" {
+		opts = append(opts, otlptracehttp.WithHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	}
+	exp, err := otlptracehttp.New(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBlocking(), sdktrace.WithMaxQueueSize(4096)),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "answers"),
+			attribute.String(online.RepoAttribute, "Codertocat/Hello-World"))))
 	tr := tp.Tracer("test")
 	for i := first; i < first+n; i++ {
 		variant := "stable"
@@ -54,9 +69,10 @@ func sendAnswers(t *testing.T, url string, first, n int, answer func(i int, vari
 		chat.End()
 		req.End()
 	}
-	if err := tp.Shutdown(ctx); err != nil {
-		t.Fatalf("export: %v", err)
-	}
+	// ForceFlush returns the last export's error (a 401, say); Shutdown
+	// then stops the exporter.
+	err = tp.ForceFlush(ctx)
+	return errors.Join(err, tp.Shutdown(ctx))
 }
 
 func metricsText(t *testing.T, url string) string {
