@@ -18,11 +18,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v4"
 	"github.com/google/go-github/v62/github"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
 
 // Token is the installation token the fake hands out.
@@ -61,7 +62,7 @@ type Reaction struct {
 // them through the accessor methods, which lock.
 type Server struct {
 	*httptest.Server
-	t testing.TB
+	t testkit.TB
 
 	mu sync.Mutex
 	// Files maps "branch:path" to content.
@@ -112,7 +113,7 @@ type Server struct {
 }
 
 // New starts a fake; it is closed with the test.
-func New(t testing.TB) *Server {
+func New(t testkit.TB) *Server {
 	s := &Server{t: t, files: map[string][]byte{}, Permissions: map[string]string{},
 		TeamMembers: map[string][]string{}, PullHeads: map[int]string{}, CheckRuns: map[string][]CheckRun{},
 		Installations: map[string]int64{}, putMessages: map[string]int{}, Protected: map[string]string{}, issueCmts: map[int64]issueComment{}}
@@ -561,7 +562,7 @@ func (s *Server) deleteReaction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 }
 
-func decode(t testing.TB, r *http.Request, v any) bool {
+func decode(t testkit.TB, r *http.Request, v any) bool {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
 
 // Request is one call a Routes fake received.
@@ -45,7 +47,7 @@ type RoutesOptions struct {
 // recorded with its body, which handlers may still read.
 type Routes struct {
 	*httptest.Server
-	t    testing.TB
+	t    testkit.TB
 	opts RoutesOptions
 	mux  *http.ServeMux
 
@@ -54,7 +56,7 @@ type Routes struct {
 }
 
 // NewRoutes starts a Routes fake serving routes; it is closed with the test.
-func NewRoutes(t testing.TB, o RoutesOptions, routes map[string]http.HandlerFunc) *Routes {
+func NewRoutes(t testkit.TB, o RoutesOptions, routes map[string]http.HandlerFunc) *Routes {
 	t.Helper()
 	f := &Routes{t: t, opts: o, mux: http.NewServeMux()}
 	for pattern, h := range routes {

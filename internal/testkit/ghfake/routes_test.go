@@ -1,31 +1,12 @@
 package ghfake
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
-
-// failures is a testing.TB that records failures instead of failing.
-type failures struct {
-	testing.TB
-	mu  sync.Mutex
-	got []string
-}
-
-func (f *failures) Errorf(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.got = append(f.got, fmt.Sprintf(format, args...))
-}
-
-func (f *failures) list() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return strings.Join(f.got, "\n")
-}
 
 // TestRoutesFailOnWhatTheyDoNotExpect: a route outside the prefix, a wrong
 // token and an unknown route each fail the test; a right request does not.
@@ -43,7 +24,8 @@ func TestRoutesFailOnWhatTheyDoNotExpect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &failures{TB: t}
+			rec := &testkit.Standalone{}
+			t.Cleanup(rec.Close)
 			f := NewRoutes(rec, RoutesOptions{Prefix: "/api/v3", Auth: []string{"Bearer tok"}}, map[string]http.HandlerFunc{
 				"PATCH /repos/o/r/check-runs/{id}": func(w http.ResponseWriter, r *http.Request) {
 					WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
@@ -59,7 +41,7 @@ func TestRoutesFailOnWhatTheyDoNotExpect(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
 			}
-			if got := rec.list(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			if got := strings.Join(rec.Failures(), "\n"); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 				t.Errorf("failures %q, want one containing %q", got, tt.want)
 			}
 			if tt.status == 200 {

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit"
 )
 
 // DefaultPath is where an OpenAI-compatible client posts chat completions
@@ -103,7 +103,7 @@ type APIOptions struct {
 // and can keep every decoded body.
 type API struct {
 	*httptest.Server
-	t    testing.TB
+	t    testkit.TB
 	opts APIOptions
 
 	requests atomic.Int64
@@ -116,8 +116,9 @@ type API struct {
 	seen     []string
 }
 
-// NewAPI starts an API fake, closed when the test ends.
-func NewAPI(t testing.TB, o APIOptions) *API {
+// NewAPI starts an API fake, closed when the test ends. Outside go test, t is
+// a *testkit.Standalone, which collects the failures and closes the fake.
+func NewAPI(t testkit.TB, o APIOptions) *API {
 	t.Helper()
 	if o.Path == "" {
 		o.Path = DefaultPath

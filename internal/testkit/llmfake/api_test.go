@@ -1,33 +1,12 @@
 package llmfake
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
-
-// failures is a testing.TB that records failures instead of failing.
-type failures struct {
-	testing.TB
-	mu  sync.Mutex
-	got []string
-}
-
-func (f *failures) Errorf(format string, args ...any) { f.Error(fmt.Sprintf(format, args...)) }
-
-func (f *failures) Error(args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.got = append(f.got, fmt.Sprint(args...))
-}
-
-func (f *failures) list() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return strings.Join(f.got, "\n")
-}
 
 // TestAPIFailsOnWhatItDoesNotExpect: another route, a wrong key, a body
 // field no test knows (Strict), an empty model and streaming each fail the
@@ -50,7 +29,8 @@ func TestAPIFailsOnWhatItDoesNotExpect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &failures{TB: t}
+			rec := &testkit.Standalone{}
+			t.Cleanup(rec.Close)
 			a := NewAPI(rec, APIOptions{CheckAuth: true, Auth: "Bearer k", Strict: true, Keep: true})
 			req, _ := http.NewRequest(tt.method, a.URL+tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Authorization", tt.auth)
@@ -62,7 +42,7 @@ func TestAPIFailsOnWhatItDoesNotExpect(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
 			}
-			if got := rec.list(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			if got := strings.Join(rec.Failures(), "\n"); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 				t.Errorf("failures %q, want one containing %q", got, tt.want)
 			}
 			if a.Requests() != 1 || len(a.Seen()) != 1 {

@@ -36,7 +36,8 @@ type Options struct {
 	Gather     int
 	GatherWait time.Duration
 	// Respond, when set, answers each admitted request instead of the echo.
-	// It may be called from many goroutines at once.
+	// It may be called from many goroutines at once; a Reply with Refuse
+	// set refuses the request.
 	Respond func(Request) Reply
 	// Faults, when set, fail the first attempt of a share of requests (told
 	// apart by their last message), drawn from a generator seeded with
@@ -181,9 +182,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Respond != nil {
 		reply = s.opts.Respond(req)
 	}
+	if reply.Refuse != "" {
+		s.refuse(w, http.StatusBadRequest, reply.Refuse)
+		return
+	}
 	answer := reply.Content
-	in := llm.EstimateInputTokens(req.messages())
+	in := llm.EstimateInputTokens(req.Conversation())
 	out := (len(answer) + 3) / 4
+	if reply.Usage != nil {
+		in, out = reply.Usage.InputTokens, reply.Usage.OutputTokens
+	}
 	cost := in + out
 	if req.MaxTokens > 0 {
 		// OpenAI counts the most a request may generate against the limit.

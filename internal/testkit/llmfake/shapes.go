@@ -52,6 +52,13 @@ type WireTool struct {
 type Reply struct {
 	Content   string
 	ToolCalls []llm.ToolCall
+	// Usage, when set, is the usage reported (and charged against the
+	// limits) instead of the server's estimate, for a recording that must
+	// carry exact token counts.
+	Usage *llm.Usage
+	// Refuse, when set, answers the request 400 with this message instead,
+	// counted in Bad and listed in Problems: the hook found nothing to answer.
+	Refuse string
 }
 
 // Text returns the message's content, "" when it has none.
@@ -62,11 +69,15 @@ func (m WireMessage) Text() string {
 	return *m.Content
 }
 
-// messages converts the wire messages for token estimates.
-func (r Request) messages() []llm.Message {
+// Conversation is the request's messages as package llm holds them, tool
+// calls included, for a hook that matches a request on what was rendered.
+func (r Request) Conversation() []llm.Message {
 	out := make([]llm.Message, len(r.Messages))
 	for i, m := range r.Messages {
 		out[i] = llm.Message{Role: m.Role, Content: m.Text(), ToolCallID: m.ToolCallID}
+		for _, c := range m.ToolCalls {
+			out[i].ToolCalls = append(out[i].ToolCalls, llm.ToolCall{ID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments})
+		}
 	}
 	return out
 }
