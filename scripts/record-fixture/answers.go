@@ -18,6 +18,7 @@ import (
 
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // answer is one hand-written reply in testdata/fixture/answers.yaml.
@@ -69,12 +70,29 @@ func readAnswers(path string) (map[string]map[string]answer, error) {
 
 // reply is what the fake server sends back for one request.
 type reply struct {
-	content   string
-	usage     llm.Usage
+	// answer is the message and its usage; a tool-using case's turn would
+	// set answer.ToolCalls too.
+	answer    llmfake.Reply
 	latencyMS int64
 	// what names the case, for error messages and the summary.
 	what string
 }
+
+// newReply is content with its usage: usage when given, else the estimate for
+// msgs; latencyMS when non-zero, else the estimate for model.
+func newReply(what, model string, msgs []llm.Message, content string, usage *llm.Usage, latencyMS int64) reply {
+	u := estimateUsage(msgs, content)
+	if usage != nil {
+		u = *usage
+	}
+	if latencyMS == 0 {
+		latencyMS = estimateLatency(model, u.OutputTokens, content)
+	}
+	return reply{answer: llmfake.Reply{Content: content, Usage: &u}, latencyMS: latencyMS, what: what}
+}
+
+// quoteStart is the start of s, quoted, for an error message.
+func quoteStart(s string) string { return fmt.Sprintf("%.120q", s) }
 
 // judgeReply answers an llm-rubric judge request: the request must carry both
 // the rubric and the case's output, which the judge prompt quotes.
@@ -138,16 +156,9 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 				problems = append(problems, fmt.Sprintf("%s: %v", what, err))
 				continue
 			}
-			r := reply{content: a.Reply, what: what, latencyMS: a.LatencyMS}
-			r.usage = estimateUsage(msgs, a.Reply)
-			if a.Usage != nil {
-				r.usage = *a.Usage
-			}
-			if r.latencyMS == 0 {
-				r.latencyMS = estimateLatency(model, r.usage.OutputTokens, a.Reply)
-			}
+			r := newReply(what, model, msgs, a.Reply, a.Usage, a.LatencyMS)
 			key := requestKey(model, msgs)
-			if prev, dup := t.byRequest[key]; dup && prev.content != r.content {
+			if prev, dup := t.byRequest[key]; dup && prev.answer.Content != r.answer.Content {
 				problems = append(problems, fmt.Sprintf("%s: renders the same request as %s but has a different answer", what, prev.what))
 				continue
 			}
@@ -166,9 +177,8 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 				if judge == "" {
 					judge = cmp.Or(s.Judge, judgeModel)
 				}
-				jr := reply{content: a.Judge, what: what + " (judge)"}
-				jr.usage = estimateUsage([]llm.Message{{Role: "system", Content: strings.Repeat("x", 560)}, {Role: "user", Content: a.Reply + rubric}}, a.Judge)
-				jr.latencyMS = estimateLatency(judge, jr.usage.OutputTokens, a.Judge)
+				judgeMsgs := []llm.Message{{Role: "system", Content: strings.Repeat("x", 560)}, {Role: "user", Content: a.Reply + rubric}}
+				jr := newReply(what+" (judge)", judge, judgeMsgs, a.Judge, nil, 0)
 				t.judges = append(t.judges, judgeReply{rubric: rubric, output: a.Reply, reply: jr})
 			}
 			if needJudge && a.Judge == "" {

@@ -2,8 +2,9 @@
 // (.promptgate/cache) from the hand-written answers in testdata/fixture/answers.yaml.
 //
 // No real model is involved. It renders every eval case with promptgate's own
-// prompt renderer, starts a fake OpenAI chat-completions server on 127.0.0.1
-// that answers each request with its hand-written reply (and each llm-rubric
+// prompt renderer, starts the test kit's fake OpenAI chat-completions server
+// (internal/testkit/llmfake) on 127.0.0.1, answering each request with its
+// hand-written reply (and each llm-rubric
 // judge request with its hand-written verdict), and runs `promptgate eval`
 // against it with a dummy key, so the cache is written by the real client path.
 // It then labels every entry as a fixture, pins `created` and `latency_ms` so a
@@ -79,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	outDir := filepath.Join(*root, cmp.Or(*out, proj.Config.Paths.Cache))
 
-	fake, srv := newFakeServer(tbl)
+	fake, srv := newRecorder(tbl)
 	defer srv.Close()
 	tmp, err := os.MkdirTemp("", "record-fixture-*")
 	if err != nil {

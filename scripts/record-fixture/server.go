@@ -1,128 +1,61 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // dummyKey is the API key the recording run uses; the fake server insists on
 // it, so the client's Authorization header is exercised too.
 const dummyKey = "fixture-dummy-key"
 
-// fixedCreated is the `created` second the fake server reports in responses.
-const fixedCreated = 1767225600 // 2026-01-01T00:00:00Z
-
-// chatRequest is the part of an OpenAI chat-completions request the fake reads.
-type chatRequest struct {
-	Model          string        `json:"model"`
-	Messages       []llm.Message `json:"messages"`
-	ResponseFormat *struct {
-		Type string `json:"type"`
-	} `json:"response_format"`
-}
-
-// fakeServer answers chat completions from the table, like an OpenAI endpoint.
-type fakeServer struct {
+// recorder answers chat completions from the table, through the test kit's
+// chat-completions fake (which checks the route, the key and the body).
+type recorder struct {
 	table *table
+	fake  *llmfake.Server
 
-	mu        sync.Mutex
-	served    map[string]int // case → requests answered
-	unmatched []string
+	mu     sync.Mutex
+	served map[string]int // case → requests answered
 	// latencies maps a request fingerprint to the latency it was served with,
 	// so recorded entries can carry exactly that value.
 	latencies map[string]int64
 }
 
-func newFakeServer(t *table) (*fakeServer, *httptest.Server) {
-	f := &fakeServer{table: t, served: map[string]int{}, latencies: map[string]int64{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/chat/completions", f.chatCompletions)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		f.fail(w, http.StatusNotFound, fmt.Sprintf("unexpected route %s %s", r.Method, r.URL.Path))
-	})
-	return f, httptest.NewServer(mux) // listens on 127.0.0.1
+// newRecorder starts the fake on 127.0.0.1.
+func newRecorder(t *table) (*recorder, *httptest.Server) {
+	f := &recorder{table: t, served: map[string]int{}, latencies: map[string]int64{}}
+	f.fake = llmfake.New(llmfake.Options{APIKey: dummyKey, Respond: f.respond})
+	return f, httptest.NewServer(f.fake)
 }
 
-func (f *fakeServer) chatCompletions(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		f.fail(w, http.StatusMethodNotAllowed, "chat completions need POST, got "+r.Method)
-		return
-	}
-	if got := r.Header.Get("Authorization"); got != "Bearer "+dummyKey {
-		f.fail(w, http.StatusUnauthorized, "missing or wrong Authorization header")
-		return
-	}
-	var req chatRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		f.fail(w, http.StatusBadRequest, "decode request: "+err.Error())
-		return
-	}
-	if req.Model == "" || len(req.Messages) == 0 {
-		f.fail(w, http.StatusBadRequest, "request needs model and messages")
-		return
-	}
-	rep, ok := f.table.match(req.Model, req.Messages)
+// respond answers one request with its case's hand-written reply after the
+// case's latency; a request no case matches is refused, which means
+// answers.yaml and the suites disagree.
+func (f *recorder) respond(req llmfake.Request) llmfake.Reply {
+	msgs := req.Conversation()
+	rep, ok := f.table.match(req.Model, msgs)
 	if !ok {
-		last := req.Messages[len(req.Messages)-1].Content
-		f.fail(w, http.StatusBadRequest, fmt.Sprintf("no fixture answer matches this %s request; last message starts %.120q", req.Model, last))
-		return
+		return llmfake.Reply{Refuse: "record-fixture: no fixture answer matches this " + req.Model +
+			" request; last message starts " + quoteStart(msgs[len(msgs)-1].Content)}
 	}
 	f.mu.Lock()
 	f.served[rep.what]++
-	f.latencies[requestKey(req.Model, req.Messages)] = rep.latencyMS
+	f.latencies[requestKey(req.Model, msgs)] = rep.latencyMS
 	f.mu.Unlock()
-
-	select {
-	case <-time.After(time.Duration(rep.latencyMS) * time.Millisecond):
-	case <-r.Context().Done():
-		return
-	}
-	resp := map[string]any{
-		"id":                 "chatcmpl-fixture-" + requestKey(req.Model, req.Messages)[:16],
-		"object":             "chat.completion",
-		"created":            fixedCreated,
-		"model":              req.Model,
-		"system_fingerprint": "fp_fixture",
-		"choices": []map[string]any{{
-			"index":         0,
-			"message":       map[string]any{"role": "assistant", "content": rep.content},
-			"finish_reason": "stop",
-		}},
-		"usage": map[string]any{
-			"prompt_tokens":     rep.usage.InputTokens,
-			"completion_tokens": rep.usage.OutputTokens,
-			"total_tokens":      rep.usage.InputTokens + rep.usage.OutputTokens,
-		},
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
+	time.Sleep(time.Duration(rep.latencyMS) * time.Millisecond)
+	return rep.answer
 }
 
-// fail answers with an OpenAI-shaped error and remembers it: a request the
-// fixture cannot answer means answers.yaml and the suites disagree.
-func (f *fakeServer) fail(w http.ResponseWriter, status int, msg string) {
-	f.mu.Lock()
-	f.unmatched = append(f.unmatched, msg)
-	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"error": map[string]any{"message": "record-fixture: " + msg, "type": "invalid_request_error"},
-	})
-}
-
-// problems lists requests that went unanswered and answers never asked for.
-func (f *fakeServer) problems() []string {
+// problems lists requests the fake refused and answers never asked for.
+func (f *recorder) problems() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := append([]string(nil), f.unmatched...)
+	out := f.fake.Problems()
 	for _, r := range f.table.byRequest {
 		if f.served[r.what] == 0 {
 			out = append(out, r.what+": answer was never requested")
@@ -137,7 +70,8 @@ func (f *fakeServer) problems() []string {
 	return out
 }
 
-func (f *fakeServer) requests() int {
+// requests is how many requests were answered.
+func (f *recorder) requests() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0

@@ -25,7 +25,12 @@ import (
 	"time"
 
 	"github.com/promptgate/promptgate/internal/cli"
+	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
+
+// apiKey is the key eval sends and the fake model requires.
+const apiKey = "trace-check-key"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -45,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "trace-check:", err)
 		return 1
 	}
-	model := fakeModel(*latency)
+	fake, model := fakeModel(*latency)
 	defer model.Close()
 	dir, err := os.MkdirTemp("", "trace-check-")
 	if err != nil {
@@ -57,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "trace-check:", err)
 		return 1
 	}
-	env := map[string]string{"OPENAI_API_KEY": "trace-check-key", "OPENAI_BASE_URL": model.URL + "/v1"}
+	env := map[string]string{"OPENAI_API_KEY": apiKey, "OPENAI_BASE_URL": model.URL + "/v1"}
 	getenv := func(k string) string { return env[k] }
 	evalOnce := func(extra ...string) (time.Duration, error) {
 		var out, errb bytes.Buffer
@@ -70,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		if errb.Len() > 0 {
 			return d, fmt.Errorf("eval wrote to stderr: %s", errb.String())
+		}
+		if p := fake.Problems(); len(p) > 0 {
+			return d, fmt.Errorf("the fake model refused %d requests, first: %s", len(p), p[0])
 		}
 		return d, nil
 	}
@@ -138,26 +146,18 @@ func waitReady(u string) error {
 	}
 }
 
-// fakeModel is a chat-completions endpoint that echoes the case number with a
-// fixed latency, like a model that always answers correctly.
-func fakeModel(latency time.Duration) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Model    string `json:"model"`
-			Messages []struct{ Role, Content string }
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		time.Sleep(latency)
-		text := req.Messages[len(req.Messages)-1].Content
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"c","object":"chat.completion","model":%q,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":%q}}],"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}`,
-			req.Model, "echo "+text)
-	})
-	return httptest.NewServer(mux)
+// fakeModel is the test kit's chat-completions fake, answering each case
+// after latency like a model that always answers correctly: it echoes the
+// last message (the case number).
+func fakeModel(latency time.Duration) (*llmfake.Server, *httptest.Server) {
+	fake := llmfake.New(llmfake.Options{APIKey: apiKey, Latency: latency, Respond: answer})
+	return fake, httptest.NewServer(fake)
+}
+
+// answer is the model's reply to one request.
+func answer(req llmfake.Request) llmfake.Reply {
+	return llmfake.Reply{Content: "echo " + req.Messages[len(req.Messages)-1].Text(),
+		Usage: &llm.Usage{InputTokens: 12, OutputTokens: 3}}
 }
 
 func writeProject(dir string, n int) error {
