@@ -50,23 +50,27 @@ type matcher struct {
 }
 
 func newMatcher(name, pattern string) matcher {
-	if pattern == "" {
-		return matcher{label: name, re: regexp.MustCompile("^" + regexp.QuoteMeta(name) + "$")}
+	label, glob := name, pattern != ""
+	if glob {
+		label = pattern
 	}
+	// Rune by rune, so bytes that are not UTF-8 (a CSV cell can hold them)
+	// become U+FFFD, as they do in the model's JSON, instead of a regexp
+	// that does not compile.
 	var b strings.Builder
 	b.WriteString("^")
-	for _, r := range pattern {
-		switch r {
-		case '*':
+	for _, r := range label {
+		switch {
+		case glob && r == '*':
 			b.WriteString(".*")
-		case '?':
+		case glob && r == '?':
 			b.WriteString(".")
 		default:
 			b.WriteString(regexp.QuoteMeta(string(r)))
 		}
 	}
 	b.WriteString("$")
-	return matcher{label: pattern, re: regexp.MustCompile(b.String())}
+	return matcher{label: label, re: regexp.MustCompile(b.String())}
 }
 
 func (m matcher) match(name string) bool { return m.re.MatchString(name) }
