@@ -8,14 +8,11 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/promptgate/promptgate/internal/assert"
 )
 
 // rawTest is a test as written, before defaultTest and var expansion.
@@ -484,53 +481,4 @@ func (l *loader) csvTests(p string, data []byte) []rawTest {
 		out = append(out, t)
 	}
 	return out
-}
-
-// expectedRe is promptfoo's "type(threshold): value" form of a CSV
-// __expected cell.
-var expectedRe = regexp.MustCompile(`^(not-)?([a-z][a-z0-9-]*)(?:\((\d+(?:\.\d+)?)\))?(?::([\s\S]*))?$`)
-
-// assertionFromString reads a CSV __expected cell as promptfoo does:
-// "javascript:", "fn:" or "eval:" code, "grade:" or "llm-rubric:" rubrics,
-// "type: value" for a known type, and plain text as equals.
-func assertionFromString(s string) assert.Spec {
-	for _, p := range []string{"javascript:", "fn:", "eval:"} {
-		if rest, ok := strings.CutPrefix(s, p); ok {
-			return assert.Spec{Type: "javascript", Value: strings.TrimSpace(rest)}
-		}
-	}
-	for _, p := range []string{"grade:", "llm-rubric:"} {
-		if rest, ok := strings.CutPrefix(s, p); ok {
-			return assert.Spec{Type: "llm-rubric", Value: rest}
-		}
-	}
-	m := expectedRe.FindStringSubmatch(s)
-	if m == nil || !slices.Contains(assert.Types, m[2]) {
-		return assert.Spec{Type: "equals", Value: s}
-	}
-	spec := assert.Spec{Type: m[1] + m[2]}
-	value := m[4]
-	switch m[2] {
-	case "contains-any", "contains-all", "icontains-any", "icontains-all":
-		if value != "" {
-			spec.Value = value
-		}
-	case "is-json", "contains-json":
-		if value != "" {
-			spec.Value = value
-		}
-	case "levenshtein", "starts-with", "cost", "latency":
-		spec.Value = strings.TrimSpace(value)
-		t := 0.75
-		if m[3] != "" {
-			t, _ = strconv.ParseFloat(m[3], 64)
-		}
-		spec.Threshold = &t
-	default:
-		spec.Value = strings.TrimSpace(value)
-	}
-	if spec.Value == "" {
-		spec.Value = nil
-	}
-	return spec
 }
