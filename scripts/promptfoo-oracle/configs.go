@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,11 +54,14 @@ func (p *promptfoo) runConfigs(ctx context.Context, root string) error {
 		if err := yaml.Unmarshal(data, &rules); err != nil {
 			return fmt.Errorf("%s/answers.yaml: %w", dir, err)
 		}
-		ts := httptest.NewServer(ruleHandler(rules))
+		fake, ts := newModel(followRules(rules))
 		verdicts, err := p.evalConfig(ctx, cfgPath, ts.URL+"/v1")
 		ts.Close()
 		if err != nil {
 			return err
+		}
+		if problems := fake.Problems(); len(problems) > 0 {
+			return fmt.Errorf("%s: the model fake refused %d requests: %q", dir, len(problems), problems)
 		}
 		out, _ := json.MarshalIndent(verdicts, "", " ")
 		if err := os.WriteFile(filepath.Join(dir, "verdicts.json"), append(out, '\n'), 0o644); err != nil {
@@ -69,44 +70,6 @@ func (p *promptfoo) runConfigs(ctx context.Context, root string) error {
 		p.log.Info("promptfoo config", "dir", dir, "cases", len(verdicts))
 	}
 	return nil
-}
-
-func ruleHandler(rules []answerRule) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Model    string `json:"model"`
-			Messages []struct {
-				Content string `json:"content"`
-			} `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var all strings.Builder
-		for _, m := range req.Messages {
-			all.WriteString(m.Content + "\n")
-		}
-		reply := ""
-	rules:
-		for _, rule := range rules {
-			for _, s := range rule.When {
-				if !strings.Contains(all.String(), s) {
-					continue rules
-				}
-			}
-			reply = rule.Output
-			break
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"id": "chatcmpl-oracle", "object": "chat.completion", "created": 1767225600, "model": req.Model,
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": reply}}},
-			"usage":   map[string]any{"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
-		})
-	})
-	return mux
 }
 
 func (p *promptfoo) evalConfig(ctx context.Context, cfgPath, baseURL string) ([]ConfigVerdict, error) {
@@ -120,7 +83,7 @@ func (p *promptfoo) evalConfig(ctx context.Context, cfgPath, baseURL string) ([]
 		"PROMPTFOO_CONFIG_DIR="+filepath.Join(p.work, ".promptfoo-config"),
 		"PROMPTFOO_DISABLE_TELEMETRY=1", "PROMPTFOO_DISABLE_UPDATE=1", "PROMPTFOO_CACHE_ENABLED=false",
 		"PROMPTFOO_DISABLE_REMOTE_GENERATION=true", "PROMPTFOO_DISABLE_SHARING=1",
-		"OPENAI_API_KEY=oracle-dummy-key", "OPENAI_BASE_URL="+baseURL, "NO_COLOR=1")
+		"OPENAI_API_KEY="+dummyKey, "OPENAI_BASE_URL="+baseURL, "NO_COLOR=1")
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	runErr := cmd.Run()

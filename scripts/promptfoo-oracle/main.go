@@ -2,8 +2,8 @@
 // parity cases, so a Go test can hold promptgate's grading to it.
 //
 // It installs promptfoo@0.121.20 with npm into a cache directory (once),
-// starts a local OpenAI-compatible echo server on 127.0.0.1 that answers each
-// case with the fixed output the case gives (and each llm-rubric grader call
+// starts the test kit's OpenAI-compatible fake (internal/testkit/llmfake) on
+// 127.0.0.1, answering each case with the fixed output the case gives (and each llm-rubric grader call
 // with the case's fixed judge reply), runs the expanded cases of
 // scripts/promptfoo-oracle/cases.yaml through `promptfoo eval` with caching
 // off, and writes every case with promptfoo's verdict (pass, score, reason,
@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string) error {
 			batch = append(batch, c)
 		}
 	}
-	srv, ts := newEchoServer(cases)
+	srv, ts := newModel(echoCases(cases))
 	defer ts.Close()
 	p.baseURL = ts.URL + "/v1"
 	verdicts := map[string]Verdict{}
@@ -142,8 +142,8 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if len(srv.miss) > 0 {
-		return fmt.Errorf("echo server got requests it could not answer: %q", srv.miss)
+	if problems := srv.Problems(); len(problems) > 0 {
+		return fmt.Errorf("echo server got requests it could not answer: %q", problems)
 	}
 	g := Golden{Promptfoo: Version}
 	for _, c := range cases {
@@ -196,7 +196,7 @@ type promptfoo struct {
 }
 
 func (p *promptfoo) provider(model string) map[string]any {
-	return map[string]any{"id": "openai:chat:" + model, "config": map[string]any{"apiBaseUrl": p.baseURL, "apiKey": "oracle-dummy-key"}}
+	return map[string]any{"id": "openai:chat:" + model, "config": map[string]any{"apiBaseUrl": p.baseURL, "apiKey": dummyKey}}
 }
 
 // config is a promptfoo config with one test per case: the prompt is the case
@@ -251,7 +251,7 @@ func (p *promptfoo) eval(ctx context.Context, name string, cases []Case, into ma
 		"PROMPTFOO_CONFIG_DIR="+filepath.Join(dir, ".promptfoo"),
 		"PROMPTFOO_DISABLE_TELEMETRY=1", "PROMPTFOO_DISABLE_UPDATE=1", "PROMPTFOO_CACHE_ENABLED=false",
 		"PROMPTFOO_DISABLE_REMOTE_GENERATION=true", "PROMPTFOO_DISABLE_SHARING=1",
-		"OPENAI_API_KEY=oracle-dummy-key", "OPENAI_BASE_URL="+p.baseURL, "NO_COLOR=1")
+		"OPENAI_API_KEY="+dummyKey, "OPENAI_BASE_URL="+p.baseURL, "NO_COLOR=1")
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	runErr := cmd.Run()

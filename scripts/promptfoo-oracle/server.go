@@ -1,79 +1,76 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
+
+	"github.com/promptgate/promptgate/internal/llm"
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
 )
 
 // judgePrefix starts the model name an llm-rubric grader is called with; the
 // rest is the case id, so the server knows which canned verdict to send.
 const judgePrefix = "judge-"
 
-// echoServer is a local OpenAI-compatible chat endpoint: a request whose last
-// message is a case id gets that case's output, a grader request (model
-// judge-<id>) gets the case's judge reply.
-type echoServer struct {
-	cases map[string]Case
-	mu    sync.Mutex
-	miss  []string
+// dummyKey is the API key promptfoo is given and the fake requires.
+const dummyKey = "oracle-dummy-key"
+
+// newModel starts the test kit's chat-completions fake on 127.0.0.1,
+// answering each request with respond. A request respond refuses is listed
+// in the fake's Problems.
+func newModel(respond func(llmfake.Request) llmfake.Reply) (*llmfake.Server, *httptest.Server) {
+	fake := llmfake.New(llmfake.Options{APIKey: dummyKey, Respond: respond})
+	return fake, httptest.NewServer(fake)
 }
 
-func newEchoServer(cases []Case) (*echoServer, *httptest.Server) {
-	e := &echoServer{cases: map[string]Case{}}
+// fixed is an answer with the usage every answer of the oracle reports, so
+// promptfoo's cost of a case does not depend on its text.
+func fixed(content string) llmfake.Reply {
+	return llmfake.Reply{Content: content, Usage: &llm.Usage{InputTokens: 10, OutputTokens: 20}}
+}
+
+// echoCases answers a request whose last message is a case id with that
+// case's output, and a grader request (model judge-<id>) with the case's
+// judge reply; anything else is refused.
+func echoCases(cases []Case) func(llmfake.Request) llmfake.Reply {
+	byID := map[string]Case{}
 	for _, c := range cases {
-		e.cases[c.ID] = c
+		byID[c.ID] = c
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", e.chat)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		e.missed(fmt.Sprintf("unexpected route %s %s", r.Method, r.URL.Path))
-		http.Error(w, "not found", http.StatusNotFound)
-	})
-	return e, httptest.NewServer(mux)
+	return func(r llmfake.Request) llmfake.Reply {
+		if id, ok := strings.CutPrefix(r.Model, judgePrefix); ok {
+			c, found := byID[id]
+			if !found {
+				return llmfake.Reply{Refuse: "judge for unknown case " + id}
+			}
+			return fixed(c.Judge)
+		}
+		last := r.Messages[len(r.Messages)-1].Text()
+		c, found := byID[strings.TrimSpace(last)]
+		if !found {
+			return llmfake.Reply{Refuse: "unknown case " + last}
+		}
+		return fixed(c.Output)
+	}
 }
 
-func (e *echoServer) missed(s string) {
-	e.mu.Lock()
-	e.miss = append(e.miss, s)
-	e.mu.Unlock()
-}
-
-func (e *echoServer) chat(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Model    string `json:"model"`
-		Messages []struct {
-			Content any `json:"content"`
-		} `json:"messages"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
-		e.missed("undecodable request")
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	var content string
-	if id, ok := strings.CutPrefix(req.Model, judgePrefix); ok {
-		c, found := e.cases[id]
-		if !found {
-			e.missed("judge for unknown case " + id)
+// followRules answers with the output of the first rule whose strings all
+// appear in the request's messages, and with nothing when none matches.
+func followRules(rules []answerRule) func(llmfake.Request) llmfake.Reply {
+	return func(r llmfake.Request) llmfake.Reply {
+		var all strings.Builder
+		for _, m := range r.Messages {
+			all.WriteString(m.Text() + "\n")
 		}
-		content = c.Judge
-	} else {
-		last, _ := req.Messages[len(req.Messages)-1].Content.(string)
-		c, found := e.cases[strings.TrimSpace(last)]
-		if !found {
-			e.missed("unknown case " + last)
+	rules:
+		for _, rule := range rules {
+			for _, s := range rule.When {
+				if !strings.Contains(all.String(), s) {
+					continue rules
+				}
+			}
+			return fixed(rule.Output)
 		}
-		content = c.Output
+		return fixed("")
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"id": "chatcmpl-oracle", "object": "chat.completion", "created": 1767225600, "model": req.Model,
-		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": content}}},
-		"usage": map[string]any{"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
-	})
 }
