@@ -1,6 +1,7 @@
 // Command act-fake-github is the loopback stand-in for GitHub that
 // scripts/act-rerun.sh points the action at under nektos/act, so the
-// measurement reaches nothing but 127.0.0.1:
+// measurement reaches nothing but 127.0.0.1. It serves the test kit's GitHub
+// fake (internal/testkit/ghfake) with these routes:
 //
 //   - GET /api/v3/repos/OWNER/REPO/releases lists one release per
 //     subdirectory of -dir (the subdirectory's name is the tag), as the
@@ -12,21 +13,25 @@
 //     cannot see the resource, so promptgate check falls back to the job
 //     summary and annotations.
 //
-// It prints its base URL on the first line of stdout and logs every request
-// with its status on stderr.
+// It prints its base URL on the first line of stdout, logs every request
+// with its status on stderr, and serves until interrupted or terminated.
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"flag"
 	"fmt"
 	"log"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
-	"strings"
+	"syscall"
+
+	"github.com/promptgate/promptgate/internal/testkit"
+	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 func main() {
@@ -41,27 +46,27 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	harness := &testkit.Standalone{Out: os.Stderr}
+	defer harness.Close()
+	ghfake.NewRoutes(harness, ghfake.RoutesOptions{Listener: ln, Unrouted: logged(ghfake.NotFound)}, map[string]http.HandlerFunc{
+		"GET /api/v3/repos/" + *repo + "/releases":          logged(releases(*dir)),
+		"GET /" + *repo + "/releases/download/{tag}/{file}": logged(download(*dir)),
+	})
 	fmt.Printf("http://%s\n", ln.Addr())
 	os.Stdout.Sync()
-	log.Fatal(http.Serve(ln, handler(*dir, *repo)))
+	<-ctx.Done()
 }
 
-func handler(dir, repo string) http.Handler {
-	list := "/api/v3/repos/" + repo + "/releases"
-	download := "/" + repo + "/releases/download/"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		status := serve(w, r, dir, list, download)
-		log.Printf("%s %s -> %d", r.Method, r.URL.RequestURI(), status)
-	})
-}
-
-func serve(w http.ResponseWriter, r *http.Request, dir, list, download string) int {
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == list:
+// releases lists one release per subdirectory of dir, newest tag first as
+// GitHub does (the action sorts the tags itself).
+func releases(dir string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return http.StatusInternalServerError
+			return
 		}
 		type release struct {
 			TagName string `json:"tag_name"`
@@ -72,24 +77,42 @@ func serve(w http.ResponseWriter, r *http.Request, dir, list, download string) i
 				out = append(out, release{TagName: e.Name()})
 			}
 		}
-		// GitHub lists newest first; the action sorts the tags itself.
 		sort.Slice(out, func(i, j int) bool { return out[i].TagName > out[j].TagName })
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(out)
-		return http.StatusOK
-	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, download):
-		rest := strings.TrimPrefix(r.URL.Path, download)
-		tag, file, ok := strings.Cut(rest, "/")
-		if ok && tag != "" && file != "" && !strings.Contains(file, "/") && filepath.Base(tag) == tag && tag != ".." && file != ".." {
+		ghfake.WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+// download serves dir/TAG/FILE, and GitHub's 404 for anything else.
+func download(dir string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tag, file := r.PathValue("tag"), r.PathValue("file")
+		if filepath.Base(tag) == tag && tag != ".." && file != ".." {
 			p := filepath.Join(dir, tag, file)
 			if st, err := os.Stat(p); err == nil && !st.IsDir() {
 				http.ServeFile(w, r, p)
-				return http.StatusOK
+				return
 			}
 		}
+		ghfake.NotFound(w, r)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusNotFound)
-	w.Write([]byte(`{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`))
-	return http.StatusNotFound
+}
+
+// logged logs each request h answers with its status.
+func logged(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h(sw, r)
+		log.Printf("%s %s -> %d", r.Method, r.URL.RequestURI(), sw.status)
+	}
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }

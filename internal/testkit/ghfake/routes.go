@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -37,6 +38,13 @@ type RoutesOptions struct {
 	// Auth lists the Authorization headers the fake accepts; a request with
 	// another fails the test. Empty: the header is not checked.
 	Auth []string
+	// Unrouted, when set, answers a request on no route instead of failing
+	// the test: NotFound makes the fake a GitHub on which the token sees
+	// nothing but the routes given.
+	Unrouted http.HandlerFunc
+	// Listener, when set, is where the fake serves (the address a program
+	// outside go test was told to use); nil means a fresh loopback port.
+	Listener net.Listener
 }
 
 // Routes is a GitHub REST API fake for tests that script the answers
@@ -63,10 +71,19 @@ func NewRoutes(t testkit.TB, o RoutesOptions, routes map[string]http.HandlerFunc
 		f.mux.HandleFunc(pattern, h)
 	}
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if o.Unrouted != nil {
+			o.Unrouted(w, r)
+			return
+		}
 		t.Errorf("fake GitHub: unexpected request %s %s", r.Method, r.URL.Path)
 		http.NotFound(w, r)
 	})
-	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	if o.Listener != nil {
+		_ = f.Server.Listener.Close()
+		f.Server.Listener = o.Listener
+	}
+	f.Server.Start()
 	t.Cleanup(f.Close)
 	return f
 }
@@ -96,6 +113,12 @@ func (f *Routes) Requests() []Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.requests)
+}
+
+// NotFound answers 404 with GitHub's body for it: what GitHub answers a
+// token that cannot see the resource.
+func NotFound(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 }
 
 // WriteJSON answers status with v as a JSON body.

@@ -1,6 +1,8 @@
 package ghfake
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,5 +53,36 @@ func TestRoutesFailOnWhatTheyDoNotExpect(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRoutesUnroutedAndListener: with Unrouted set, a request on no route is
+// answered by it (GitHub's 404 from NotFound) and fails nothing; the fake
+// serves on the Listener it is given.
+func TestRoutesUnroutedAndListener(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &testkit.Standalone{}
+	t.Cleanup(rec.Close)
+	f := NewRoutes(rec, RoutesOptions{Listener: ln, Unrouted: NotFound}, map[string]http.HandlerFunc{
+		"GET /repos/o/r/releases": func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusOK, []string{}) },
+	})
+	if f.URL != "http://"+ln.Addr().String() {
+		t.Errorf("URL %s, want the listener's address %s", f.URL, ln.Addr())
+	}
+	resp, err := f.Server.Client().Post(f.URL+"/repos/o/r/check-runs", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"message":"Not Found"`) {
+		t.Errorf("unrouted: %d %s, want GitHub's 404", resp.StatusCode, body)
+	}
+	if got := rec.Failures(); len(got) != 0 {
+		t.Errorf("failures %q, want none", got)
 	}
 }
