@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/google/go-github/v62/github"
-
 	"github.com/promptgate/promptgate/internal/app/manifest"
+	"github.com/promptgate/promptgate/internal/ghclient"
 )
 
 const appHelp = `Usage: promptgate app manifest --webhook-url URL [flags]
@@ -97,12 +95,11 @@ func runAppManifest(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usageError{msg: "app manifest: " + err.Error()}
 	}
-	api, err := url.Parse(*apiURL + "/")
-	if err != nil || api.Host == "" {
+	// No token: the conversion authenticates with the code alone.
+	client, err := ghclient.New("", *apiURL, nil)
+	if err != nil {
 		return usageError{msg: fmt.Sprintf("app manifest: --api-url %q is not a URL", *apiURL)}
 	}
-	client := github.NewClient(&http.Client{Timeout: 30 * time.Second})
-	client.BaseURL = api
 	flow, err := manifest.NewFlow(m, manifest.FlowOptions{GitHubURL: *githubURL, Org: *org, Client: client, OutDir: *out})
 	if err != nil {
 		return usageError{msg: "app manifest: " + err.Error()}

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-github/v62/github"
 )
@@ -174,9 +175,15 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		"Install": strings.TrimRight(creds.HTMLURL, "/") + "/installations/new"})
 }
 
+// exchangeTimeout bounds the code's exchange, so a GitHub that does not
+// answer fails the browser's page instead of holding it open.
+const exchangeTimeout = 30 * time.Second
+
 // exchange trades the temporary code for the App's configuration
 // (POST /app-manifests/{code}/conversions; the code expires after an hour).
 func (f *Flow) exchange(ctx context.Context, code string) (Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+	defer cancel()
 	cfg, _, err := f.client.Apps.CompleteAppManifest(ctx, code)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("exchange the code for the App's credentials: %w", err)
