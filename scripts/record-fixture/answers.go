@@ -27,6 +27,8 @@ type answer struct {
 	Judge     string
 	Usage     *llm.Usage
 	LatencyMS int64
+	// Turns script a tool-using case turn by turn, instead of Reply.
+	Turns []turn
 }
 
 // usageYAML lets answers.yaml spell usage the way the cache does.
@@ -41,6 +43,7 @@ type rawAnswers map[string]map[string]struct {
 	Judge     string     `yaml:"judge"`
 	Usage     *usageYAML `yaml:"usage"`
 	LatencyMS int64      `yaml:"latency_ms"`
+	Turns     []turnYAML `yaml:"turns"`
 }
 
 func readAnswers(path string) (map[string]map[string]answer, error) {
@@ -59,8 +62,12 @@ func readAnswers(path string) (map[string]map[string]answer, error) {
 		out[suitePath] = map[string]answer{}
 		for desc, a := range cases {
 			ans := answer{Reply: a.Reply, Judge: a.Judge, LatencyMS: a.LatencyMS}
-			if a.Usage != nil {
-				ans.Usage = &llm.Usage{InputTokens: a.Usage.InputTokens, OutputTokens: a.Usage.OutputTokens}
+			ans.Usage = a.Usage.usage()
+			if ans.Turns, err = readTurns(suitePath, desc, a.Turns); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if (a.Reply == "") == (len(ans.Turns) == 0) {
+				return nil, fmt.Errorf("%s: %s: %q needs a reply or, for a tool-using case, turns (not both)", path, suitePath, desc)
 			}
 			out[suitePath][desc] = ans
 		}
@@ -70,12 +77,14 @@ func readAnswers(path string) (map[string]map[string]answer, error) {
 
 // reply is what the fake server sends back for one request.
 type reply struct {
-	// answer is the message and its usage; a tool-using case's turn would
-	// set answer.ToolCalls too.
+	// answer is the message and its usage.
 	answer    llmfake.Reply
 	latencyMS int64
 	// what names the case, for error messages and the summary.
 	what string
+	// turns, for a tool-using case, answer the tool loop's requests turn
+	// by turn instead of answer (see turns.go).
+	turns []turn
 }
 
 // newReply is content with its usage: usage when given, else the estimate for
@@ -116,6 +125,12 @@ func requestKey(model string, msgs []llm.Message) string {
 	io.WriteString(h, model)
 	for _, m := range msgs {
 		fmt.Fprintf(h, "\x00%s\x00%s", m.Role, m.Content)
+		for _, c := range m.ToolCalls {
+			fmt.Fprintf(h, "\x01%s\x00%s\x00%s", c.ID, c.Name, c.Arguments)
+		}
+		if m.ToolCallID != "" {
+			fmt.Fprintf(h, "\x02%s", m.ToolCallID)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -157,8 +172,9 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 				continue
 			}
 			r := newReply(what, model, msgs, a.Reply, a.Usage, a.LatencyMS)
+			r.turns = a.Turns
 			key := requestKey(model, msgs)
-			if prev, dup := t.byRequest[key]; dup && prev.answer.Content != r.answer.Content {
+			if prev, dup := t.byRequest[key]; dup && (prev.answer.Content != r.answer.Content || prev.turns != nil || r.turns != nil) {
 				problems = append(problems, fmt.Sprintf("%s: renders the same request as %s but has a different answer", what, prev.what))
 				continue
 			}
@@ -177,9 +193,10 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 				if judge == "" {
 					judge = cmp.Or(s.Judge, judgeModel)
 				}
-				judgeMsgs := []llm.Message{{Role: "system", Content: strings.Repeat("x", 560)}, {Role: "user", Content: a.Reply + rubric}}
+				final := a.finalReply()
+				judgeMsgs := []llm.Message{{Role: "system", Content: strings.Repeat("x", 560)}, {Role: "user", Content: final + rubric}}
 				jr := newReply(what+" (judge)", judge, judgeMsgs, a.Judge, nil, 0)
-				t.judges = append(t.judges, judgeReply{rubric: rubric, output: a.Reply, reply: jr})
+				t.judges = append(t.judges, judgeReply{rubric: rubric, output: final, reply: jr})
 			}
 			if needJudge && a.Judge == "" {
 				problems = append(problems, what+": has an llm-rubric assertion but its answer has no judge reply")

@@ -4,12 +4,14 @@
 // No real model is involved. It renders every eval case with promptgate's own
 // prompt renderer, starts the test kit's fake OpenAI chat-completions server
 // (internal/testkit/llmfake) on 127.0.0.1, answering each request with its
-// hand-written reply (and each llm-rubric
-// judge request with its hand-written verdict), and runs `promptgate eval`
-// against it with a dummy key, so the cache is written by the real client path.
-// It then labels every entry as a fixture, pins `created` and `latency_ms` so a
-// re-run produces identical files, replaces the committed cache with the result,
-// and replays it with `promptgate eval --offline` as a check.
+// hand-written reply (each llm-rubric judge request with its hand-written
+// verdict, and each request of a tool-using case's tool loop with that turn's
+// scripted tool calls or reply), and runs `promptgate eval` against it with a
+// dummy key, so the cache is written by the real client path. It then labels
+// every entry as a fixture, pins `created` and `latency_ms` so a re-run
+// produces identical files, replaces the committed cache with the result
+// (keeping the committed file of a call answered exactly as before), and
+// replays it with `promptgate eval --offline` as a check.
 //
 // Usage, from the repo root:
 //
@@ -142,6 +144,10 @@ func publish(scratch, outDir string, latencies map[string]int64, endpoints map[s
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return 0, fmt.Errorf("create cache dir: %w", err)
 	}
+	kept, err := readEntries(outDir)
+	if err != nil {
+		return 0, err
+	}
 	old, err := os.ReadDir(outDir)
 	if err != nil {
 		return 0, fmt.Errorf("read cache dir: %w", err)
@@ -181,6 +187,9 @@ func publish(scratch, outDir string, latencies map[string]int64, endpoints map[s
 			e.Endpoint, e.Key = ep, "" // Put re-keys the entry
 		}
 		if err := store.Put(e); err != nil {
+			return err
+		}
+		if err := keepUnchanged(outDir, e, kept); err != nil {
 			return err
 		}
 		n++

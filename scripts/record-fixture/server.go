@@ -38,17 +38,33 @@ func newRecorder(t *table) (*recorder, *httptest.Server) {
 // answers.yaml and the suites disagree.
 func (f *recorder) respond(req llmfake.Request) llmfake.Reply {
 	msgs := req.Conversation()
+	rendered, loop := splitLoop(msgs)
+	if rep, ok := f.table.byRequest[requestKey(req.Model, rendered)]; ok && rep.turns != nil {
+		i, err := turnOf(rep.turns, loop)
+		if err != nil {
+			return llmfake.Reply{Refuse: "record-fixture: " + rep.what + ": " + err.Error()}
+		}
+		answer, ms := scripted(req, msgs, rep.turns[i])
+		f.serve(turnLabel(rep.what, i), requestKey(req.Model, msgs), ms)
+		return answer
+	}
 	rep, ok := f.table.match(req.Model, msgs)
 	if !ok {
 		return llmfake.Reply{Refuse: "record-fixture: no fixture answer matches this " + req.Model +
 			" request; last message starts " + quoteStart(msgs[len(msgs)-1].Content)}
 	}
-	f.mu.Lock()
-	f.served[rep.what]++
-	f.latencies[requestKey(req.Model, msgs)] = rep.latencyMS
-	f.mu.Unlock()
-	time.Sleep(time.Duration(rep.latencyMS) * time.Millisecond)
+	f.serve(rep.what, requestKey(req.Model, msgs), rep.latencyMS)
 	return rep.answer
+}
+
+// serve counts an answer and waits its latency, which the recorded entry
+// then carries.
+func (f *recorder) serve(what, key string, latencyMS int64) {
+	f.mu.Lock()
+	f.served[what]++
+	f.latencies[key] = latencyMS
+	f.mu.Unlock()
+	time.Sleep(time.Duration(latencyMS) * time.Millisecond)
 }
 
 // problems lists requests the fake refused and answers never asked for.
@@ -57,8 +73,13 @@ func (f *recorder) problems() []string {
 	defer f.mu.Unlock()
 	out := f.fake.Problems()
 	for _, r := range f.table.byRequest {
-		if f.served[r.what] == 0 {
+		if r.turns == nil && f.served[r.what] == 0 {
 			out = append(out, r.what+": answer was never requested")
+		}
+		for i := range r.turns {
+			if l := turnLabel(r.what, i); f.served[l] == 0 {
+				out = append(out, l+": answer was never requested")
+			}
 		}
 	}
 	for _, j := range f.table.judges {
