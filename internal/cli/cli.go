@@ -65,6 +65,7 @@ Files promptgate reads (all optional but prompts/ and evals/):
   promptgate.yaml        providers, pricing, traffic, budget, gate, rollout
   prompts/**/*.prompt    Dotprompt prompts; variants are name.VARIANT.prompt, partials _name.prompt
   evals/**/*.yaml        eval suites: prompt, threshold, repeat, tests with vars and assert
+  tools/NAME.yaml        tool definitions a prompt offers with tools: [NAME] (docs/tools.md)
 
 Exit status: 0 all gates passed, 1 a gate failed, 2 bad input or configuration.
 Docs: README.md and docs/ in the promptgate repository.
