@@ -1,7 +1,6 @@
 package ghclient
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,31 +11,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
 var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a fake clock whose sleep advances it and records the wait.
-type clock struct {
-	mu    sync.Mutex
-	t     time.Time
-	waits []time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.waits = append(c.waits, d)
-	return ctx.Err()
-}
 
 // ghStep is one scripted GitHub answer.
 type ghStep struct {
@@ -102,8 +82,8 @@ func TestGitHubTransport(t *testing.T) {
 					fmt.Fprint(w, st.body)
 				},
 			})
-			c := &clock{t: now}
-			tr := &Transport{MaxWait: tt.maxWait, Now: c.now, Sleep: c.sleep}
+			c := testkit.NewClock(now)
+			tr := &Transport{MaxWait: tt.maxWait, Now: c.Now, Sleep: c.Sleep}
 			client := &http.Client{Transport: tr}
 			var last *http.Response
 			for range tt.requests {
@@ -121,7 +101,7 @@ func TestGitHubTransport(t *testing.T) {
 			if last.StatusCode != tt.wantStatus {
 				t.Errorf("status %d, want %d", last.StatusCode, tt.wantStatus)
 			}
-			if diff := cmp.Diff(tt.wantWaits, c.waits); diff != "" {
+			if diff := cmp.Diff(tt.wantWaits, c.Waits()); diff != "" {
 				t.Errorf("waits (-want +got):\n%s", diff)
 			}
 			if n != len(tt.script) {

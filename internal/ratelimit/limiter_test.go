@@ -3,38 +3,17 @@ package ratelimit
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
 
-// clock is a fake clock whose sleeps advance it and are recorded, so pacing
-// is tested exactly, without wall time.
-type clock struct {
-	mu    sync.Mutex
-	t     time.Time
-	waits []time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.waits = append(c.waits, d)
-	return ctx.Err()
-}
-
-func newTestLimiter(o Options) (*Limiter, *clock) {
-	c := &clock{t: now}
-	o.Now, o.Sleep = c.now, c.sleep
+func newTestLimiter(o Options) (*Limiter, *testkit.Clock) {
+	c := testkit.NewClock(now)
+	o.Now, o.Sleep = c.Now, c.Sleep
 	return New(o), c
 }
 
@@ -149,7 +128,7 @@ func TestPacing(t *testing.T) {
 			t.Parallel()
 			l, c := newTestLimiter(tt.opts)
 			tt.run(t, l)
-			if diff := cmp.Diff(tt.wantWaits, roundWaits(c.waits)); diff != "" {
+			if diff := cmp.Diff(tt.wantWaits, roundWaits(c.Waits())); diff != "" {
 				t.Errorf("waits (-want +got):\n%s", diff)
 			}
 			got := l.Stats()

@@ -51,18 +51,16 @@ func TestWhich429PausesAll(t *testing.T) {
 			}
 			before := l.Stats().Window
 			tk := acquire(t, l, tt.tokens)
-			c.mu.Lock()
-			c.waits = nil
-			c.mu.Unlock()
+			c.ForgetWaits()
 			if got := l.Done(tk, throttled(tt.header)); got != tt.wantAll {
 				t.Fatalf("pausedAll = %v, want %v", got, tt.wantAll)
 			}
 			if w := l.Stats().Window; w >= before && before > 1 {
 				t.Errorf("window %d after the 429, want it cut from %d", w, before)
 			}
-			start := c.now()
+			start := c.Now()
 			acquire(t, l, 0)
-			waited := c.now().Sub(start)
+			waited := c.Now().Sub(start)
 			if tt.wantAll && waited < time.Second {
 				t.Errorf("next call waited %s, want the 1 s Retry-After", waited)
 			}

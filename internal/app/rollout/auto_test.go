@@ -3,13 +3,13 @@ package rollout
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
@@ -20,19 +20,6 @@ var zeroFlags = strings.ReplaceAll(guardedFlags, `["stable", 95], ["canary", 5]`
 // every analysis is inconclusive.
 const unreachableYAML = baseYAML + "  interval: 1m\n  prometheus_url: http://127.0.0.1:1\n  analysis:\n" +
 	"    - {name: error_rate, query: 'errors{variant=\"{{variant}}\"}', max: 0.05}\n"
-
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func autoOf(t *testing.T, gh *ghfake.Server, flag string) (autoState, int) {
 	t.Helper()
@@ -107,11 +94,11 @@ func TestAutoCommandsWithFakeClock(t *testing.T) {
 			t.Parallel()
 			gh := setup(t, unreachableYAML)
 			gh.SetFile("main", flagsPath, []byte(zeroFlags))
-			clk := &clock{now: start}
+			clk := testkit.NewClock(start)
 			s := &Service{Now: clk.Now}
 			d := NewDriver(s, quiet())
 			for i, st := range tt.steps {
-				clk.add(st.advance)
+				clk.Advance(st.advance)
 				if st.comment != "" {
 					user := "alice"
 					body, by, ok := strings.Cut(st.comment, " by ")
@@ -157,7 +144,7 @@ func TestAutoStepLosesRaceToAnotherReplica(t *testing.T) {
 	t.Parallel()
 	gh := setup(t, unreachableYAML)
 	gh.SetFile("main", flagsPath, []byte(zeroFlags))
-	clk := &clock{now: time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	s := &Service{Now: clk.Now, Backoff: func(int) time.Duration { return 0 }}
 	if err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", "/rollout summarize auto"), quiet()); err != nil {
 		t.Fatal(err)
@@ -173,7 +160,7 @@ func TestAutoStepLosesRaceToAnotherReplica(t *testing.T) {
 		}
 		return out
 	}
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := s.Tick(context.Background(), fakeRepo(gh), quiet()); err != nil {
 		t.Fatal(err)
 	}
@@ -233,14 +220,14 @@ func TestAutoInYAMLFlagsFile(t *testing.T) {
 	const path = "flags/prompts.flagd.yaml"
 	gh := setup(t, strings.Replace(unreachableYAML, flagsPath, path, 1))
 	gh.SetFile("main", path, []byte(yamlFlags))
-	clk := &clock{now: time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	s := &Service{Now: clk.Now}
 	d := NewDriver(s, quiet())
 	if err := s.Handle(context.Background(), gh.Client(), request(gh, "alice", "/rollout summarize auto"), quiet()); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		clk.add(time.Minute)
+		clk.Advance(time.Minute)
 		d.Sweep(context.Background())
 	}
 	commits := gh.Commits()
@@ -275,7 +262,7 @@ func TestAutoStepFinishesOnShutdown(t *testing.T) {
 	t.Parallel()
 	gh := setup(t, unreachableYAML)
 	gh.SetFile("main", flagsPath, []byte(zeroFlags))
-	clk := &clock{now: time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	s := &Service{Now: clk.Now}
 	d := NewDriver(s, quiet())
 	req := request(gh, "alice", "/rollout summarize auto")
@@ -283,7 +270,7 @@ func TestAutoStepFinishesOnShutdown(t *testing.T) {
 	if err := s.Handle(context.Background(), gh.Client(), req, quiet()); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	gh.OnPut = cancel // the server begins to stop as the step's commit goes out
 	d.Sweep(ctx)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/promptgate/promptgate/internal/flagd"
+	"github.com/promptgate/promptgate/internal/testkit"
 	"github.com/promptgate/promptgate/internal/testkit/ghfake"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestLowPermissionAnsweredOncePerHour(t *testing.T) {
 	t.Parallel()
 	gh := setup(t, baseYAML)
-	clk := &clock{now: time.Now()}
+	clk := testkit.NewClock(time.Now())
 	s := &Service{Now: clk.Now}
 	ctx := context.Background()
 	steps := []struct {
@@ -34,7 +35,7 @@ func TestLowPermissionAnsweredOncePerHour(t *testing.T) {
 		{"eve", 7, time.Hour, 4},   // the hour is over
 	}
 	for i, st := range steps {
-		clk.add(st.advance)
+		clk.Advance(st.advance)
 		req := request(gh, st.user, "/rollout prompt-01 25 <img src=x>")
 		req.PR, req.CreatedAt = st.pr, clk.Now()
 		_ = s.Handle(ctx, gh.Client(), req, quiet())
