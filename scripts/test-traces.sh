@@ -2,7 +2,9 @@
 # End-to-end check of `--otlp` against a real Jaeger (v1.76.0's v2 all-in-one binary,
 # OTLP/HTTP receiver and in-memory store on free loopback ports). It runs promptgate eval
 # on 1,000 cases without and with --otlp, reads the traces back through Jaeger's query
-# API, and prints the wall-time ratio. Exits non-zero when a trace is missing or wrong.
+# API, and prints the wall-time ratio; then checks a tool-using run's trace (chat spans
+# with their turns, execute_tool spans under them). Exits non-zero when a trace is
+# missing or wrong.
 #
 #   scripts/test-traces.sh           # first run builds Jaeger (~8 min on 2 cores), then ~1 min
 set -euo pipefail

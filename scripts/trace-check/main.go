@@ -3,9 +3,12 @@
 // chat-completions fake, alternately without and with --otlp, then reads the
 // traces back through Jaeger's query API and checks that every traced run
 // arrived as one trace holding N "chat {model}" spans with the GenAI
-// attributes. It prints the wall-time ratio with/without export (bar: 1.05)
-// and exits 1 when a check fails. scripts/test-traces.sh starts Jaeger and
-// runs it.
+// attributes. It prints the wall-time ratio with/without export (bar: 1.05).
+// Then it runs a tool-using suite once with --otlp and checks its trace: a
+// chat span per call of each case's tool loop, with its turn, and an
+// execute_tool span per tool call under the chat that asked for it, with the
+// GenAI tool attributes (tools.go). It exits 1 when a check fails.
+// scripts/test-traces.sh starts Jaeger and runs it.
 package main
 
 import (
@@ -43,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cases := fs.Int("cases", 1000, "cases in the generated suite")
 	runs := fs.Int("runs", 3, "runs with and without --otlp each")
 	latency := fs.Duration("latency", 100*time.Millisecond, "fake model latency")
+	toolCases := fs.Int("tool-cases", 10, "get_weather cases in the tool-using run (two more cases are added)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -64,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	env := map[string]string{"OPENAI_API_KEY": apiKey, "OPENAI_BASE_URL": model.URL + "/v1"}
 	getenv := func(k string) string { return env[k] }
-	evalOnce := func(extra ...string) (time.Duration, error) {
+	evalIn := func(dir string, extra ...string) (time.Duration, error) {
 		var out, errb bytes.Buffer
 		args := append([]string{"eval", "-C", dir, "--quiet", "--no-cache", "--concurrency", "50", "--format", "json"}, extra...)
 		start := time.Now()
@@ -81,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return d, nil
 	}
+	evalOnce := func(extra ...string) (time.Duration, error) { return evalIn(dir, extra...) }
 	var plain, traced []time.Duration
 	for i := 0; i < *runs; i++ {
 		d, err := evalOnce()
@@ -120,6 +125,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "ok: %d traced runs arrived in Jaeger as %d traces of %d calls each\n", *runs, len(traces), *cases)
+
+	// A tool-using run: every call of each case's tool loop is a chat span
+	// with its turn, each tool call an execute_tool span under it.
+	toolDir := filepath.Join(dir, "tool-project")
+	if err := writeToolProject(toolDir, *toolCases); err != nil {
+		fmt.Fprintln(stderr, "trace-check:", err)
+		return 1
+	}
+	if _, err := evalIn(toolDir, "--otlp", *otlp); err != nil {
+		fmt.Fprintln(stderr, "trace-check: tool-using run:", err)
+		return 1
+	}
+	tr, err := fetchToolTrace(*query, *toolCases)
+	if err == nil {
+		err = checkToolTrace(tr, *toolCases)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "trace-check: tool-using run:", err)
+		return 1
+	}
+	chats, tools := toolSpanCounts(*toolCases)
+	fmt.Fprintf(stdout, "ok: tool-using run arrived as trace %s: %d chat spans with their turns and %d execute_tool spans with the GenAI tool attributes over %d cases\n",
+		tr.TraceID, chats, tools, *toolCases+2)
 	return 0
 }
 
@@ -156,6 +184,9 @@ func fakeModel(latency time.Duration) (*llmfake.Server, *httptest.Server) {
 
 // answer is the model's reply to one request.
 func answer(req llmfake.Request) llmfake.Reply {
+	if len(req.Tools) > 0 {
+		return toolAnswer(req)
+	}
 	return llmfake.Reply{Content: "echo " + req.Messages[len(req.Messages)-1].Text(),
 		Usage: &llm.Usage{InputTokens: 12, OutputTokens: 3}}
 }
@@ -167,7 +198,12 @@ func writeProject(dir string, n int) error {
 	for i := range n {
 		fmt.Fprintf(&suite, "  - description: case %d\n    vars: {n: %d}\n    assert: [{type: contains, value: \"case %d\"}]\n", i, i, i)
 	}
-	for name, body := range map[string]string{"prompts/echo.prompt": prompt, "evals/echo.yaml": suite.String()} {
+	return writeFiles(dir, map[string]string{"prompts/echo.prompt": prompt, "evals/echo.yaml": suite.String()})
+}
+
+// writeFiles writes files (path → content) under dir.
+func writeFiles(dir string, files map[string]string) error {
+	for name, body := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -181,26 +217,64 @@ func writeProject(dir string, n int) error {
 
 // Jaeger's query API (the JSON the UI reads).
 type jaegerTrace struct {
-	TraceID string `json:"traceID"`
-	Spans   []struct {
-		SpanID        string `json:"spanID"`
-		OperationName string `json:"operationName"`
-		References    []struct {
-			RefType string `json:"refType"`
-			SpanID  string `json:"spanID"`
-		} `json:"references"`
-		Tags []struct {
-			Key   string `json:"key"`
-			Value any    `json:"value"`
-		} `json:"tags"`
-	} `json:"spans"`
+	TraceID string       `json:"traceID"`
+	Spans   []jaegerSpan `json:"spans"`
+}
+
+// jaegerSpan is one span of a trace as Jaeger's query API returns it.
+type jaegerSpan struct {
+	SpanID        string `json:"spanID"`
+	OperationName string `json:"operationName"`
+	References    []struct {
+		RefType string `json:"refType"`
+		SpanID  string `json:"spanID"`
+	} `json:"references"`
+	Tags []struct {
+		Key   string `json:"key"`
+		Value any    `json:"value"`
+	} `json:"tags"`
+}
+
+// tags maps the span's tag keys to their values.
+func (s jaegerSpan) tags() map[string]any {
+	out := map[string]any{}
+	for _, t := range s.Tags {
+		out[t.Key] = t.Value
+	}
+	return out
+}
+
+// parent is the span's parent span id, "" for a root.
+func (s jaegerSpan) parent() string {
+	if len(s.References) == 0 {
+		return ""
+	}
+	return s.References[0].SpanID
+}
+
+// withSpan keeps the traces holding a span named op.
+func withSpan(traces []jaegerTrace, op string) []jaegerTrace {
+	var out []jaegerTrace
+	for _, tr := range traces {
+		if slices.ContainsFunc(tr.Spans, func(s jaegerSpan) bool { return s.OperationName == op }) {
+			out = append(out, tr)
+		}
+	}
+	return out
 }
 
 // fetchTraces polls Jaeger until it holds want traces of promptgate eval runs
 // whose span counts have settled at cases+2, or a minute has passed.
 func fetchTraces(query string, want, cases int) ([]jaegerTrace, error) {
+	return pollTraces(query, "suite evals/echo.yaml", want, cases+2)
+}
+
+// pollTraces polls Jaeger until it holds exactly want traces of promptgate
+// eval runs with a span named suite, each with spans spans, or a minute has
+// passed.
+func pollTraces(query, suite string, want, spans int) ([]jaegerTrace, error) {
 	u := query + "/api/traces?" + url.Values{"service": {"promptgate"}, "operation": {"promptgate eval"},
-		"limit": {fmt.Sprint(want + 5)}, "lookback": {"1h"}}.Encode()
+		"limit": {fmt.Sprint(want + 50)}, "lookback": {"1h"}}.Encode()
 	deadline := time.Now().Add(60 * time.Second)
 	var last []jaegerTrace
 	for {
@@ -211,10 +285,10 @@ func fetchTraces(query string, want, cases int) ([]jaegerTrace, error) {
 			}
 			err = json.NewDecoder(resp.Body).Decode(&body)
 			resp.Body.Close()
-			last = body.Data
+			last = withSpan(body.Data, suite)
 			complete := len(last) == want
 			for _, tr := range last {
-				complete = complete && len(tr.Spans) == cases+2
+				complete = complete && len(tr.Spans) == spans
 			}
 			if err == nil && complete {
 				return last, nil
@@ -225,8 +299,8 @@ func fetchTraces(query string, want, cases int) ([]jaegerTrace, error) {
 			for _, tr := range last {
 				counts = append(counts, len(tr.Spans))
 			}
-			return last, fmt.Errorf("after 60s Jaeger holds %d traces (want %d) with span counts %v (want %d each); last error %v",
-				len(last), want, counts, cases+2, err)
+			return last, fmt.Errorf("after 60s Jaeger holds %d traces with %q (want %d) with span counts %v (want %d each); last error %v",
+				len(last), suite, want, counts, spans, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -256,10 +330,7 @@ func checkTrace(tr jaegerTrace, cases int) []string {
 		if len(s.References) != 1 || s.References[0].SpanID != suiteID {
 			problems = append(problems, fmt.Sprintf("chat span %s is not a child of the suite span", s.SpanID))
 		}
-		tags := map[string]any{}
-		for _, t := range s.Tags {
-			tags[t.Key] = t.Value
-		}
+		tags := s.tags()
 		for _, k := range wantTags {
 			if _, ok := tags[k]; !ok {
 				problems = append(problems, fmt.Sprintf("chat span %s lacks %s", s.SpanID, k))
