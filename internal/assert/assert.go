@@ -57,6 +57,8 @@ type Assertion struct {
 	strs    []string
 	templed bool      // a string value holds {{var}} and is resolved per output
 	tool    *toolSpec // a tool assertion's value, read once
+	// ungraded marks a promptfoo type promptgate does not grade (NotGraded).
+	ungraded bool
 }
 
 // Name is the type as written, with its "not-" prefix when negated.

@@ -56,6 +56,9 @@ type Result struct {
 	Pass   bool    `json:"pass"`
 	Score  float64 `json:"score"`
 	Reason string  `json:"reason"`
+	// NotGraded marks an assertion promptgate does not grade: Pass and
+	// Score mean nothing then.
+	NotGraded bool `json:"not_graded,omitempty"`
 }
 
 // Grade is the verdict of one test: its assertions' results combined.
@@ -64,6 +67,11 @@ type Grade struct {
 	Score   float64  `json:"score"`
 	Reason  string   `json:"reason"`
 	Results []Result `json:"results"`
+	// Ungraded names the assertions that were not graded ("similar
+	// (promptfooconfig.yaml:43)"); NotGraded is set when no assertion was,
+	// and then the test neither passes nor fails.
+	Ungraded  []string `json:"ungraded,omitempty"`
+	NotGraded bool     `json:"not_graded,omitempty"`
 }
 
 // Evaluate grades out against asserts, scoring like promptfoo: Score is the
@@ -72,7 +80,9 @@ type Grade struct {
 // an error only when grading itself failed (an llm-rubric judge call, or a
 // javascript assertion stopped at one of its bounds, or a regex assertion
 // past the run's matching-time budget), which makes the case an error rather
-// than a failure.
+// than a failure. Assertions promptgate does not grade (NotGraded) are listed
+// in Ungraded and left out of the score; a test with no other assertion is
+// NotGraded, neither passing nor failing.
 func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, out Output, env Env) (Grade, error) {
 	if len(asserts) == 0 {
 		return Grade{Pass: true, Score: 1, Reason: "no assertions"}, nil
@@ -80,7 +90,14 @@ func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, 
 	g := Grade{Pass: true, Results: make([]Result, 0, len(asserts))}
 	var total, weights float64
 	var failed string
+	graded := 0
 	for _, a := range asserts {
+		if !a.Graded() {
+			g.Ungraded = append(g.Ungraded, a.Where())
+			g.Results = append(g.Results, Result{Type: a.Name(), NotGraded: true, Reason: "not graded: promptgate does not grade " + a.Type})
+			continue
+		}
+		graded++
 		r, err := a.evaluate(ctx, out, env)
 		if err != nil {
 			return Grade{}, fmt.Errorf("%s at %s:%d: %w", a.Name(), a.File, a.Line, err)
@@ -91,6 +108,10 @@ func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, 
 		if !r.Pass && failed == "" {
 			failed = r.Reason
 		}
+	}
+	if graded == 0 {
+		return Grade{Score: 0, Reason: "not graded: promptgate grades none of its assertions (" + strings.Join(g.Ungraded, ", ") + ")",
+			Results: g.Results, Ungraded: g.Ungraded, NotGraded: true}, nil
 	}
 	if weights > 0 {
 		g.Score = total / weights

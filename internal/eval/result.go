@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,6 +19,10 @@ const (
 	// StatusSkipped marks a run that could not be made here: offline with no
 	// recorded response, or no API key. It is neither graded nor an error.
 	StatusSkipped Status = "skipped"
+	// StatusNotGraded marks a run whose every assertion is of a promptfoo
+	// type promptgate does not grade: the model answered, but nothing says
+	// whether it passes, so it is neither a pass nor a fail.
+	StatusNotGraded Status = "not-graded"
 )
 
 // maxOutputBytes bounds the model output kept per case, so memory stays flat on
@@ -65,6 +71,11 @@ type SuiteResult struct {
 	Failed  int `json:"failed"`
 	Errored int `json:"errored"`
 	Skipped int `json:"skipped"`
+	// NotGraded counts the runs with no assertion promptgate grades;
+	// UngradedAssertions the assertion checks left ungraded over all runs
+	// (a promptfoo type such as similar), graded runs included.
+	NotGraded          int `json:"not_graded,omitempty"`
+	UngradedAssertions int `json:"ungraded_assertions,omitempty"`
 
 	MeanInputTokens  float64 `json:"mean_input_tokens"`
 	MeanOutputTokens float64 `json:"mean_output_tokens"`
@@ -110,6 +121,13 @@ type CaseResult struct {
 	// the sums over them).
 	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 	Turns     int        `json:"turns,omitempty"`
+	// NotGraded names the run's assertions promptgate does not grade, as
+	// "type (file:line)".
+	NotGraded []string `json:"not_graded,omitempty"`
+	// Answered is set on an errored run whose model call succeeded (the
+	// error came from grading): its tokens, latency and cost are real and
+	// count in the suite's totals.
+	Answered bool `json:"answered,omitempty"`
 }
 
 // Key identifies a case run across two evaluations of the same suite (base and head).
@@ -144,11 +162,34 @@ func (s *SuiteResult) MeetsThreshold() bool {
 
 // CostPerRequest is the mean cost of one call, and whether it is known.
 func (s *SuiteResult) CostPerRequest() (float64, bool) {
-	n := s.Passed + s.Failed
+	n := s.answered()
 	if n == 0 || !s.CostKnown {
 		return 0, false
 	}
 	return s.CostUSD / float64(n), true
+}
+
+// answered is the number of runs whose model call succeeded: the runs
+// CostUSD, the token means and the latencies are taken over.
+func (s *SuiteResult) answered() int {
+	n := 0
+	for _, c := range s.Cases {
+		if c.answered() {
+			n++
+		}
+	}
+	return n
+}
+
+// answered reports whether the run's model call succeeded.
+func (c CaseResult) answered() bool {
+	switch c.Status {
+	case StatusPass, StatusFail, StatusNotGraded:
+		return true
+	case StatusError:
+		return c.Answered
+	}
+	return false
 }
 
 // Skipped is the number of runs skipped across all suites.
@@ -178,22 +219,26 @@ func (s *SuiteResult) finish() {
 		}
 		return a.Repeat - b.Repeat
 	})
-	s.Passed, s.Failed, s.Errored, s.Skipped = 0, 0, 0, 0
+	s.Passed, s.Failed, s.Errored, s.Skipped, s.NotGraded, s.UngradedAssertions = 0, 0, 0, 0, 0, 0
 	var in, out, n, est int
 	var lat []time.Duration
 	s.CostUSD, s.CostKnown = 0, true
 	for _, c := range s.Cases {
+		s.UngradedAssertions += len(c.NotGraded)
 		switch c.Status {
 		case StatusPass:
 			s.Passed++
 		case StatusFail:
 			s.Failed++
+		case StatusNotGraded:
+			s.NotGraded++
 		case StatusError:
 			s.Errored++
-			continue
 		case StatusSkipped:
 			s.Skipped++
 			est += c.EstimatedInputTokens
+		}
+		if !c.answered() {
 			continue
 		}
 		n++
@@ -240,4 +285,34 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…[truncated]"
+}
+
+// NotGradedNote says what a suite left ungraded, for people: "2 assertion
+// checks not graded (similar (promptfooconfig.yaml:43)); 1 case run with
+// none graded", or "" when everything was graded.
+func (s *SuiteResult) NotGradedNote() string {
+	if s.UngradedAssertions == 0 && s.NotGraded == 0 {
+		return ""
+	}
+	var which []string
+	for _, c := range s.Cases {
+		for _, w := range c.NotGraded {
+			if !slices.Contains(which, w) {
+				which = append(which, w)
+			}
+		}
+	}
+	note := fmt.Sprintf("%s not graded (%s): promptgate does not grade these promptfoo types",
+		plural(s.UngradedAssertions, "assertion check"), strings.Join(which, ", "))
+	if s.NotGraded > 0 {
+		note += fmt.Sprintf("; %s with no graded assertion, counted as neither pass nor fail", plural(s.NotGraded, "case run"))
+	}
+	return note
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -308,13 +308,18 @@ func (r *Runner) runCase(ctx context.Context, j job) (d done) {
 		Prompt: promptText(msgs), ToolCalls: cv.llmCalls(), Tools: params.Tools, Turns: cv.turns}
 	grade, err := assert.Evaluate(ctx, j.c.Asserts, j.c.Threshold, out, env)
 	if err != nil {
-		res.Status, res.Error = StatusError, "grade: "+err.Error()
+		// The model answered: its tokens and cost stay counted.
+		res.Status, res.Error, res.Answered = StatusError, "grade: "+err.Error(), true
 		return done{suite: j.suite, res: res, call: &final}
 	}
-	res.Score, res.Reason = grade.Score, grade.Reason
-	res.Status = StatusFail
-	if grade.Pass {
+	res.Score, res.Reason, res.NotGraded = grade.Score, grade.Reason, grade.Ungraded
+	switch {
+	case grade.NotGraded:
+		res.Status = StatusNotGraded
+	case grade.Pass:
 		res.Status = StatusPass
+	default:
+		res.Status = StatusFail
 	}
 	return done{suite: j.suite, res: res, call: &final}
 }

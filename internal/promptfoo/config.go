@@ -27,7 +27,11 @@ type Config struct {
 	Description string
 	Prompts     []Prompt
 	Providers   []Provider
-	Tests       []Test
+	// Graders are the grader providers (options.provider, an assertion's
+	// provider) with their own apiBaseUrl or apiKeyEnvar, each named for
+	// the judge calls it serves (see graderModel).
+	Graders []Provider
+	Tests   []Test
 	// Files are every file the config was read from, itself first.
 	Files []string
 	// Warnings name what was read but is not supported, at file:line.

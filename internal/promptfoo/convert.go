@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/promptgate/promptgate/internal/assert"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/llm"
@@ -27,6 +26,7 @@ func (c *Config) AddTo(set *prompt.Set, cfg *config.Config) ([]*suite.Suite, err
 		providers = []Provider{{}} // the project's default model
 	}
 	var errs diag.List
+	c.addGraders(cfg, &errs)
 	cases := c.cases(&errs)
 	var suites []*suite.Suite
 	for i, pp := range c.Prompts {
@@ -70,7 +70,7 @@ func (c *Config) cases(errs *diag.List) []suite.Case {
 	for i, t := range c.Tests {
 		sc := suite.Case{Index: i, Description: t.Description, Vars: t.Vars, Threshold: t.Threshold, Line: t.Line, VarLines: map[string]int{}}
 		for _, a := range t.Asserts {
-			compiled, err := assert.Compile(a.File, a.Line, a.Spec)
+			compiled, err := c.compileAssertion(a)
 			if err != nil {
 				*errs = diag.Append(*errs, err)
 				continue

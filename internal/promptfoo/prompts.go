@@ -117,19 +117,7 @@ func (l *loader) providers(file string, n *yaml.Node) {
 		case yaml.ScalarNode:
 			p.ID = item.Value
 		case yaml.MappingNode:
-			for i := 0; i+1 < len(item.Content); i += 2 {
-				k, v := item.Content[i], item.Content[i+1]
-				switch k.Value {
-				case "id":
-					p.ID = v.Value
-				case "label":
-					p.Label = v.Value
-				case "config":
-					l.providerConfig(file, v, &p)
-				default:
-					l.warn(file, k.Line, "provider key %q is not supported and is ignored", k.Value)
-				}
-			}
+			l.providerFields(file, item, &p, "provider")
 		default:
 			l.errorf(file, item.Line, "each provider must be a string or a mapping with id")
 			continue
@@ -199,6 +187,24 @@ func (l *loader) providersFile(file string, ref *yaml.Node) {
 		}
 		if !nested {
 			l.providers(p, root)
+		}
+	}
+}
+
+// providerFields reads a provider mapping's id, label and config into p;
+// what names the mapping in warnings ("provider", "grader provider").
+func (l *loader) providerFields(file string, n *yaml.Node, p *Provider, what string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "id":
+			p.ID = v.Value
+		case "label":
+			p.Label = v.Value
+		case "config":
+			l.providerConfig(file, v, p)
+		default:
+			l.warn(file, k.Line, "%s key %q is not supported and is ignored", what, k.Value)
 		}
 	}
 }

@@ -208,24 +208,6 @@ func (l *loader) options(file string, n *yaml.Node) string {
 	return judge
 }
 
-// graderModel reads a grader provider (an id, or a mapping with id) as the
-// model promptgate's judge calls use.
-func (l *loader) graderModel(file string, v *yaml.Node) string {
-	id := v.Value
-	if v.Kind == yaml.MappingNode {
-		for j := 0; j+1 < len(v.Content); j += 2 {
-			if v.Content[j].Value == "id" {
-				id = v.Content[j+1].Value
-			}
-		}
-	}
-	if m, ok := openAIModel(id); ok {
-		return m
-	}
-	l.warn(file, v.Line, "grader provider %q is not supported; the default judge model is used", id)
-	return ""
-}
-
 func (l *loader) vars(file string, n *yaml.Node) map[string]any {
 	vars := map[string]any{}
 	if n.Kind == yaml.ScalarNode || n.Kind == yaml.SequenceNode {
@@ -325,6 +307,7 @@ func (l *loader) asserts(file string, n *yaml.Node) []Assertion {
 			continue
 		}
 		a := Assertion{File: file, Line: item.Line}
+		var grader *yaml.Node
 		for i := 0; i+1 < len(item.Content); i += 2 {
 			k, v := item.Content[i], item.Content[i+1]
 			switch k.Value {
@@ -347,10 +330,13 @@ func (l *loader) asserts(file string, n *yaml.Node) []Assertion {
 					a.Spec.Weight = &f
 				}
 			case "provider":
-				a.Spec.Provider = l.graderModel(file, v)
+				grader = v
 			default:
 				l.warn(file, k.Line, "assertion key %q is not supported by promptgate and is ignored", k.Value)
 			}
+		}
+		if grader != nil && !assert.Ungradable(a.Spec.Type) {
+			a.Spec.Provider = l.graderModel(file, grader)
 		}
 		out = append(out, a)
 	}

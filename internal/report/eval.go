@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -91,6 +92,11 @@ func evalTable(w io.Writer, rep *eval.Report, markdown bool) error {
 		}
 	}
 	fails = append(fails, skippedLines(rep)...)
+	for _, s := range rep.Suites {
+		if note := s.NotGradedNote(); note != "" {
+			fails = append(fails, fmt.Sprintf("%s: %s", s.Path, note))
+		}
+	}
 	if len(fails) > 0 {
 		fmt.Fprintln(w)
 		if markdown {
@@ -144,6 +150,9 @@ func PassRate(s *eval.SuiteResult) string {
 		// Errors are neither passes nor fails, but never hidden: "3/3 (100%)"
 		// beside a ❌ reads as a pass.
 		errs = fmt.Sprintf(" + %d errored", s.Errored)
+	}
+	if s.NotGraded > 0 {
+		errs += fmt.Sprintf(" + %d not graded", s.NotGraded)
 	}
 	if s.Graded() == 0 {
 		return "n/a" + errs
@@ -200,6 +209,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
 }
 
 type junitProblem struct {
@@ -224,6 +234,8 @@ func evalJUnit(w io.Writer, rep *eval.Report) error {
 				jc.Failure = &junitProblem{Message: mdsafe.Truncate(oneLine(c.Reason), 500), Body: c.Output}
 			case eval.StatusError:
 				jc.Error = &junitProblem{Message: mdsafe.Truncate(oneLine(c.Error), 500)}
+			case eval.StatusNotGraded, eval.StatusSkipped:
+				jc.Skipped = &junitProblem{Message: mdsafe.Truncate(oneLine(cmp.Or(c.Reason, c.Error)), 500)}
 			}
 			js.Cases = append(js.Cases, jc)
 		}

@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/promptgate/promptgate/internal/action/verdict"
 	"github.com/promptgate/promptgate/internal/eval"
@@ -65,6 +66,8 @@ type SideSummary struct {
 	Threshold                        string
 	Cost                             string
 	Meets                            bool
+	// NotGraded says what was left ungraded ("" when nothing was).
+	NotGraded string
 }
 
 // CaseRow is one test case (all its repeats) on both sides.
@@ -83,13 +86,15 @@ type CaseRow struct {
 
 // CaseSide is one case's runs on one side.
 type CaseSide struct {
-	// Status is pass, fail, error, skipped or flaky.
+	// Status is pass, fail, error, skipped, not-graded or flaky.
 	Status string
 	// Counts is "2/3 passed" when the case ran more than once.
 	Counts string
 	Output string
 	Reason string
 	Error  string
+	// NotGraded names the assertions promptgate did not grade.
+	NotGraded string
 }
 
 // CostRow is one prompt's cost per request and projection.
@@ -249,7 +254,7 @@ func side(runs []eval.CaseResult) *CaseSide {
 	if len(runs) == 0 {
 		return nil
 	}
-	var pass, fail, errs, skip int
+	var pass, fail, errs, skip, ungraded int
 	for _, r := range runs {
 		switch r.Status {
 		case eval.StatusPass:
@@ -258,6 +263,8 @@ func side(runs []eval.CaseResult) *CaseSide {
 			fail++
 		case eval.StatusError:
 			errs++
+		case eval.StatusNotGraded:
+			ungraded++
 		default:
 			skip++
 		}
@@ -272,6 +279,8 @@ func side(runs []eval.CaseResult) *CaseSide {
 		s.Status = "error"
 	case pass > 0:
 		s.Status = "pass"
+	case ungraded > 0:
+		s.Status = string(eval.StatusNotGraded)
 	default:
 		s.Status = "skipped"
 	}
@@ -291,6 +300,7 @@ func side(runs []eval.CaseResult) *CaseSide {
 		}
 	}
 	s.Output, s.Reason, s.Error = shown.Output, shown.Reason, shown.Error
+	s.NotGraded = strings.Join(shown.NotGraded, ", ")
 	return s
 }
 
@@ -304,7 +314,7 @@ func summary(s *eval.SuiteResult) *SideSummary {
 	}
 	return &SideSummary{Passed: s.Passed, Failed: s.Failed, Errored: s.Errored, Skipped: s.Skipped,
 		PassRate: rate, Threshold: percent(s.Threshold), Cost: usd(s.CostUSD, s.CostKnown),
-		Meets: s.MeetsThreshold() && s.Errored == 0}
+		Meets: s.MeetsThreshold() && s.Errored == 0, NotGraded: s.NotGradedNote()}
 }
 
 func candidates(cs []eval.Candidate) []CandidateRow {
