@@ -34,6 +34,18 @@ func Ungradable(typ string) bool {
 	return slices.Contains(PromptfooTypes, base) && !slices.Contains(Types, base) && !slices.Contains(ToolTypes, base)
 }
 
+// KnownTypes are every type a promptfoo config may name: promptfoo's, and
+// promptgate's own (json-schema), each also with "not-".
+func KnownTypes() []string {
+	known := slices.Clone(PromptfooTypes)
+	for _, t := range append(slices.Clone(Types), ToolTypes...) {
+		if !slices.Contains(known, t) {
+			known = append(known, t)
+		}
+	}
+	return known
+}
+
 // NotGraded is an assertion of a promptfoo type promptgate does not grade,
 // kept so that every run reports it as not graded rather than dropping it:
 // it neither passes nor fails, and takes no part in the test's score.
@@ -55,5 +67,5 @@ func (a Assertion) Where() string {
 // UnknownTypeHint is the did-you-mean for a type that is not even
 // promptfoo's, against every promptfoo type.
 func UnknownTypeHint(typ string) string {
-	return didYouMean(strings.TrimPrefix(typ, "not-"), PromptfooTypes)
+	return didYouMean(strings.TrimPrefix(typ, "not-"), KnownTypes())
 }

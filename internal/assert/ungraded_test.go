@@ -2,6 +2,7 @@ package assert
 
 import (
 	"context"
+	"slices"
 	"testing"
 )
 
@@ -60,5 +61,17 @@ func TestUngradable(t *testing.T) {
 	}
 	if got := UnknownTypeHint("simlar"); got != " (did you mean similar?)" {
 		t.Errorf("hint %q", got)
+	}
+}
+
+// TestKnownTypesCoverGraded: every type promptgate grades is known, so a
+// CSV cell or config naming it is never read as a typo, and none of them
+// is ungradable.
+func TestKnownTypesCoverGraded(t *testing.T) {
+	t.Parallel()
+	for _, typ := range append(append([]string(nil), Types...), ToolTypes...) {
+		if !slices.Contains(KnownTypes(), typ) || Ungradable(typ) {
+			t.Errorf("%s: known %v, ungradable %v", typ, slices.Contains(KnownTypes(), typ), Ungradable(typ))
+		}
 	}
 }

@@ -3,6 +3,7 @@ package promptfoo
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,11 @@ import (
 // contains "a:b"). Go's regexp, like JavaScript's, takes the first
 // alternative that lets the whole cell match.
 var expectedRe = func() *regexp.Regexp {
-	types := append(append([]string(nil), assert.Types...), assert.ToolTypes...)
+	// Every promptfoo type, the ones promptgate does not grade included (they
+	// become not-graded assertions, never plain text compared with equals),
+	// longest first, so "similar:cosine" is not read as "similar".
+	types := assert.KnownTypes()
+	slices.SortStableFunc(types, func(a, b string) int { return len(b) - len(a) })
 	for i, t := range types {
 		types[i] = regexp.QuoteMeta(t)
 	}

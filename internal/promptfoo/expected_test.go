@@ -57,7 +57,7 @@ func FuzzAssertionFromString(f *testing.F) {
 		"tool-call-f1(0.5):a,b", "not-is-valid-openai-tools-call", "levenshtein(2): kitten", "grade: polite", "plain"} {
 		f.Add(s)
 	}
-	known := append(append([]string(nil), assert.Types...), assert.ToolTypes...)
+	known := assert.KnownTypes() // promptfoo's types, the ungraded ones included, and promptgate's own
 	f.Fuzz(func(t *testing.T, cell string) {
 		spec := assertionFromString(cell)
 		typ := strings.TrimPrefix(spec.Type, "not-")

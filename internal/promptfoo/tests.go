@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/promptgate/promptgate/internal/assert"
 )
 
 // rawTest is a test as written, before defaultTest and var expansion.

@@ -22,7 +22,7 @@ func (c *Config) compileAssertion(a Assertion) (assert.Assertion, error) {
 		return assert.NotGraded(a.File, a.Line, a.Spec.Type), nil
 	}
 	base := strings.TrimPrefix(a.Spec.Type, "not-")
-	if base != "" && !slices.Contains(assert.PromptfooTypes, base) {
+	if base != "" && !slices.Contains(assert.KnownTypes(), base) {
 		return assert.Assertion{}, diag.Errorf(a.File, a.Line, "unknown assertion type %s: promptfoo has no such type%s", a.Spec.Type, assert.UnknownTypeHint(a.Spec.Type))
 	}
 	return assert.Compile(a.File, a.Line, a.Spec)
