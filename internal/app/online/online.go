@@ -16,6 +16,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/promptgate/promptgate/internal/assert"
+	"github.com/promptgate/promptgate/internal/defaults"
 )
 
 // Defaults for Options.
@@ -77,24 +78,13 @@ type job struct {
 // New builds a Receiver and starts its grading workers and join sweeper;
 // Close stops them.
 func New(o Options) *Receiver {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&o.Workers, DefaultWorkers)
-	def(&o.Queue, DefaultQueue)
-	def(&o.MaxTraces, DefaultMaxTraces)
-	def(&o.MaxPending, DefaultMaxPending)
-	if o.MaxBody <= 0 {
-		o.MaxBody = DefaultMaxBody
-	}
-	if o.JoinWindow <= 0 {
-		o.JoinWindow = DefaultJoinWindow
-	}
-	if o.ConfigTTL <= 0 {
-		o.ConfigTTL = DefaultConfigTTL
-	}
+	defaults.Positive(&o.Workers, DefaultWorkers)
+	defaults.Positive(&o.Queue, DefaultQueue)
+	defaults.Positive(&o.MaxTraces, DefaultMaxTraces)
+	defaults.Positive(&o.MaxPending, DefaultMaxPending)
+	defaults.Positive(&o.MaxBody, DefaultMaxBody)
+	defaults.Positive(&o.JoinWindow, DefaultJoinWindow)
+	defaults.Positive(&o.ConfigTTL, DefaultConfigTTL)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/promptgate/promptgate/internal/defaults"
 )
 
 // Defaults for Options left zero.
@@ -125,33 +127,15 @@ type Handler struct {
 
 // New starts the worker pool and returns the handler. Call Shutdown to stop it.
 func New(p Processor, o Options) *Handler {
-	if o.Workers <= 0 {
-		o.Workers = DefaultWorkers
-	}
-	if o.QueueSize <= 0 {
-		o.QueueSize = DefaultQueueSize
-	}
-	if o.QueueBytes <= 0 {
-		o.QueueBytes = DefaultQueueBytes
-	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = DefaultMaxBody
-	}
-	if o.MaxInFlight <= 0 {
-		o.MaxInFlight = DefaultMaxInFlight
-	}
-	if o.MaxBuffered <= 0 {
-		o.MaxBuffered = DefaultMaxBuffered
-	}
-	if o.DedupeSize <= 0 {
-		o.DedupeSize = DefaultDedupeSize
-	}
-	if o.DedupeTTL <= 0 {
-		o.DedupeTTL = DefaultDedupeTTL
-	}
-	if o.JobTimeout <= 0 {
-		o.JobTimeout = DefaultJobTimeout
-	}
+	defaults.Positive(&o.Workers, DefaultWorkers)
+	defaults.Positive(&o.QueueSize, DefaultQueueSize)
+	defaults.Positive(&o.QueueBytes, DefaultQueueBytes)
+	defaults.Positive(&o.MaxBody, DefaultMaxBody)
+	defaults.Positive(&o.MaxInFlight, DefaultMaxInFlight)
+	defaults.Positive(&o.MaxBuffered, DefaultMaxBuffered)
+	defaults.Positive(&o.DedupeSize, DefaultDedupeSize)
+	defaults.Positive(&o.DedupeTTL, DefaultDedupeTTL)
+	defaults.Positive(&o.JobTimeout, DefaultJobTimeout)
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
