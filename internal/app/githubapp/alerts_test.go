@@ -106,13 +106,17 @@ func TestAlertmanagerRollsBack(t *testing.T) {
 	exp.Set("prompt-01", "stable", stable)
 	exp.Set("prompt-01", "canary", bad)
 	am := promtest.StartAlertmanager(t, r.http.URL+"/alertmanager", alertToken)
+	// The rule's window is 15 s, not a few seconds: on a loaded machine
+	// Prometheus misses scrapes (1 s timeout), and a window with fewer than two
+	// samples has no rate, so the alert would not fire, or would resolve and
+	// fire again. Fifteen seconds still resolve it soon after the canary heals.
 	rules := `groups:
   - name: promptgate
     rules:
       - alert: CanaryErrorRate
         expr: >-
-          sum by (feature_flag_key) (rate(app_errors_total{feature_flag_result_variant="canary"}[5s]))
-          / sum by (feature_flag_key) (rate(app_requests_total{feature_flag_result_variant="canary"}[5s])) > 0.02
+          sum by (feature_flag_key) (rate(app_errors_total{feature_flag_result_variant="canary"}[15s]))
+          / sum by (feature_flag_key) (rate(app_requests_total{feature_flag_result_variant="canary"}[15s])) > 0.02
         labels:
           promptgate_flag: '{{ $labels.feature_flag_key }}'
           promptgate_repo: Codertocat/Hello-World

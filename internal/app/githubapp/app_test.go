@@ -181,6 +181,12 @@ func newRigWith(t *testing.T, tune func(*Config, *ghfake.Server)) *rig {
 // comment as it was written, so that the App finds it when it fetches it again.
 func (r *rig) deliver(t *testing.T, id, event string, body []byte, secret string) int {
 	t.Helper()
+	return deliverTo(t, r.gh, r.http.URL, id, event, body, secret)
+}
+
+// deliverTo is rig.deliver to any serve at url, in front of gh.
+func deliverTo(t *testing.T, gh *ghfake.Server, url, id, event string, body []byte, secret string) int {
+	t.Helper()
 	var ev struct {
 		Comment struct {
 			ID   int64  `json:"id"`
@@ -191,9 +197,9 @@ func (r *rig) deliver(t *testing.T, id, event string, body []byte, secret string
 		} `json:"comment"`
 	}
 	if event == "issue_comment" && json.Unmarshal(body, &ev) == nil && ev.Comment.ID != 0 {
-		r.gh.SetComment(ev.Comment.ID, ev.Comment.User.Login, ev.Comment.Body)
+		gh.SetComment(ev.Comment.ID, ev.Comment.User.Login, ev.Comment.Body)
 	}
-	req, _ := http.NewRequest(http.MethodPost, r.http.URL+"/webhook", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url+"/webhook", bytes.NewReader(body))
 	req.Header.Set("X-GitHub-Delivery", id)
 	req.Header.Set("X-GitHub-Event", event)
 	req.Header.Set("Content-Type", "application/json")
@@ -392,7 +398,7 @@ func TestRedeliveryAfterFailureRuns(t *testing.T) {
 		t.Fatalf("first delivery status = %d, want 202", got)
 	}
 	// The job has finished once it logs its failure.
-	waitUntil(t, func() bool { return strings.Contains(r.logs.String(), `"msg":"handle comment`) })
+	eventually(t, "the failed job", func() bool { return strings.Contains(r.logs.String(), `"msg":"handle comment`) }, r.logs.String)
 	if n := len(r.gh.Commits()); n != 0 {
 		t.Fatalf("commits after the failed job = %d, want 0", n)
 	}
@@ -403,16 +409,5 @@ func TestRedeliveryAfterFailureRuns(t *testing.T) {
 	r.drain(t)
 	if n := len(r.gh.Commits()); n != 1 {
 		t.Errorf("commits after the redelivery = %d, want 1", n)
-	}
-}
-
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -25,7 +25,7 @@ func TestReplayedCommandCommitsNothing(t *testing.T) {
 		if got := r.deliver(t, d.id, "issue_comment", d.body, testSecret); got != 202 {
 			t.Fatalf("%s: status %d", d.id, got)
 		}
-		waitUntil(t, func() bool { return len(r.gh.Comments()) == map[string]int{"d-old": 1, "d-new": 2}[d.id] })
+		eventually(t, "the reply to "+d.id, func() bool { return len(r.gh.Comments()) == map[string]int{"d-old": 1, "d-new": 2}[d.id] }, r.logs.String)
 	}
 	// The replay: the same signed body under a delivery ID GitHub never sent.
 	r.deliver(t, "d-replayed", "issue_comment", old, testSecret)
