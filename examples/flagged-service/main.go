@@ -14,7 +14,7 @@
 //
 // and run it with the flags file:
 //
-//	flagged-service --flags flags/prompts.flagd.json --flag summarize --listen :8081
+//	flagged-service --flags flags/prompts.flagd.json --flag summarize --listen :8081 [--flush-timeout 30s]
 //
 // POST /answer with {"user": "…", "question": "…"} answers
 // {"variant": "…", "answer": "…"}. It prints "listening on ADDR" once ready,
@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	flagsFile := fs.String("flags", "flags/prompts.flagd.json", "flagd flags file")
 	flagKey := fs.String("flag", "summarize", "the prompt flag to evaluate")
 	listen := fs.String("listen", "127.0.0.1:8081", "listen address")
+	flushTimeout := fs.Duration("flush-timeout", 30*time.Second, "how long to wait on exit for the last spans' export")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,9 +93,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), *flushTimeout)
 		defer cancel()
-		_ = tp.Shutdown(sctx) // flushes the last spans
+		// Shutdown flushes the last spans; spans it could not export are lost, so say so.
+		if err := tp.Shutdown(sctx); err != nil {
+			fmt.Fprintln(os.Stderr, "flagged-service: export the last spans:", err)
+		}
 	}()
 
 	provider, err := flagd.NewProvider(flagd.WithInProcessResolver(), flagd.WithOfflineFilePath(*flagsFile))
