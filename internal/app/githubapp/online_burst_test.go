@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,14 +77,16 @@ func TestOnlineBurst(t *testing.T) {
 
 	// Watch /healthz and the RSS until the end.
 	var mu sync.Mutex
-	var slowest time.Duration
-	var probes, failed int
+	var took []time.Duration
+	var failed int
 	stop := make(chan struct{})
 	var watch sync.WaitGroup
 	watch.Add(1)
 	go func() {
 		defer watch.Done()
-		client := &http.Client{Timeout: 10 * time.Second}
+		// A probe fails on an error or a status other than 200, not on time:
+		// the time is measured, and printed.
+		client := &http.Client{Timeout: time.Minute}
 		for {
 			select {
 			case <-stop:
@@ -94,11 +97,10 @@ func TestOnlineBurst(t *testing.T) {
 			resp, err := client.Get(url + "/healthz")
 			d := time.Since(start)
 			mu.Lock()
-			probes++
 			if err != nil || resp.StatusCode != 200 {
 				failed++
 			}
-			slowest = max(slowest, d)
+			took = append(took, d)
 			mu.Unlock()
 			if err == nil {
 				resp.Body.Close()
@@ -123,10 +125,12 @@ func TestOnlineBurst(t *testing.T) {
 	close(stop)
 	watch.Wait()
 	peak := peakRSS(t, cmd.Process.Pid)
+	slices.Sort(took)
+	p99 := took[len(took)*99/100]
 	fmt.Printf("online burst: %d requests exported in %s; all settled after %s\n", requests, sent.Round(time.Millisecond), settled.Round(time.Millisecond))
-	fmt.Printf("online burst: samples %g, graded %g (judge 1 s per call, 4 workers, queue 200), dropped %g\n", samples, graded, dropped)
-	fmt.Printf("online burst: serve peak RSS %.1f MB; /healthz slowest %s over %d probes, %d failed\n",
-		float64(peak)/(1<<20), slowest.Round(time.Millisecond), probes, failed)
+	fmt.Printf("online burst: samples %g of %d sent, graded %g (judge 1 s per call, 4 workers, queue 200), dropped %g\n", samples, requests, graded, dropped)
+	fmt.Printf("online burst: serve peak RSS %.1f MB; /healthz p99 %s, slowest %s over %d probes, %d failed\n",
+		float64(peak)/(1<<20), p99.Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond), len(took), failed)
 	if samples != requests || dropped+graded != requests || failed > 0 {
 		t.Errorf("samples %g, dropped %g + graded %g, failed probes %d", samples, dropped, graded, failed)
 	}
