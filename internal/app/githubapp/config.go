@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -56,6 +57,9 @@ type Config struct {
 	// OnlineWorkers and OnlineQueue size the online grading pool; 0 means
 	// online's defaults.
 	OnlineWorkers, OnlineQueue int
+	// OTLPRate is how many exports a second each repository may send to
+	// POST /v1/traces before it is answered 429; 0 means online's default.
+	OTLPRate float64
 }
 
 // DefaultAutoPoll is how often serve looks for due automatic rollout steps.
@@ -132,6 +136,9 @@ Flags:
   --online-workers N       online grading workers ($PROMPTGATE_ONLINE_WORKERS, default 4)
   --online-queue N         sampled answers waiting for a grader; past it they are
                            dropped and counted ($PROMPTGATE_ONLINE_QUEUE, default 1000)
+  --otlp-rate N            OTLP exports a second per repository, twice that at
+                           once; past it POST /v1/traces answers 429 with
+                           Retry-After ($PROMPTGATE_OTLP_RATE, default 50)
 
 Online evaluation (docs/online.md): set $PROMPTGATE_OTLP_TOKENS to
 owner/repo=TOKEN pairs to receive OTLP traces at POST /v1/traces; each token
@@ -169,6 +176,7 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	autoPoll := fs.String("auto-poll", env("PROMPTGATE_AUTO_POLL", DefaultAutoPoll.String()), "")
 	onlineWorkers := fs.String("online-workers", getenv("PROMPTGATE_ONLINE_WORKERS"), "")
 	onlineQueue := fs.String("online-queue", getenv("PROMPTGATE_ONLINE_QUEUE"), "")
+	otlpRate := fs.String("otlp-rate", getenv("PROMPTGATE_OTLP_RATE"), "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, err
@@ -257,6 +265,11 @@ func ConfigFromEnv(getenv func(string) string, args []string) (Config, error) {
 	if *onlineQueue != "" {
 		if c.OnlineQueue, err = strconv.Atoi(*onlineQueue); err != nil || c.OnlineQueue < 1 {
 			bad("--online-queue / PROMPTGATE_ONLINE_QUEUE must be a positive integer, got %q", *onlineQueue)
+		}
+	}
+	if *otlpRate != "" {
+		if c.OTLPRate, err = strconv.ParseFloat(*otlpRate, 64); err != nil || !(c.OTLPRate > 0) || math.IsInf(c.OTLPRate, 0) {
+			bad("--otlp-rate / PROMPTGATE_OTLP_RATE must be a positive number of exports a second, got %q", *otlpRate)
 		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {

@@ -81,7 +81,7 @@ func (s *Server) newOnline(cfg Config) *online.Receiver {
 		return nil
 	}
 	return online.New(online.Options{Tokens: cfg.OTLPTokens, Loader: onlineLoader{s.clients},
-		Judge: online.NewJudge(cfg.JudgeKeys, s.log), Workers: cfg.OnlineWorkers, Queue: cfg.OnlineQueue,
+		Judge: online.NewJudge(cfg.JudgeKeys, s.log), Workers: cfg.OnlineWorkers, Queue: cfg.OnlineQueue, ExportRate: cfg.OTLPRate,
 		Logger: s.log.With("component", "online"), Metrics: s.metrics})
 }
 

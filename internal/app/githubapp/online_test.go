@@ -170,15 +170,20 @@ func TestConfigFromEnvOnline(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"PROMPTGATE_APP_ID": "42", "PROMPTGATE_PRIVATE_KEY": "-----BEGIN\nX", "PROMPTGATE_WEBHOOK_SECRET": "s",
 		"PROMPTGATE_OTLP_TOKENS": "acme/support=" + otlpToken, "PROMPTGATE_JUDGE_KEYS": "acme/support=JUDGE_KEY", "JUDGE_KEY": "sk-judge"}
-	c, err := ConfigFromEnv(func(k string) string { return env[k] }, []string{"--online-workers", "8"})
+	c, err := ConfigFromEnv(func(k string) string { return env[k] }, []string{"--online-workers", "8", "--otlp-rate", "2.5"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, ok := c.OTLPTokens.Repo(otlpToken); !ok || r != "acme/support" || c.OnlineWorkers != 8 || c.OnlineQueue != 0 {
+	if r, ok := c.OTLPTokens.Repo(otlpToken); !ok || r != "acme/support" || c.OnlineWorkers != 8 || c.OnlineQueue != 0 || c.OTLPRate != 2.5 {
 		t.Errorf("config = %v", c)
 	}
 	if s := c.String(); strings.Contains(s, otlpToken) || strings.Contains(s, "sk-judge") || !strings.Contains(s, "otlp_repos=1") {
 		t.Errorf("String() = %s", s)
+	}
+	for _, rate := range []string{"0", "-1", "NaN", "Inf", "fast"} {
+		if _, err := ConfigFromEnv(func(k string) string { return env[k] }, []string{"--otlp-rate", rate}); err == nil || !strings.Contains(err.Error(), "PROMPTGATE_OTLP_RATE") {
+			t.Errorf("--otlp-rate %s: %v", rate, err)
+		}
 	}
 	env["PROMPTGATE_OTLP_TOKENS"] = "acme/support=short"
 	if _, err := ConfigFromEnv(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "PROMPTGATE_OTLP_TOKENS") {

@@ -173,6 +173,7 @@ func export(declared string, spans ...*tracepb.Span) *coltrace.ExportTraceServic
 type sent struct {
 	status int
 	body   []byte
+	header http.Header
 }
 
 // post sends body to /v1/traces with the token ("" for none).
@@ -195,7 +196,7 @@ func post(t *testing.T, url, token, contentType, encoding string, body []byte) s
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return sent{status: resp.StatusCode, body: b}
+	return sent{status: resp.StatusCode, body: b, header: resp.Header}
 }
 
 func postProto(t *testing.T, url, token string, req *coltrace.ExportTraceServiceRequest) sent {

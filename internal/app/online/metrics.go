@@ -20,6 +20,8 @@ type Metrics struct {
 	evals    *prometheus.CounterVec
 	ignored  *prometheus.CounterVec
 	rejected *prometheus.CounterVec
+	// throttled counts exports answered 429: over the repository's export rate.
+	throttled *prometheus.CounterVec
 }
 
 // Reasons a sample or span is ignored, the values of
@@ -51,7 +53,10 @@ func NewMetrics() *Metrics {
 	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "promptgate_online_rejected_spans_total",
 		Help: "Spans of accepted exports reported back as rejected in OTLP partial_success."},
 		[]string{"repo"})
-	m.reg.MustRegister(m.samples, m.dropped, m.evals, m.ignored, m.rejected,
+	m.throttled = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "promptgate_online_throttled_exports_total",
+		Help: "Exports answered 429 (retry later) because their repository sent more than its export rate."},
+		[]string{"repo"})
+	m.reg.MustRegister(m.samples, m.dropped, m.evals, m.ignored, m.rejected, m.throttled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

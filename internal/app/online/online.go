@@ -46,6 +46,9 @@ type Options struct {
 	JoinWindow time.Duration
 	// MaxTraces and MaxPending bound the traces and answer bytes waiting to join.
 	MaxTraces, MaxPending int
+	// ExportRate is how many exports a second each repository may send (twice
+	// it at once) before POST /v1/traces answers 429 with Retry-After.
+	ExportRate float64
 	// ConfigTTL is how long a repository's config is used before it is read again.
 	ConfigTTL time.Duration
 	Logger    *slog.Logger
@@ -61,6 +64,7 @@ type Receiver struct {
 	metrics  *Metrics
 	join     *joiner
 	configs  *configs
+	throttle *throttle
 	inflight chan struct{}
 	queue    chan job
 	window   time.Duration
@@ -85,6 +89,7 @@ func New(o Options) *Receiver {
 	defaults.Positive(&o.MaxBody, DefaultMaxBody)
 	defaults.Positive(&o.JoinWindow, DefaultJoinWindow)
 	defaults.Positive(&o.ConfigTTL, DefaultConfigTTL)
+	defaults.Positive(&o.ExportRate, DefaultExportRate)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -97,6 +102,7 @@ func New(o Options) *Receiver {
 	r := &Receiver{tokens: o.Tokens, maxBody: o.MaxBody, log: o.Logger, metrics: o.Metrics,
 		join:     newJoiner(o.JoinWindow, o.MaxTraces, o.MaxPending, o.Now),
 		configs:  &configs{loader: o.Loader, judge: o.Judge, ttl: o.ConfigTTL, retryAfter: 30 * time.Second, now: o.Now, log: o.Logger, byRepo: map[string]*repoConfig{}, loading: map[string]chan struct{}{}},
+		throttle: newThrottle(o.Tokens.Repos(), o.ExportRate, o.Now),
 		inflight: make(chan struct{}, DefaultInflight), queue: make(chan job, o.Queue),
 		window: o.JoinWindow, stop: make(chan struct{})}
 	for range o.Workers {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -16,8 +17,9 @@ import (
 // 400 for a body that does not decode, 401 without a valid token, 403 when
 // the export declares another repository than its token's, 413 over the size
 // limit, 415 for a media type other than protobuf or JSON. None of these is
-// retryable, so exporters do not resend what would fail again; 503 while
-// shutting down is.
+// retryable, so exporters do not resend what would fail again. 429 with
+// Retry-After when the token's repository sends more than its export rate,
+// and 503 while shutting down, are: the exporter waits and sends again.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -29,6 +31,12 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if !ok || !valid {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="promptgate OTLP"`)
 		http.Error(w, "a bearer token from PROMPTGATE_OTLP_TOKENS is required", http.StatusUnauthorized)
+		return
+	}
+	if wait, ok := r.throttle.admit(repo); !ok {
+		r.metrics.throttled.WithLabelValues(repo).Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		http.Error(w, "too many exports for this repository; retry after Retry-After seconds", http.StatusTooManyRequests)
 		return
 	}
 	media := mediaType(req.Header.Get("Content-Type"))
