@@ -2,23 +2,15 @@ package online
 
 import (
 	"encoding/hex"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
-
-// clock is a manual clock for the joiner.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func spansOf(t *testing.T, spans ...*tracepb.Span) []span {
 	t.Helper()
@@ -41,8 +33,8 @@ func flat(samples []Sample) []got {
 
 func TestJoinerTakesTheNearestAncestorsEvaluation(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Unix(1000, 0)}
-	j := newJoiner(10*time.Second, 100, 1<<20, c.now)
+	c := testkit.NewClock(time.Unix(1000, 0))
+	j := newJoiner(10*time.Second, 100, 1<<20, c.Now)
 	// root (flag=canary) → middle (flag=stable, other=on) → chat.
 	root := serverSpan(1, 1, "summarize", "canary")
 	middle := serverSpan(1, 2, "summarize", "stable")
@@ -64,7 +56,7 @@ func TestJoinerTakesTheNearestAncestorsEvaluation(t *testing.T) {
 	if len(j.traces) != 1 || j.pending != 0 {
 		t.Errorf("traces %d, pending bytes %d: want the finished chat's answer released", len(j.traces), j.pending)
 	}
-	c.advance(11 * time.Second)
+	c.Advance(11 * time.Second)
 	if out, unjoined := j.sweep(); len(out) != 0 || len(unjoined) != 0 || len(j.traces) != 0 {
 		t.Errorf("sweep: %v, %v, %d traces left", flat(out), unjoined, len(j.traces))
 	}
@@ -87,8 +79,8 @@ func sortGot(g []got) []got {
 // to two variants.
 func TestJoinerUsesAFlagSpanBesideTheChat(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Unix(1000, 0)}
-	j := newJoiner(10*time.Second, 100, 1<<20, c.now)
+	c := testkit.NewClock(time.Unix(1000, 0))
+	j := newJoiner(10*time.Second, 100, 1<<20, c.Now)
 	flagSpan := func(trace, id int, variant string) *tracepb.Span {
 		return &tracepb.Span{TraceId: tid(trace), SpanId: sid(id), ParentSpanId: sid(1), Name: "feature_flag",
 			Attributes: []*commonpb.KeyValue{str("feature_flag.key", "summarize"), str("feature_flag.result.variant", variant)}}
@@ -104,7 +96,7 @@ func TestJoinerUsesAFlagSpanBesideTheChat(t *testing.T) {
 	if len(out) != 0 {
 		t.Errorf("two variants in one trace joined: %v", flat(out))
 	}
-	c.advance(11 * time.Second)
+	c.Advance(11 * time.Second)
 	out, unjoined := j.sweep()
 	if len(out) != 0 || unjoined[repoA] != 1 {
 		t.Errorf("after the window: %v, unjoined %v; want the ambiguous chat unjoined", flat(out), unjoined)
@@ -116,8 +108,8 @@ func TestJoinerUsesAFlagSpanBesideTheChat(t *testing.T) {
 // trace is settled early, so memory stays bounded.
 func TestJoinerWindowAndBounds(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Unix(1000, 0)}
-	j := newJoiner(10*time.Second, 3, 1<<20, c.now)
+	c := testkit.NewClock(time.Unix(1000, 0))
+	j := newJoiner(10*time.Second, 3, 1<<20, c.Now)
 	// Trace 0's flag is on its parent, whose own parent lives in another
 	// service and never arrives here.
 	parent := serverSpan(0, 1, "summarize", "stable")
@@ -136,7 +128,7 @@ func TestJoinerWindowAndBounds(t *testing.T) {
 	if len(j.traces) != 3 {
 		t.Errorf("%d traces held, want at most 3", len(j.traces))
 	}
-	c.advance(10*time.Second + time.Nanosecond)
+	c.Advance(10*time.Second + time.Nanosecond)
 	_, unjoined := j.sweep()
 	if unjoined[repoA] != 3 || len(j.traces) != 0 || j.pending != 0 || len(j.queue) != 0 {
 		t.Errorf("unjoined %v, %d traces, %d bytes, %d queued; want 3 orphans settled and nothing held", unjoined, len(j.traces), j.pending, len(j.queue))
@@ -148,8 +140,8 @@ func TestJoinerWindowAndBounds(t *testing.T) {
 
 func TestJoinerKeepsRepositoriesApart(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Unix(1000, 0)}
-	j := newJoiner(10*time.Second, 100, 1<<20, c.now)
+	c := testkit.NewClock(time.Unix(1000, 0))
+	j := newJoiner(10*time.Second, 100, 1<<20, c.Now)
 	j.add(repoB, spansOf(t, serverSpan(1, 1, "summarize", "canary")))
 	out, _ := j.add(repoA, spansOf(t, chatSpan(1, 2, 1, "a")))
 	if len(out) != 0 {

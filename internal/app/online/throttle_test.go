@@ -5,6 +5,8 @@ import (
 	"time"
 
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+
+	"github.com/promptgate/promptgate/internal/testkit"
 )
 
 // TestReceiverThrottlesPerRepository: past its export rate, a repository's
@@ -14,9 +16,9 @@ import (
 // as time passes. The clock is the receiver's own, moved by hand.
 func TestReceiverThrottlesPerRepository(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Unix(1000, 0)}
+	c := testkit.NewClock(time.Unix(1000, 0))
 	// 0.5 exports a second: a burst of one, then one every 2 s.
-	ts := startReceiver(t, Options{Loader: &fakeLoader{cfg: isJSONConfig}, ExportRate: 0.5, Now: c.now})
+	ts := startReceiver(t, Options{Loader: &fakeLoader{cfg: isJSONConfig}, ExportRate: 0.5, Now: c.Now})
 	exportOf := func(repo string, trace int) *coltrace.ExportTraceServiceRequest {
 		return export(repo, serverSpan(trace, 1, "summarize", "stable"), chatSpan(trace, 2, 1, `{}`))
 	}
@@ -35,7 +37,7 @@ func TestReceiverThrottlesPerRepository(t *testing.T) {
 		{"refilled", time.Second, tokenA, repoA, 200, ""},
 	}
 	for i, st := range steps {
-		c.advance(st.advance)
+		c.Advance(st.advance)
 		r := postProto(t, ts.url, st.token, exportOf(st.repo, i))
 		if r.status != st.want || r.header.Get("Retry-After") != st.retryAfter {
 			t.Errorf("%s: %d, Retry-After %q (%s); want %d, Retry-After %q", st.name, r.status, r.header.Get("Retry-After"), r.body,
