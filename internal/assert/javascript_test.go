@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -76,7 +75,10 @@ func TestJavascriptFailures(t *testing.T) {
 			t.Run(tt.name+"/"+typ, func(t *testing.T) {
 				t.Parallel()
 				a := mustCompile(t, Spec{Type: typ, Value: tt.value})
-				g, err := Evaluate(context.Background(), []Assertion{a}, nil, Output{Text: "not json"}, Env{JSTimeout: 50 * time.Millisecond})
+				// The product's own limit: these scripts end at once, and a
+				// tight one fails them on a loaded machine (the time limit
+				// has its own tests in jsguard_test.go).
+				g, err := Evaluate(context.Background(), []Assertion{a}, nil, Output{Text: "not json"}, Env{})
 				if err != nil {
 					t.Fatalf("Evaluate: %v", err)
 				}
