@@ -31,8 +31,10 @@ func (c *Config) AddTo(set *prompt.Set, cfg *config.Config) ([]*suite.Suite, err
 	var suites []*suite.Suite
 	for i, pp := range c.Prompts {
 		name := promptName(pp, i)
-		if what := Unsupported(pp.Raw); what != "" {
-			c.Warnings = append(c.Warnings, diag.Errorf(pp.File, pp.Line, "prompt %s uses Nunjucks %s, which promptgate does not render (only {{var}})", name, what))
+		render, err := renderFunc(pp)
+		if err != nil {
+			errs = diag.Append(errs, err)
+			continue
 		}
 		for _, pv := range providers {
 			variant := ""
@@ -51,7 +53,7 @@ func (c *Config) AddTo(set *prompt.Set, cfg *config.Config) ([]*suite.Suite, err
 			p := &prompt.Prompt{Name: name, Variant: variant, Path: pp.File, Model: model, ModelLine: pv.Line,
 				Description: c.Description, Params: params, Source: source, Template: pp.Raw, TemplateLine: pp.Line,
 				DependsOn: c.Files}
-			if err := set.AddExternal(p, renderFunc(pp)); err != nil {
+			if err := set.AddExternal(p, render); err != nil {
 				errs = append(errs, diag.Errorf(pp.File, pp.Line, "%v", err))
 				continue
 			}
@@ -80,29 +82,6 @@ func (c *Config) cases(errs *diag.List) []suite.Case {
 		out = append(out, sc)
 	}
 	return out
-}
-
-// renderFunc renders a promptfoo prompt: chat messages each rendered, or a
-// text rendered and, when it is a JSON chat array, read as messages, as
-// promptfoo does; else one user message.
-func renderFunc(p Prompt) prompt.RenderFunc {
-	return func(vars map[string]any) ([]llm.Message, error) {
-		if len(p.Messages) > 0 {
-			msgs := make([]llm.Message, len(p.Messages))
-			for i, m := range p.Messages {
-				msgs[i] = llm.Message{Role: m.Role, Content: Render(m.Content, vars)}
-			}
-			return msgs, nil
-		}
-		text := Render(p.Raw, vars)
-		if strings.HasPrefix(strings.TrimSpace(text), "[") {
-			var msgs []llm.Message
-			if json.Unmarshal([]byte(text), &msgs) == nil && len(msgs) > 0 {
-				return msgs, nil
-			}
-		}
-		return []llm.Message{{Role: "user", Content: text}}, nil
-	}
 }
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_/-]*$`)
