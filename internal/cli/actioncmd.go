@@ -41,6 +41,7 @@ func runAction(ctx context.Context, o checkOptions, env Env) error {
 	o.cacheDir = input("cache-dir", o.cacheDir)
 	o.comment = o.comment || input("comment", "") == "true"
 	o.failOnSkip = o.failOnSkip || input("fail-on-skip", "") == "true"
+	o.noCandidates = o.noCandidates || input("no-candidates", "") == "true"
 	history := input("history", "true") != "false"
 	historyApp := input("history-app", publish.DefaultHistoryApp)
 	// The token is the publisher's alone: action.yml passes it only as the

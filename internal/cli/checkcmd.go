@@ -68,7 +68,7 @@ A shard exits 0 unless its input is bad: the verdict comes from merge.
 type checkOptions struct {
 	dir, configPath, base, head, failOn, reportJSON, cacheDir, shard string
 	concurrency                                                      int
-	offline, comment, verbose, failOnSkip, recordAll                 bool
+	offline, comment, verbose, failOnSkip, recordAll, noCandidates   bool
 	// forkPR is set in Action mode for a pull request from a fork (named in
 	// forkRepo): no model is called for it, whatever the provider.
 	forkPR   bool
@@ -176,6 +176,7 @@ func checkFlags(fs *flag.FlagSet, o *checkOptions) {
 	fs.BoolVar(&o.offline, "offline", false, "make no model calls: answer from the cache, skip the rest")
 	fs.BoolVar(&o.comment, "comment", false, "in GitHub Actions, also keep one sticky PR comment with the diff")
 	fs.BoolVar(&o.recordAll, "record-all", false, "also evaluate the prompts the change does not affect (cache first) and record every prompt's pass rate and cost in the hidden line, for the default branch's history that pull requests chart; the Action sets it on pushes to the default branch")
+	fs.BoolVar(&o.noCandidates, "no-candidates", false, "do not run the cheaper-model what-if, whatever candidates promptgate.yaml lists")
 	fs.BoolVar(&o.failOnSkip, "fail-on-skip", false, "fail (exit 1) when case runs the change needed were skipped (no key, a fork, no recorded response), instead of a neutral result")
 	fs.BoolVar(&o.verbose, "v", false, "verbose logs on stderr")
 	fs.Var(&o.outputs, "o", "also write the report to `file`: .html (one self-contained page with every case, base beside head), .json or .md (repeatable)")
@@ -204,7 +205,7 @@ func compare(ctx context.Context, o checkOptions, env Env, base, head string) (*
 	var built clientLog
 	opts := check.Options{Dir: root, ConfigPath: o.configPath, Base: base, Head: head, Live: live, LiveReason: why,
 		MissingKey: func(rules *config.Config) string { return missingKey(rules, env.Getenv) },
-		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, RecordAll: o.recordAll, Logger: logger, Progress: env.Stderr,
+		CacheDir:   cacheDir, Concurrency: o.concurrency, FailOnSkip: o.failOnSkip, NoCandidates: o.noCandidates, RecordAll: o.recordAll, Logger: logger, Progress: env.Stderr,
 		Shard: sh, Given: o.given, Observer: observer,
 		NewClient: func(cfg *config.Config, mode llm.CacheMode, rc llm.ResponseCache, budget *llm.Budget) (llm.Completer, error) {
 			c, err := newModelClient(cfg, env.Getenv, rc, mode, o.concurrency, budget, logger)

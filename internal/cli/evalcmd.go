@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/promptgate/promptgate/internal/cache"
 	"github.com/promptgate/promptgate/internal/config"
 	"github.com/promptgate/promptgate/internal/cost"
+	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/eval"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
@@ -155,11 +157,16 @@ func runEval(ctx context.Context, args []string, env Env) error {
 	for _, w := range proj.Warnings {
 		fmt.Fprintf(env.Stderr, "warning: %v\n", w)
 	}
-	refErrs, refWarns := crossRefs(os.DirFS(root), proj, cost.ForConfig(proj.Config))
+	flags, _ := iofs.ReadFile(os.DirFS(root), proj.Config.Rollout.FlagsFile)
+	dangling, refWarns := project.CrossRefs(proj, flags, cost.ForConfig(proj.Config))
 	for _, w := range refWarns {
 		fmt.Fprintf(env.Stderr, "warning: %s\n", w)
 	}
-	if len(refErrs) > 0 {
+	if len(dangling) > 0 {
+		var refErrs diag.List
+		for _, d := range dangling {
+			refErrs = append(refErrs, d.Err())
+		}
 		return refErrs
 	}
 	suites, err := proj.Select(o.prompts, o.suites)

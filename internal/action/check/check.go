@@ -63,7 +63,10 @@ type Options struct {
 	FailOn      []string
 	// FailOnSkip fails the check when case runs it needed were skipped.
 	FailOnSkip bool
-	Logger     *slog.Logger
+	// NoCandidates switches the cheaper-model what-if off, whatever
+	// candidates base's promptgate.yaml lists.
+	NoCandidates bool
+	Logger       *slog.Logger
 	// Progress, when set, receives progress lines (workflow groups in Action mode).
 	Progress io.Writer
 	// Shard, when enabled, evaluates only this part of each side's case runs
@@ -178,6 +181,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	rules := headProj.Config.WithRulesFrom(baseSnap.cfg())
 	changes := config.RuleChanges(baseSnap.cfg(), headProj.Config)
 	changes = append(changes, thresholdsFromBase(baseSnap.proj, headProj, out.Changes)...)
+	refChanges, refWarnings := crossRefs(baseSnap, headSnap, headProj)
+	changes = append(changes, refChanges...)
+	out.Warnings = append(out.Warnings, refWarnings...)
 	trusted := &project.Project{Config: rules, Prompts: headProj.Prompts, Suites: headProj.Suites}
 
 	out.Affected = change.Detect(out.Changes, baseSnap.snap, headSnap.snap)
@@ -235,7 +241,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	// The what-if runs base's candidates: like every rule, the list a change
 	// writes takes effect after merge (it would spend on models of its choice).
-	candidates, err := run.candidates(ctx, trusted, reeval, headRep, baseSnap.cfg().Candidates, baseSnap.cfg().CandidatesMargin, rules)
+	models := baseSnap.cfg().Candidates
+	if o.NoCandidates {
+		models = nil
+	}
+	candidates, err := run.candidates(ctx, trusted, reeval, headRep, models, baseSnap.cfg().CandidatesMargin, rules)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,8 @@
-package cli
+package project
 
 import (
 	"cmp"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,19 +13,33 @@ import (
 	"github.com/promptgate/promptgate/internal/cost"
 	"github.com/promptgate/promptgate/internal/diag"
 	"github.com/promptgate/promptgate/internal/flagd"
-	"github.com/promptgate/promptgate/internal/project"
 )
 
-// crossRefs checks the promptgate.yaml entries that name something elsewhere
-// in the repository: a traffic key that is no prompt, variant or flag, a
-// budget.owners entry that owns no prompt, and a candidate model that has no
-// price and no provider prefix are errors (each silently weakens a gate or
-// the what-if). A prompt model missing from the price table is a warning.
-// Each names its line and the closest known name.
-func crossRefs(fsys fs.FS, proj *project.Project, prices *cost.Table) (diag.List, []string) {
+// Dangling is a promptgate.yaml entry that names something the project does
+// not have: a traffic key that is no prompt, variant or flag, a
+// budget.owners entry that owns no prompt, a candidate model with no price
+// and no provider prefix. Each silently weakens a gate or the what-if.
+type Dangling struct {
+	// Key is the entry ("traffic.triage/replies", "budget.owners.@acme/x",
+	// "candidates.0"); Name the name it gives.
+	Key, Name string
+	File      string
+	Line      int
+	// Why says what the entry fails to match and the closest known name.
+	Why string
+}
+
+// Err is the entry as a configuration error at its file and line.
+func (d Dangling) Err() *diag.Error { return diag.Errorf(d.File, d.Line, "%s", d.Why) }
+
+// CrossRefs checks the promptgate.yaml entries that name something
+// elsewhere in the project: the dangling ones come back with the closest
+// known name, and a prompt model missing from the price table is a warning.
+// flags is the rollout flags file's content (nil when there is none).
+func CrossRefs(proj *Project, flags []byte, prices *cost.Table) ([]Dangling, []string) {
 	cfg := proj.Config
 	file := cmp.Or(cfg.Path, config.FileName)
-	var errs diag.List
+	var out []Dangling
 	var warns []string
 
 	var targets, owners []string
@@ -44,21 +57,21 @@ func crossRefs(fsys fs.FS, proj *project.Project, prices *cost.Table) (diag.List
 			targets = append(targets, s.Prompt) // promptfoo prompts are named by their suites
 		}
 	}
-	if doc, err := fs.ReadFile(fsys, cfg.Rollout.FlagsFile); err == nil {
-		if flags, err := flagd.Flags(doc, flagd.FormatForPath(cfg.Rollout.FlagsFile)); err == nil {
-			targets = append(targets, flags...)
+	if flags != nil {
+		if names, err := flagd.Flags(flags, flagd.FormatForPath(cfg.Rollout.FlagsFile)); err == nil {
+			targets = append(targets, names...)
 		}
 	}
 	for _, key := range sortedKeys(cfg.Traffic) {
 		if !slices.Contains(targets, key) {
-			errs = append(errs, diag.Errorf(file, cfg.Line("traffic."+key),
-				"traffic.%s: no prompt, prompt variant or flag is named %q, so this traffic is projected nowhere%s", key, key, suggest(key, targets)))
+			out = append(out, Dangling{Key: "traffic." + key, Name: key, File: file, Line: cfg.Line("traffic." + key),
+				Why: fmt.Sprintf("traffic.%s: no prompt, prompt variant or flag is named %q, so this traffic is projected nowhere%s", key, key, suggest(key, targets))})
 		}
 	}
 	for _, owner := range sortedKeys(cfg.Budget.Owners) {
 		if !slices.Contains(owners, owner) {
-			errs = append(errs, diag.Errorf(file, cfg.Line("budget.owners."+owner),
-				"budget.owners.%s: no prompt is owned by %q (metadata.owner or CODEOWNERS), so this budget guards nothing%s", owner, owner, suggest(owner, owners)))
+			out = append(out, Dangling{Key: "budget.owners." + owner, Name: owner, File: file, Line: cfg.Line("budget.owners." + owner),
+				Why: fmt.Sprintf("budget.owners.%s: no prompt is owned by %q (metadata.owner or CODEOWNERS), so this budget guards nothing%s", owner, owner, suggest(owner, owners))})
 		}
 	}
 	known := prices.Models()
@@ -67,8 +80,9 @@ func crossRefs(fsys fs.FS, proj *project.Project, prices *cost.Table) (diag.List
 			continue
 		}
 		if _, ok := prices.Lookup(m); !ok {
-			errs = append(errs, diag.Errorf(file, cfg.Line("candidates."+strconv.Itoa(i)),
-				"candidates: %q is not in the price table, so its cost cannot be compared; add it under pricing: or name a provider (PROVIDER/MODEL)%s", m, suggest(m, known)))
+			key := "candidates." + strconv.Itoa(i)
+			out = append(out, Dangling{Key: key, Name: m, File: file, Line: cfg.Line(key),
+				Why: fmt.Sprintf("candidates: %q is not in the price table, so its cost cannot be compared; add it under pricing: or name a provider (PROVIDER/MODEL)%s", m, suggest(m, known))})
 		}
 	}
 	seen := map[string]bool{}
@@ -84,7 +98,7 @@ func crossRefs(fsys fs.FS, proj *project.Project, prices *cost.Table) (diag.List
 			}
 		}
 	}
-	return errs, warns
+	return out, warns
 }
 
 // routed reports whether model names a configured provider as its prefix:
