@@ -1,7 +1,8 @@
 // Package testkit holds what the test kit's packages share: TB, the part of
-// testing.TB a fake needs, and Standalone, which lets the fakes run outside
-// go test (the programs under scripts/ serve them), and Clock, a fake clock
-// for code that paces itself.
+// testing.TB a fake needs; Standalone, which lets the fakes run outside go
+// test (the programs under scripts/ serve them); Probe, the step of the
+// fakes' own tests of what they refuse; and Clock, a fake clock for code that
+// paces itself.
 package testkit
 
 import (

@@ -35,17 +35,7 @@ func TestRoutesFailOnWhatTheyDoNotExpect(t *testing.T) {
 			})
 			req, _ := http.NewRequest(tt.method, f.URL+tt.path, strings.NewReader(`{"status":"completed"}`))
 			req.Header.Set("Authorization", tt.auth)
-			resp, err := f.Server.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tt.status {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
-			}
-			if got := strings.Join(rec.Failures(), "\n"); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
-				t.Errorf("failures %q, want one containing %q", got, tt.want)
-			}
+			testkit.Probe(t, f.Server.Client(), rec, req, tt.status, tt.want)
 			if tt.status == 200 {
 				reqs := f.Requests()
 				if len(reqs) != 1 || reqs[0].Path != "/repos/o/r/check-runs/7" || string(reqs[0].Body) != `{"status":"completed"}` {

@@ -34,17 +34,7 @@ func TestAPIFailsOnWhatItDoesNotExpect(t *testing.T) {
 			a := NewAPI(rec, APIOptions{CheckAuth: true, Auth: "Bearer k", Strict: true, Keep: true})
 			req, _ := http.NewRequest(tt.method, a.URL+tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Authorization", tt.auth)
-			resp, err := a.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tt.status {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
-			}
-			if got := strings.Join(rec.Failures(), "\n"); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
-				t.Errorf("failures %q, want one containing %q", got, tt.want)
-			}
+			testkit.Probe(t, a.Client(), rec, req, tt.status, tt.want)
 			if a.Requests() != 1 || len(a.Seen()) != 1 {
 				t.Errorf("requests %d, seen %v; want 1 each", a.Requests(), a.Seen())
 			}
