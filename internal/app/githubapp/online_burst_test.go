@@ -34,7 +34,7 @@ func TestOnlineBurst(t *testing.T) {
 	const requests = 20_000
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "promptgate")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../../cmd/promptgate").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-buildvcs=false", "-o", bin, "../../../cmd/promptgate").CombinedOutput(); err != nil {
 		t.Fatalf("build promptgate: %v\n%s", err, out)
 	}
 	judge := httptest.NewServer(llmfake.New(llmfake.Options{Latency: time.Second,
