@@ -61,6 +61,12 @@ type Assertion struct {
 	ungraded bool
 }
 
+// Judged reports whether an LLM judge grades the assertion (llm-rubric and
+// trajectory:goal-success): it needs a judge model, and its provider names one.
+func (a Assertion) Judged() bool {
+	return a.Type == "llm-rubric" || a.Type == "trajectory:goal-success"
+}
+
 // Name is the type as written, with its "not-" prefix when negated.
 func (a Assertion) Name() string {
 	if a.Negate {
@@ -108,8 +114,8 @@ func Compile(file string, line int, s Spec) (Assertion, error) {
 	if t := s.Threshold; t != nil && (math.IsNaN(*t) || math.IsInf(*t, 0) || *t < 0) {
 		return errf("threshold must be a number ≥ 0")
 	}
-	if s.Provider != "" && a.Type != "llm-rubric" {
-		return errf("provider applies only to llm-rubric")
+	if s.Provider != "" && !a.Judged() {
+		return errf("provider applies only to llm-rubric and trajectory:goal-success")
 	}
 	str, isStr := s.Value.(string)
 	a.templed = isStr && strings.Contains(str, "{{")

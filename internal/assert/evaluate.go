@@ -135,8 +135,12 @@ func Evaluate(ctx context.Context, asserts []Assertion, testThreshold *float64, 
 // evaluate runs one assertion. Every check computes whether the condition
 // holds; negation then flips pass and score.
 func (a Assertion) evaluate(ctx context.Context, out Output, env Env) (Result, error) {
-	if a.Type == "llm-rubric" {
-		r, err := a.rubric(ctx, out, env)
+	if a.Judged() {
+		grade := a.rubric
+		if a.Type == "trajectory:goal-success" {
+			grade = a.goalSuccess
+		}
+		r, err := grade(ctx, out, env)
 		if err == nil && a.Weight == 0 {
 			r.Pass = true
 		}

@@ -2,7 +2,6 @@ package assert
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -34,32 +33,48 @@ type rubricVerdict struct {
 // rubric asks the judge model to grade the output. The threshold, when set, is
 // the minimum judge score that passes, on top of the judge's own pass.
 func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, error) {
+	rubric := substitute(a.Value.(string), out.Vars)
+	user := "<Output>\n" + out.Text + "\n</Output>\n<Rubric>\n" + rubric + "\n</Rubric>"
+	r, parsed, err := a.judged(ctx, env, rubricSystem, user)
+	if err != nil || !parsed || r.Pass {
+		return r, err
+	}
+	to := "to"
+	if a.Negate {
+		to = "not to"
+	}
+	// The judge's reason says what the output got wrong; quoting the
+	// output as well would only make the message long.
+	r.Reason = fmt.Sprintf("Expected output %s satisfy the rubric %s (judge: %s)", to, quoteClipped(rubric, maxShownOutput), r.Reason)
+	return r, nil
+}
+
+// judged sends the judge system and user, and reads its verdict: the judge's
+// pass, held to the threshold when one is set (the minimum score), then
+// negated. The Result's Reason is the judge's reason; parsed is false when
+// the judge answered without a verdict, which fails the assertion, negated
+// or not, as in promptfoo.
+func (a Assertion) judged(ctx context.Context, env Env, system, user string) (r Result, parsed bool, err error) {
 	model := a.Provider
 	if model == "" {
 		model = env.JudgeModel
 	}
 	if env.Judge == nil || model == "" {
-		return Result{}, errors.New("llm-rubric needs a judge model: set `judge:` in the suite or `provider:` on the assertion")
+		return Result{}, false, fmt.Errorf("%s needs a judge model: set `judge:` in the suite or `provider:` on the assertion", a.Type)
 	}
-	rubric := substitute(a.Value.(string), out.Vars)
 	zero := 0.0
 	req := llm.Request{
-		Model: model,
-		Messages: []llm.Message{
-			{Role: "system", Content: rubricSystem},
-			{Role: "user", Content: "<Output>\n" + out.Text + "\n</Output>\n<Rubric>\n" + rubric + "\n</Rubric>"},
-		},
-		Params: llm.Params{Temperature: &zero, JSONMode: true},
+		Model:    model,
+		Messages: []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}},
+		Params:   llm.Params{Temperature: &zero, JSONMode: true},
 	}
 	resp, err := env.Judge.Complete(ctx, req)
 	if err != nil {
-		return Result{}, fmt.Errorf("judge call: %w", err)
+		return Result{}, false, fmt.Errorf("judge call: %w", err)
 	}
 	v, err := parseVerdict(resp.Content)
 	if err != nil {
-		// The judge answered, just not with a verdict: promptfoo fails the
-		// assertion, negated or not, and so does promptgate.
-		return Result{Type: a.Name(), Reason: "Could not extract JSON from llm-rubric response: " + oneLine(err.Error())}, nil
+		return Result{Type: a.Name(), Reason: "Could not extract JSON from " + a.Type + " response: " + oneLine(err.Error())}, false, nil
 	}
 	pass, score := v.Pass, min(max(v.Score, 0), 1)
 	why := strings.TrimSpace(v.Reason)
@@ -73,18 +88,7 @@ func (a Assertion) rubric(ctx context.Context, out Output, env Env) (Result, err
 	if a.Negate {
 		pass, score = !pass, 1-score
 	}
-	r := Result{Type: a.Name(), Pass: pass, Score: score, Reason: why}
-	if !pass {
-		to := "to"
-		if a.Negate {
-			to = "not to"
-		}
-		// The judge's reason says what the output got wrong; quoting the
-		// output as well would only make the message long.
-		r.Reason = fmt.Sprintf("Expected output %s satisfy the rubric %s (judge: %s)",
-			to, quoteClipped(rubric, maxShownOutput), why)
-	}
-	return r, nil
+	return Result{Type: a.Name(), Pass: pass, Score: score, Reason: why}, true, nil
 }
 
 // parseVerdict reads the judge's reply leniently, as promptfoo does: the

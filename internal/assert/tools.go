@@ -19,7 +19,7 @@ import (
 // ToolTypes are the assertions on a case's tool calls, with promptfoo's
 // names and value shapes. They grade every call of the case's tool loop.
 var ToolTypes = []string{
-	"is-valid-openai-tools-call", "tool-call-f1", "trajectory:step-count",
+	"is-valid-openai-tools-call", "tool-call-f1", "trajectory:goal-success", "trajectory:step-count",
 	"trajectory:tool-args-match", "trajectory:tool-sequence", "trajectory:tool-used",
 }
 
@@ -41,6 +41,8 @@ type toolSpec struct {
 	ignore   []matcher
 	// types are step-count's step types ("llm", "tool"); empty means turns.
 	types []string
+	// goal is goal-success's goal, which an LLM judge grades the loop on.
+	goal string
 }
 
 // matcher matches a tool name exactly, or a pattern with * and ?.
@@ -210,6 +212,11 @@ func compileTool(typ string, v any, threshold *float64) (*toolSpec, error) {
 				}
 				sp.ignore = append(sp.ignore, newMatcher("", s))
 			}
+		}
+	case "trajectory:goal-success":
+		var err error
+		if sp.goal, err = goalValue(v); err != nil {
+			return nil, err
 		}
 	case "trajectory:step-count":
 		obj, ok := v.(map[string]any)

@@ -30,7 +30,9 @@ func FuzzToolCalls(f *testing.F) {
 			}
 		}
 		valid := mustCompileF(t, Spec{Type: "is-valid-openai-tools-call"})
-		g, err := Evaluate(context.Background(), append(asserts, valid), nil, out, Env{})
+		// A judge for trajectory:goal-success, which any string value compiles.
+		env := Env{Judge: &fakeJudge{reply: `{"reason": "r", "pass": true, "score": 1}`}, JudgeModel: "judge"}
+		g, err := Evaluate(context.Background(), append(asserts, valid), nil, out, env)
 		if err != nil {
 			t.Fatalf("Evaluate: %v", err)
 		}

@@ -31,6 +31,7 @@ func TestAssertionFromStringTools(t *testing.T) {
 		{`trajectory:tool-sequence: ["lookup_order", "track_shipment"]`,
 			assert.Spec{Type: "trajectory:tool-sequence", Value: []any{"lookup_order", "track_shipment"}}},
 		{`not-trajectory:step-count:{"max": 2}`, assert.Spec{Type: "not-trajectory:step-count", Value: map[string]any{"max": 2.0}}},
+		{"trajectory:goal-success: Tell the user the weather", assert.Spec{Type: "trajectory:goal-success", Value: "Tell the user the weather"}},
 		// Text that is not JSON stays text; the assertion refuses it at load.
 		{"trajectory:tool-sequence:a,b", assert.Spec{Type: "trajectory:tool-sequence", Value: "a,b"}},
 		// The colon after the type still separates the value.

@@ -83,7 +83,8 @@ func (l *loader) add(t rawTest, def rawTest) {
 	asserts := append(slices.Clone(def.asserts), t.asserts...)
 	if judge := cmp.Or(t.judge, def.judge); judge != "" {
 		for i := range asserts {
-			if strings.HasSuffix(asserts[i].Spec.Type, "llm-rubric") && asserts[i].Spec.Provider == "" {
+			judged := strings.HasSuffix(asserts[i].Spec.Type, "llm-rubric") || strings.HasSuffix(asserts[i].Spec.Type, "trajectory:goal-success")
+			if judged && asserts[i].Spec.Provider == "" {
 				asserts[i].Spec.Provider = judge
 			}
 		}

@@ -112,7 +112,7 @@ func usesDefaultJudge(st *suite.Suite) bool {
 	}
 	for _, c := range st.Tests {
 		for _, a := range c.Asserts {
-			if a.Type == "llm-rubric" && a.Provider == "" {
+			if a.Judged() && a.Provider == "" {
 				return true
 			}
 		}
