@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/promptgate/promptgate/internal/assert"
 	"github.com/promptgate/promptgate/internal/llm"
 	"github.com/promptgate/promptgate/internal/project"
 	"github.com/promptgate/promptgate/internal/testkit/llmfake"
@@ -181,13 +182,13 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 			t.byRequest[key] = r
 			needJudge := false
 			for _, as := range c.Asserts {
-				if as.Type != "llm-rubric" {
+				if !as.Judged() {
 					continue
 				}
 				needJudge = true
-				rubric, _ := as.Value.(string)
+				rubric := judgedText(as)
 				if strings.Contains(rubric, "{{") {
-					problems = append(problems, what+": the recorder matches judge requests on the rubric text, so rubrics must not use {{vars}}")
+					problems = append(problems, what+": the recorder matches judge requests on the rubric or goal text, so it must not use {{vars}}")
 				}
 				judge := as.Provider
 				if judge == "" {
@@ -199,10 +200,10 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 				t.judges = append(t.judges, judgeReply{rubric: rubric, output: final, reply: jr})
 			}
 			if needJudge && a.Judge == "" {
-				problems = append(problems, what+": has an llm-rubric assertion but its answer has no judge reply")
+				problems = append(problems, what+": has an llm-rubric or goal-success assertion but its answer has no judge reply")
 			}
 			if !needJudge && a.Judge != "" {
-				problems = append(problems, what+": has a judge reply but no llm-rubric assertion")
+				problems = append(problems, what+": has a judge reply but no llm-rubric or goal-success assertion")
 			}
 		}
 	}
@@ -218,6 +219,20 @@ func buildTable(proj *project.Project, answers map[string]map[string]answer, jud
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return t, nil
+}
+
+// judgedText is what a judged assertion's judge request quotes: the rubric,
+// or trajectory:goal-success's goal (a string or {goal}).
+func judgedText(as assert.Assertion) string {
+	if as.Type == "llm-rubric" {
+		s, _ := as.Value.(string)
+		return s
+	}
+	if m, ok := as.Value.(map[string]any); ok {
+		as.Value = m["goal"]
+	}
+	s, _ := as.Value.(string)
+	return strings.TrimSpace(s)
 }
 
 // match finds the reply for a request: a case by its exact rendered messages,
