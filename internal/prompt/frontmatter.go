@@ -263,7 +263,10 @@ func picoschemaJSON(pico any) (raw []byte, err error) {
 	if sch == nil {
 		return nil, fmt.Errorf("schema is empty")
 	}
-	return json.Marshal(sch)
+	if raw, err = json.Marshal(sch); err != nil {
+		return nil, err
+	}
+	return canonicalSchema(raw)
 }
 
 func (f *fm) output(p *Prompt, n *yaml.Node) {
