@@ -113,3 +113,31 @@ func TestEvalPromptfooTypoInType(t *testing.T) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 	}
 }
+
+// TestCheckPromptfooUngradedTypes: the check's report counts what it did
+// not grade, on both sides, and never as passing.
+func TestCheckPromptfooUngradedTypes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/promptfoo-ungraded")); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "init", "-q")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "base")
+	base := git(t, dir, "rev-parse", "HEAD")
+	writeFiles(t, dir, map[string]string{"prompts/reply.txt": "You answer customer questions kindly.\nQuestion: {{question}}\n"})
+	git(t, dir, "commit", "-qam", "head")
+	model := llmfake.NewAPI(t, llmfake.APIOptions{CheckAuth: true, Auth: "Bearer k"})
+	env := map[string]string{"OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "k"}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"check", "-C", dir, "--base", base}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code == ExitBadInput {
+		t.Fatalf("exit 2\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"| assertion checks not graded | 6", "2/2 (100%) + 1 not graded"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("check report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

@@ -181,6 +181,12 @@ func promptRows(p verdict.PromptDiff) [][4]string {
 		skipped := func(s *eval.SuiteResult) string { return fmt.Sprint(s.Skipped) }
 		rows = append(rows, [4]string{"skipped (see Skipped)", side(p.Base, skipped), side(p.Head, skipped), ""})
 	}
+	if (p.Base != nil && p.Base.UngradedAssertions > 0) || (p.Head != nil && p.Head.UngradedAssertions > 0) {
+		// promptfoo assertion types promptgate does not grade (similar, …):
+		// counted, so a pass rate is never read as covering them.
+		ungraded := func(s *eval.SuiteResult) string { return fmt.Sprint(s.UngradedAssertions) }
+		rows = append(rows, [4]string{"assertion checks not graded", side(p.Base, ungraded), side(p.Head, ungraded), ""})
+	}
 	monthly := "monthly"
 	switch {
 	case !p.HasTraffic:
