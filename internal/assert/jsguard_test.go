@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // hostileScripts are scripts a fork pull request could add, each with the
@@ -26,8 +27,8 @@ var hostileScripts = []struct {
 	{"replaceAll", `"a".repeat(1 << 20).replaceAll("a", "bbbbbbbb").length > 0`, "string limit"},
 	{"flat of a self-nested array", "const a = Array(1 << 10).fill(0); const b = Array(1 << 11).fill(a);\nreturn b.flat().length > 0;\n", "array limit"},
 	{"stringify of one string many times", `JSON.stringify(Array(1 << 3).fill("x".repeat(1 << 19))).length > 0`, "string limit"},
-	{"doubling loop", "let s = \"x\";\nwhile (true) s += s;\n", "limit"},
-	{"push loop", "const a = [];\nwhile (true) a.push({v: a.length});\n", "limit"},
+	{"doubling loop", "let s = \"x\";\nwhile (true) s += s;\n", "memory limit"},
+	{"push loop", "const a = [];\nwhile (true) a.push({v: a.length});\n", "memory limit"},
 	{"busy loop", "while (true) {}\nreturn true;\n", "time limit"},
 }
 
@@ -38,14 +39,31 @@ func TestJavascriptBounds(t *testing.T) {
 	t.Cleanup(jsRunning.Wait)
 	for _, tt := range hostileScripts {
 		t.Run(tt.name, func(t *testing.T) {
+			// A script abandoned by the case before may still be growing
+			// the heap this case's watch reads.
+			jsRunning.Wait()
 			a := mustCompile(t, Spec{Type: "javascript", Value: tt.code})
-			_, err := Evaluate(context.Background(), []Assertion{a}, nil, Output{Text: "x"}, Env{})
+			var err error
+			if tt.limit == "time limit" {
+				// Through Evaluate with a short limit: these scripts never
+				// end and allocate nothing, so only the clock stops them.
+				_, err = Evaluate(context.Background(), []Assertion{a}, nil, Output{Text: "x"}, Env{JSTimeout: time.Second})
+			} else {
+				// A size or memory bound is reached after a fixed amount of
+				// work, however slow the machine: a long time limit keeps a
+				// loaded machine from ending the script at the clock first.
+				_, err = a.runJSWithin(Output{Text: "x"}, jsBoundsGenerousTime)
+			}
 			if err == nil || !errors.Is(err, errJSLimit) || !strings.Contains(err.Error(), tt.limit) {
-				t.Fatalf("Evaluate error = %v, want the %s", err, tt.limit)
+				t.Fatalf("error = %v, want the %s", err, tt.limit)
 			}
 		})
 	}
 }
+
+// jsBoundsGenerousTime is the time limit TestJavascriptBounds gives a script
+// meant to end at a size or memory limit.
+const jsBoundsGenerousTime = 2 * time.Minute
 
 // TestJavascriptGuardsKeepSemantics runs the guarded built-ins on ordinary
 // inputs: they answer as the originals do.
