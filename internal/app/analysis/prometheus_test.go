@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,12 +12,12 @@ import (
 
 // Queries as a user writes them against the OpenFeature-labelled metrics.
 var liveMetrics = []config.AnalysisMetric{
-	{Name: "error_rate", MaxIncreasePct: ptr(50), Query: `sum(rate(app_errors_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))` +
-		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))`},
-	{Name: "p95_latency_seconds", Max: ptr(1), Query: `histogram_quantile(0.95, sum by (le) (rate(app_request_duration_seconds_bucket{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s])))`},
-	{Name: "cost_per_request_usd", MaxIncreasePct: ptr(20), Query: `sum(rate(app_cost_usd_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))` +
-		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))`},
-	{Name: "requests_per_second", Min: ptr(1), Query: `sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))`},
+	{Name: "error_rate", MaxIncreasePct: ptr(50), Query: `sum(rate(app_errors_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[1m]))` +
+		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[1m]))`},
+	{Name: "p95_latency_seconds", Max: ptr(1), Query: `histogram_quantile(0.95, sum by (le) (rate(app_request_duration_seconds_bucket{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[1m])))`},
+	{Name: "cost_per_request_usd", MaxIncreasePct: ptr(20), Query: `sum(rate(app_cost_usd_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[1m]))` +
+		` / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[1m]))`},
+	{Name: "requests_per_second", Min: ptr(1), Query: `sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[1m]))`},
 }
 
 // TestRunAgainstPrometheus runs the analysis against a real Prometheus scraping
@@ -33,7 +34,23 @@ func TestRunAgainstPrometheus(t *testing.T) {
 	exp.Set("classify", "stable", stable)
 	exp.Set("classify", "canary", stable)
 	prom := promtest.StartPrometheus(t, promtest.PrometheusOptions{Targets: []string{exp.Target()}})
-	prom.WaitScraped(t, 4)
+	// The queries read a minute, not a few seconds: a loaded Prometheus
+	// misses 1 s scrapes, and a short window then holds no data. The ratios
+	// (error rate, cost per request, the latency quantile) are right from a
+	// window's second sample on; the request rate only once the minute is
+	// nearly full, so the wait asks each query for the value it will be
+	// checked against.
+	for _, f := range []string{"summarize", "classify"} {
+		for _, v := range []string{"stable", "canary"} {
+			for _, m := range liveMetrics {
+				ok := func(x float64) bool { return x > 0 }
+				if m.Name == "requests_per_second" {
+					ok = func(x float64) bool { return x >= 45 }
+				}
+				prom.WaitFor(t, strings.NewReplacer("{{flag}}", f, "{{variant}}", v).Replace(m.Query), ok)
+			}
+		}
+	}
 
 	a, err := New(prom.URL, nil)
 	if err != nil {

@@ -2,10 +2,12 @@ package rollout
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,9 +95,12 @@ func TestAutoRolloutAgainstPrometheus(t *testing.T) {
 		exp.Set(f, "canary", healthy)
 	}
 	prom := promtest.StartPrometheus(t, promtest.PrometheusOptions{Targets: []string{exp.Target()}})
-	prom.WaitScraped(t, 4)
+	waitAnalysable(t, prom, "walk", "turn")
 
-	run := func(t *testing.T, flag string) (*ghfake.Server, context.CancelFunc) {
+	// run starts /rollout flag auto and a driver sweeping every 200 ms, while
+	// gate (if any) allows: a sweep happens only after gate has read the
+	// state the sweep before left.
+	run := func(t *testing.T, flag string, gate func(gh *ghfake.Server) bool) (*ghfake.Server, context.CancelFunc) {
 		gh := setup(t, guardedYAML(prom.URL)+"  interval: 2s\n")
 		gh.SetFile("main", flagsPath, oneFlag(flag))
 		s := &Service{Prometheus: &http.Client{Timeout: time.Minute}}
@@ -106,7 +111,23 @@ func TestAutoRolloutAgainstPrometheus(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		tick := time.NewTicker(200 * time.Millisecond)
 		done := make(chan struct{})
-		go func() { defer close(done); d.Run(ctx, tick.C) }()
+		go func() {
+			defer close(done)
+			if gate == nil {
+				d.Run(ctx, tick.C)
+				return
+			}
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					if gate(gh) {
+						d.Sweep(ctx)
+					}
+				}
+			}
+		}()
 		stop := func() { cancel(); <-done; tick.Stop() }
 		t.Cleanup(stop)
 		return gh, stop
@@ -114,7 +135,7 @@ func TestAutoRolloutAgainstPrometheus(t *testing.T) {
 
 	t.Run("healthy canary walks every step", func(t *testing.T) {
 		t.Parallel()
-		gh, stop := run(t, "walk")
+		gh, stop := run(t, "walk", nil)
 		waitFor(t, "the automatic rollout to finish", func() bool { st, _ := autoOf(t, gh, "walk"); return st.Mode == ModeDone })
 		stop()
 		if got, want := commitShares(t, gh, "walk"), []int{1, 5, 10, 25, 50, 100}; !slices.Equal(got, want) {
@@ -143,11 +164,21 @@ func TestAutoRolloutAgainstPrometheus(t *testing.T) {
 
 	t.Run("canary that turns bad is rolled back after two failed analyses", func(t *testing.T) {
 		t.Parallel()
-		gh, stop := run(t, "turn")
+		// The driver pauses at 10% until Prometheus answers the canary's
+		// error ratio over the analysis window as failing, so the steps
+		// after it see the bad canary however late a loaded Prometheus
+		// scrapes; the data only gets worse from there.
+		var resumed atomic.Bool
+		gh, stop := run(t, "turn", func(gh *ghfake.Server) bool {
+			sp, err := flagd.ReadSplit(gh.File("main", flagsPath), flagd.JSON, "turn")
+			return resumed.Load() || (err == nil && sp.RolloutPct < 10)
+		})
 		waitFor(t, "the rollout to reach 10%", func() bool { _, pct := autoOf(t, gh, "turn"); return pct >= 10 })
 		bad := healthy
 		bad.ErrorRatio = 0.2
 		exp.Set("turn", "canary", bad)
+		prom.WaitFor(t, fmt.Sprintf(errorRatioQuery, "turn", "canary"), func(r float64) bool { return r > 0.03 })
+		resumed.Store(true)
 		waitFor(t, "the rollback", func() bool { st, _ := autoOf(t, gh, "turn"); return st.Mode == ModeRolledBack })
 		stop()
 		shares := commitShares(t, gh, "turn")

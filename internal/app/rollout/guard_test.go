@@ -3,6 +3,7 @@ package rollout
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -32,19 +33,41 @@ const guardedFlags = `{
 }
 `
 
-// guardedYAML is promptgate.yaml with one analysis metric, the canary's error
-// rate, held to at most 50% above the stable variant's.
+// Analysis queries as a user writes them, with %[1]s for the flag and %[2]s
+// for the variant. They read a minute, not a few seconds: a loaded
+// Prometheus misses 1 s scrapes, and a short window then holds no data,
+// which holds a rollout (two holds roll it back).
+const (
+	errorRatioQuery = `sum(rate(app_errors_total{feature_flag_key="%[1]s",feature_flag_result_variant="%[2]s"}[1m]))` +
+		` / sum(rate(app_requests_total{feature_flag_key="%[1]s",feature_flag_result_variant="%[2]s"}[1m]))`
+	requestRateQuery = `sum(rate(app_requests_total{feature_flag_key="%[1]s",feature_flag_result_variant="%[2]s"}[1m]))`
+)
+
+// guardedYAML is promptgate.yaml with two analysis metrics: the canary's
+// error rate, held to at most 50% above the stable variant's, and its
+// request rate, at least 1 a second.
 func guardedYAML(promURL string) string {
 	return baseYAML + "  prometheus_url: " + promURL + "\n" + `  analysis:
     - name: error_rate
-      query: >-
-        sum(rate(app_errors_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))
-        / sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))
+      query: ` + fmt.Sprintf(errorRatioQuery, "{{flag}}", "{{variant}}") + `
       max_increase_pct: 50
     - name: requests_per_second
-      query: sum(rate(app_requests_total{feature_flag_key="{{flag}}",feature_flag_result_variant="{{variant}}"}[5s]))
+      query: ` + fmt.Sprintf(requestRateQuery, "{{flag}}", "{{variant}}") + `
       min: 1
 `
+}
+
+// waitAnalysable waits until both analysis queries answer for both variants
+// of each flag as healthy traffic makes them: an error ratio (right from the
+// window's second sample on) and a request rate of at least 1.
+func waitAnalysable(t *testing.T, prom *promtest.Prometheus, flags ...string) {
+	t.Helper()
+	for _, f := range flags {
+		for _, v := range []string{"stable", "canary"} {
+			prom.WaitFor(t, fmt.Sprintf(errorRatioQuery, f, v), func(r float64) bool { return r > 0 })
+			prom.WaitFor(t, fmt.Sprintf(requestRateQuery, f, v), func(r float64) bool { return r >= 1 })
+		}
+	}
 }
 
 // countingTransport counts requests to Prometheus.
@@ -69,7 +92,7 @@ func TestGuardedRollout(t *testing.T) {
 	exp.Set("classify", "stable", healthy)
 	exp.Set("classify", "canary", healthy)
 	prom := promtest.StartPrometheus(t, promtest.PrometheusOptions{Targets: []string{exp.Target()}})
-	prom.WaitScraped(t, 4)
+	waitAnalysable(t, prom, "summarize", "classify")
 
 	tests := []struct {
 		name    string
