@@ -18,7 +18,8 @@ import (
 // promptfoo renders it; what neither rewrite nor engine covers is refused
 // when the config loads, never sent unrendered.
 type Nunjucks struct {
-	tpl *jinja.Template
+	tpl    *jinja.Template
+	limits Limits
 }
 
 // CompileNunjucks compiles a template. A problem comes back as a
@@ -32,18 +33,38 @@ func CompileNunjucks(src string) (*Nunjucks, error) {
 	if err != nil {
 		return nil, &TemplateError{Line: engineLine(err.Error()), Msg: err.Error()}
 	}
-	return &Nunjucks{tpl: tpl}, nil
+	return &Nunjucks{tpl: tpl, limits: DefaultLimits}, nil
 }
 
 // Render renders the template with vars, as promptfoo does: an unknown
 // var is empty, and a whole object, list or boolean printed by {{ }} is
 // JSON, as {{var}} renders it (Render). An error is a template that failed
 // while rendering (calling what is not a function, a filter given a value
-// it cannot take).
-func (n *Nunjucks) Render(vars map[string]any) (string, error) {
-	out, err := n.tpl.Render(vars)
+// it cannot take) or went past its Limits, a *TemplateError at its line.
+func (n *Nunjucks) Render(vars map[string]any) (out string, err error) {
+	b := newBudget(n.limits)
+	data := b.values()
+	for k, v := range vars {
+		if _, planted := data[k]; !planted {
+			data[k] = jinja.FromGoValue(v)
+		}
+	}
+	defer func() {
+		// The engine panics on a few inputs (a negative repeat count);
+		// a template is never allowed to take the process down.
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("render Nunjucks template: %v", r)
+		}
+	}()
+	out, err = n.tpl.RenderValues(data)
 	if err != nil {
+		if te, ok := asTemplateError(err); ok {
+			return "", te
+		}
 		return "", fmt.Errorf("render Nunjucks template: %w", err)
+	}
+	if len(out) > n.limits.MaxOutput {
+		return "", &TemplateError{Line: 1, Msg: fmt.Sprintf("the rendered text is %d bytes, over promptgate's limit of %d", len(out), n.limits.MaxOutput)}
 	}
 	return out, nil
 }
@@ -234,19 +255,19 @@ func rewriteTag(seg segment) (string, error) {
 	}
 	if m := bareRe.FindStringSubmatch(tag); m != nil {
 		p := m[2]
-		return fmt.Sprintf(`{{%s (%s | tojson(separators=[',', ':'])) if (%s is mapping or %s is boolean or (%s is sequence and %s is not string)) else %s %s}}`,
-			m[1], p, p, p, p, p, p, m[3]), nil
+		return boundTag(fmt.Sprintf(`{{%s (%s | tojson(separators=[',', ':'])) if (%s is mapping or %s is boolean or (%s is sequence and %s is not string)) else %s %s}}`,
+			m[1], p, p, p, p, p, p, m[3]), seg.line)
 	}
 	if m := pairLoopRe.FindStringSubmatch(tag); m != nil && !strings.Contains(m[4], " if ") {
 		x := "(" + m[4] + ")"
 		tag = fmt.Sprintf(`{%%%s for %s, %s in ((%s | items) if %s is mapping else %s) %s%%}`, m[1], m[2], m[3], x, x, x, m[5])
 	}
-	return dumpRe.ReplaceAllStringFunc(tag, func(d string) string {
+	return boundTag(dumpRe.ReplaceAllStringFunc(tag, func(d string) string {
 		if n := dumpRe.FindStringSubmatch(d)[1]; n != "" && n != "0" {
 			return "| tojson(indent=" + n + ")"
 		}
 		return `| tojson(separators=[',', ':'])`
-	}), nil
+	}), seg.line)
 }
 
 // engineLine is the line an engine error names, 1 when it names none.

@@ -105,22 +105,16 @@ func TestNunjucksPromptInConfig(t *testing.T) {
 		"promptfooconfig.yaml": {Data: []byte("prompts: [file://p.txt]\nproviders: [openai:chat:gpt-4.1-mini]\ntests:\n  - vars: {subject: late parcel, order: {tags: [a, b]}}\n")},
 		"p.txt":                {Data: []byte("Subject: {{ subject | upper }}\n{% for t in order.tags %}- {{ t }}\n{% endfor %}")},
 	}
-	c, err := Load(fsys, "promptfooconfig.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, _ := prompt.Load(fsys, "prompts")
-	suites, err := c.AddTo(set, config.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := set.Get(suites[0].Prompt, "")
-	msgs, err := set.Render(p, suites[0].Tests[0].Vars)
+	msgs, err := renderFirstCase(t, fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := msgs[0].Content, "Subject: LATE PARCEL\n- a\n- b\n"; got != want {
 		t.Errorf("rendered %q, want %q", got, want)
+	}
+	c, err := Load(fsys, "promptfooconfig.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, w := range c.Warnings {
 		if strings.Contains(w.Error(), "Nunjucks") {
@@ -133,7 +127,7 @@ func TestNunjucksPromptInConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, _ = prompt.Load(fsys, "prompts")
+	set, _ := prompt.Load(fsys, "prompts")
 	_, err = c.AddTo(set, config.Default())
 	if err == nil || !strings.Contains(err.Error(), `p.txt:3: prompt`) || !strings.Contains(err.Error(), `"striptags"`) {
 		t.Errorf("err = %v, want p.txt:3 naming striptags", err)
@@ -145,7 +139,10 @@ func TestNunjucksPromptInConfig(t *testing.T) {
 // TemplateError with a line inside the template.
 func FuzzNunjucks(f *testing.F) {
 	for _, s := range []string{"Subject: {{ subject | upper }}", "{% for k, v in o %}{{k}}{% endfor %}", "{{ o | dump(2) }}",
-		"{% raw %}{{ x | nope }}{% endraw %}{{ y }}", "{% if a %}{{ a.b[0] }}{% else %}{# c #}{% endif %}", "{{ 'x' ~ y | join(',') }}", "{{", "{%", "plain"} {
+		"{% raw %}{{ x | nope }}{% endraw %}{{ y }}", "{% if a %}{{ a.b[0] }}{% else %}{# c #}{% endif %}", "{{ 'x' ~ y | join(',') }}", "{{", "{%", "plain",
+		"{% for i in range(99999999) %}{% endfor %}", "{% for i in range(999) %}{% for j in range(999) %}{% endfor %}{% endfor %}",
+		"{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "{{ 'ab' * 99 }}", "{{ subject * -1 }}",
+		"{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"} {
 		f.Add(s)
 	}
 	vars := map[string]any{"subject": "s", "o": map[string]any{"k": []any{1, "two"}}, "a": map[string]any{"b": []any{true}}, "y": []any{"p", "q"}}

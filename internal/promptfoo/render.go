@@ -123,13 +123,21 @@ func compileText(p Prompt, text string, inRaw bool) (textFunc, error) {
 		return func(vars map[string]any) (string, error) { return Render(text, vars), nil }, nil
 	}
 	n, err := CompileNunjucks(text)
-	if err != nil {
-		line := p.Line
+	at := func(err error) int {
 		var te *TemplateError
 		if errors.As(err, &te) && inRaw {
-			line += te.Line - 1
+			return p.Line + te.Line - 1
 		}
-		return nil, diag.Errorf(p.File, line, "prompt %s: %v; promptgate refuses to send it unrendered", cmp.Or(p.Label, "template"), err)
+		return p.Line
 	}
-	return n.Render, nil
+	if err != nil {
+		return nil, diag.Errorf(p.File, at(err), "prompt %s: %v; promptgate refuses to send it unrendered", cmp.Or(p.Label, "template"), err)
+	}
+	return func(vars map[string]any) (string, error) {
+		out, err := n.Render(vars)
+		if err != nil {
+			return "", diag.Errorf(p.File, at(err), "prompt %s: %v; nothing is sent to the model", cmp.Or(p.Label, "template"), err)
+		}
+		return out, nil
+	}, nil
 }
