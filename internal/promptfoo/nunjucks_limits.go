@@ -28,7 +28,10 @@ type Limits struct {
 	// bounds how deep a recursive macro goes.
 	MaxCalls int
 	// MaxAlloc is the number of bytes the process may allocate while one
-	// render runs, checked at every loop iteration and macro call.
+	// render runs, checked at every loop iteration and macro call. Go
+	// counts allocation per process, not per goroutine, so it is set far
+	// above what a render allocates: what other goroutines allocate during
+	// a render (microseconds to milliseconds) must not reach it.
 	MaxAlloc uint64
 	// MaxOutput is the size of the rendered text in bytes.
 	MaxOutput int
@@ -43,7 +46,7 @@ var DefaultLimits = Limits{
 	MaxRange:  10_000,
 	MaxSteps:  100_000,
 	MaxCalls:  1_000,
-	MaxAlloc:  64 << 20,
+	MaxAlloc:  256 << 20,
 	MaxOutput: 1 << 20,
 	Deadline:  2 * time.Second,
 }

@@ -1,6 +1,7 @@
 package promptfoo
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -21,9 +22,14 @@ func TestNunjucksLimitsStopHostileTemplates(t *testing.T) {
 		xs[i] = i
 	}
 	vars := map[string]any{"xs": xs, "big": strings.Repeat("z", 1024), "s": "ab"}
-	tight := DefaultLimits
+	// Allocation is counted per process and the tests run in parallel, so
+	// only the test of that bound keeps one; a loaded CI machine must not
+	// reach the deadline first either.
+	roomy := DefaultLimits
+	roomy.MaxAlloc, roomy.Deadline = math.MaxUint64, time.Hour
+	tight := roomy
 	tight.MaxAlloc = 4 << 20
-	late := DefaultLimits
+	late := roomy
 	late.Deadline = -time.Second
 	tests := []struct {
 		name, tpl string
@@ -31,15 +37,15 @@ func TestNunjucksLimitsStopHostileTemplates(t *testing.T) {
 		line      int
 		want      string
 	}{
-		{"huge range", "Hi\n{% for i in range(100000000) %}x{% endfor %}", DefaultLimits, 2, "range() of 100000000 items is over promptgate's limit of 10000"},
-		{"huge range with a step", "{{ range(0, 10000000000, 3) | length }}", DefaultLimits, 1, "range() of 3333333334 items"},
-		{"nested ranges", "{% for i in range(1000) %}\n{% for j in range(1000) %}.{% endfor %}{% endfor %}", DefaultLimits, 2, "loops ran more than 100000 iterations"},
-		{"nested loops over a var", "{% for a in xs %}{% for b in xs %}\n\n{% for c in xs %}{% endfor %}{% endfor %}{% endfor %}", DefaultLimits, 1, "loops ran more than 100000"},
-		{"recursive macro", "{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}", DefaultLimits, 1, "called macros more than 1000 times"},
+		{"huge range", "Hi\n{% for i in range(100000000) %}x{% endfor %}", roomy, 2, "range() of 100000000 items is over promptgate's limit of 10000"},
+		{"huge range with a step", "{{ range(0, 10000000000, 3) | length }}", roomy, 1, "range() of 3333333334 items"},
+		{"nested ranges", "{% for i in range(1000) %}\n{% for j in range(1000) %}.{% endfor %}{% endfor %}", roomy, 2, "loops ran more than 100000 iterations"},
+		{"nested loops over a var", "{% for a in xs %}{% for b in xs %}\n\n{% for c in xs %}{% endfor %}{% endfor %}{% endfor %}", roomy, 1, "loops ran more than 100000"},
+		{"recursive macro", "{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}", roomy, 1, "called macros more than 1000 times"},
 		{"doubling string", "{% set ns = namespace(s='x') %}\n{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}", tight, 2, "allocated more than 4 MiB"},
 		{"deadline", "a\nb\n{% for i in xs %}{{ i }}{% endfor %}", late, 3, "ran longer than -1s"},
-		{"output size", "{% for i in range(2000) %}{{ big }}{% endfor %}", DefaultLimits, 1, "rendered text is 2048000 bytes, over promptgate's limit of 1048576"},
-		{"negative repeat makes the engine panic", "{{ s * -1 }}", DefaultLimits, 0, "render Nunjucks template"},
+		{"output size", "{% for i in range(2000) %}{{ big }}{% endfor %}", roomy, 1, "rendered text is 2048000 bytes, over promptgate's limit of 1048576"},
+		{"negative repeat makes the engine panic", "{{ s * -1 }}", roomy, 0, "render Nunjucks template"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
