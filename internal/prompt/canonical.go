@@ -14,13 +14,17 @@ import (
 // order is random, so the same file could otherwise give a different
 // "properties" order or "required" list on each load, and a tool's schema
 // is part of every request (and of its cache key). Neither order means
-// anything in JSON Schema.
-func canonicalSchema(raw []byte) ([]byte, error) {
+// anything in JSON Schema. A schema converted from Picoschema (pico) also
+// gets its optional fields in Dotprompt's form (nullableOptionals).
+func canonicalSchema(raw []byte, pico bool) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("canonical schema: %w", err)
+	}
+	if pico {
+		nullableOptionals(v)
 	}
 	sortRequired(v)
 	return json.Marshal(v) // encoding/json writes map keys sorted

@@ -266,7 +266,7 @@ func picoschemaJSON(pico any) (raw []byte, err error) {
 	if raw, err = json.Marshal(sch); err != nil {
 		return nil, err
 	}
-	return canonicalSchema(raw)
+	return canonicalSchema(raw, isPicoschema(pico))
 }
 
 func (f *fm) output(p *Prompt, n *yaml.Node) {

@@ -103,7 +103,12 @@ func collectVarErrors(e *jsonschema.ValidationError, schema []byte, out *VarErro
 	case *kind.Enum:
 		*out = append(*out, &VarError{Var: firstOr(e.InstanceLocation, ""), Msg: describe(at, fmt.Sprintf("got %s, want one of %s", jsonText(k.Got), enumText(k.Want)))})
 	case *kind.Type:
-		*out = append(*out, &VarError{Var: firstOr(e.InstanceLocation, ""), Msg: describe(at, fmt.Sprintf("got %s, want %s", k.Got, strings.Join(k.Want, " or ")))})
+		want := k.Want
+		if len(want) > 1 {
+			// An optional var's type is [T, "null"]: a user who set it meant T.
+			want = slices.DeleteFunc(slices.Clone(want), func(t string) bool { return t == "null" })
+		}
+		*out = append(*out, &VarError{Var: firstOr(e.InstanceLocation, ""), Msg: describe(at, fmt.Sprintf("got %s, want %s", k.Got, strings.Join(want, " or ")))})
 	default:
 		*out = append(*out, &VarError{Var: firstOr(e.InstanceLocation, ""), Msg: describe(at, k.LocalizedString(printer))})
 	}
@@ -164,16 +169,27 @@ func firstOr(s []string, def string) string {
 func declaredType(schema []byte, name string) string {
 	var s struct {
 		Properties map[string]struct {
-			Type string `json:"type"`
-			Enum []any  `json:"enum"`
+			Type any   `json:"type"` // "T", or [T, "null"] for an optional field
+			Enum []any `json:"enum"`
 		} `json:"properties"`
 	}
 	if json.Unmarshal(schema, &s) != nil {
 		return ""
 	}
 	prop := s.Properties[name]
-	if prop.Type != "" {
-		return prop.Type
+	switch t := prop.Type.(type) {
+	case string:
+		return t
+	case []any:
+		var types []string
+		for _, x := range t {
+			if x, ok := x.(string); ok && x != "null" {
+				types = append(types, x)
+			}
+		}
+		if len(types) > 0 {
+			return strings.Join(types, " or ")
+		}
 	}
 	if len(prop.Enum) > 0 {
 		return fmt.Sprintf("one of %v", prop.Enum)

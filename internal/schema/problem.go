@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -80,8 +81,18 @@ func leaves(e *jsonschema.ValidationError, out *[]Problem) {
 			*out = append(*out, Problem{Path: join(name), Msg: "not allowed by the schema"})
 		}
 	case *kind.Type:
-		*out = append(*out, Problem{Path: at, Msg: fmt.Sprintf("got %s, want %s", k.Got, strings.Join(k.Want, " or "))})
+		*out = append(*out, Problem{Path: at, Msg: fmt.Sprintf("got %s, want %s", k.Got, strings.Join(nullLast(k.Want), " or "))})
 	default:
 		*out = append(*out, Problem{Path: at, Msg: k.LocalizedString(printer)})
 	}
+}
+
+// nullLast lists the wanted types with "null" last: an optional field's
+// type is [T, "null"], and the reader needs T first.
+func nullLast(want []string) []string {
+	out := slices.DeleteFunc(slices.Clone(want), func(t string) bool { return t == "null" })
+	if len(out) < len(want) {
+		out = append(out, "null")
+	}
+	return out
 }
