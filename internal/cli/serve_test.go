@@ -84,7 +84,7 @@ func startServe(t *testing.T, gh *ghfake.Server, pemBytes []byte, apiURL string)
 		cancel()
 		select {
 		case <-a.exit:
-		case <-time.After(30 * time.Second):
+		case <-time.After(90 * time.Second):
 			t.Error("serve did not stop")
 		}
 	})
@@ -93,7 +93,7 @@ func startServe(t *testing.T, gh *ghfake.Server, pemBytes []byte, apiURL string)
 		a.base = "http://" + addr
 	case code := <-a.exit:
 		t.Fatalf("serve exited %d before listening:\n%s", code, a.log.String())
-	case <-time.After(10 * time.Second):
+	case <-time.After(90 * time.Second):
 		t.Fatalf("serve did not log its listen address:\n%s", a.log.String())
 	}
 	return a
@@ -107,7 +107,7 @@ func (a *serveApp) stop(t *testing.T) int {
 	case code := <-a.exit:
 		a.exit <- code // for Cleanup
 		return code
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second):
 		t.Fatalf("serve did not return after cancel:\n%s", a.log.String())
 		return -1
 	}
@@ -193,7 +193,7 @@ func commandDelivery(t *testing.T, gh *ghfake.Server, body string) []byte {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

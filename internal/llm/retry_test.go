@@ -201,7 +201,7 @@ func TestSlotFreeWhileWaiting(t *testing.T) {
 		select {
 		case <-otherDone:
 			return nil
-		case <-time.After(5 * time.Second):
+		case <-time.After(90 * time.Second):
 			return errors.New("the other call never ran while this one waited")
 		}
 	}
@@ -244,7 +244,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 				tt.stall(w, r)
 				select {
 				case <-r.Context().Done():
-				case <-time.After(5 * time.Second):
+				case <-time.After(90 * time.Second):
 				}
 			})
 			c := newClient(t, llm.Options{Mode: llm.CacheOff,

@@ -120,7 +120,7 @@ func TestInFlightBound(t *testing.T) {
 		if c != http.StatusServiceUnavailable {
 			t.Errorf("third request: %d, want 503", c)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(90 * time.Second):
 		t.Fatal("third request was not refused")
 	}
 	for _, p := range append(pipes, pw) {

@@ -165,7 +165,7 @@ func TestQueueFullAnswers503AndAcceptsRedelivery(t *testing.T) {
 		t.Fatal("queue of 1 with a blocked worker never answered 503")
 	}
 	close(rec.gate)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for c := post(t, h, refused, "e", body, sig); c != 202; c = post(t, h, refused, "e", body, sig) {
 		if time.Now().After(deadline) {
 			t.Fatalf("redelivery of %s still refused: %d", refused, c)
