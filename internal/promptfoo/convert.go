@@ -72,6 +72,11 @@ func (c *Config) cases(errs *diag.List) []suite.Case {
 	for i, t := range c.Tests {
 		sc := suite.Case{Index: i, Description: t.Description, Vars: t.Vars, Threshold: t.Threshold, Line: t.Line, VarLines: map[string]int{}}
 		for _, a := range t.Asserts {
+			a, err := renderAssertValue(a, t.Vars)
+			if err != nil {
+				*errs = diag.Append(*errs, err)
+				continue
+			}
 			compiled, err := c.compileAssertion(a)
 			if err != nil {
 				*errs = diag.Append(*errs, err)

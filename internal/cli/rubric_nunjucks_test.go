@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/promptgate/promptgate/internal/testkit/llmfake"
+)
+
+// TestEvalPromptfooRubricNunjucks: an llm-rubric whose rubric uses Nunjucks
+// filters and tags reaches the judge rendered with the test's vars, as
+// promptfoo renders it; a plain {{var}} rubric still works beside it.
+func TestEvalPromptfooRubricNunjucks(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var rubrics []string
+	api := llmfake.NewAPI(t, llmfake.APIOptions{CheckAuth: true, Auth: "Bearer k",
+		Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
+			text := req.LastUser()
+			if _, rest, ok := strings.Cut(text, "<Rubric>\n"); ok {
+				mu.Lock()
+				rubrics = append(rubrics, strings.TrimSuffix(rest, "\n</Rubric>"))
+				mu.Unlock()
+				llmfake.WriteCompletion(w, llmfake.Completion{ID: "j", Model: req.Model, Content: `{"reason":"fine","pass":true,"score":1}`, In: 50, Out: 9})
+				return
+			}
+			writeAnswer(w, req, "Dear Ada, both orders ship today.")
+		}})
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"promptfooconfig.yaml": `prompts: ['Reply to {{ name }}']
+providers: [openai:chat:gpt-4.1-mini]
+defaultTest:
+  options: {provider: openai:chat:gpt-4.1-mini}
+tests:
+  - vars: {name: ada lovelace, vip: true, account: {orders: [A-1, B-2]}}
+    assert:
+      - type: llm-rubric
+        value: "Addresses {{ name | title }}{% if vip %} as a VIP{% endif %} and names {{ account.orders | join(' and ') }}"
+      - type: llm-rubric
+        value: "Mentions {{name}}"
+`})
+	env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(rubrics)
+	want := []string{"Addresses Ada Lovelace as a VIP and names A-1 and B-2", "Mentions ada lovelace"}
+	if !slices.Equal(rubrics, want) {
+		t.Errorf("the judge got rubrics %q, want %q", rubrics, want)
+	}
+}
+
+// TestEvalPromptfooRubricNunjucksRefused: a rubric promptgate cannot render,
+// or one past a render limit, stops the run at the assertion's line, exit 2,
+// with no model call.
+func TestEvalPromptfooRubricNunjucksRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, value, want string }{
+		{"unknown filter", "Is about {{ topic | truncate(5) }}", `filter "truncate"`},
+		{"range over the limit", "{% for i in range(99999999) %}x{% endfor %}", "range() of 99999999 items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			api := llmfake.NewAPI(t, llmfake.APIOptions{})
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{"promptfooconfig.yaml": "prompts: ['Hi {{ topic }}']\nproviders: [openai:chat:gpt-4.1-mini]\n" +
+				"defaultTest:\n  options: {provider: openai:chat:gpt-4.1-mini}\ntests:\n  - vars: {topic: refunds}\n    assert:\n" +
+				"      - type: icontains\n        value: hi\n      - type: llm-rubric\n        value: \"" + tt.value + "\"\n"})
+			env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
+			var stdout, stderr bytes.Buffer
+			code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr)
+			if code != ExitBadInput {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s", code, ExitBadInput, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "promptfooconfig.yaml:10: llm-rubric value") || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr does not name promptfooconfig.yaml:10 and %q:\n%s", tt.want, stderr.String())
+			}
+			if n := api.Requests(); n != 0 {
+				t.Errorf("%d model calls for a refused rubric", n)
+			}
+		})
+	}
+}
