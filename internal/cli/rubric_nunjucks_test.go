@@ -91,3 +91,61 @@ func TestEvalPromptfooRubricNunjucksRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalPromptfooGoalNunjucks: a Nunjucks string inside an object value,
+// trajectory:goal-success's {goal: …}, reaches the judge rendered too, and
+// one promptgate cannot render stops the run at its line with no model call.
+func TestEvalPromptfooGoalNunjucks(t *testing.T) {
+	t.Parallel()
+	config := func(goal string) string {
+		return "prompts: ['Help {{ name }}']\nproviders: [openai:chat:gpt-4.1-mini]\n" +
+			"defaultTest:\n  options: {provider: openai:chat:gpt-4.1-mini}\ntests:\n  - vars: {name: ada lovelace}\n    assert:\n" +
+			"      - type: trajectory:goal-success\n        value: {goal: \"" + goal + "\"}\n"
+	}
+	t.Run("rendered", func(t *testing.T) {
+		t.Parallel()
+		var mu sync.Mutex
+		var goals []string
+		api := llmfake.NewAPI(t, llmfake.APIOptions{Reply: func(w http.ResponseWriter, _ *http.Request, req llmfake.Call) {
+			text := req.LastUser()
+			if _, rest, ok := strings.Cut(text, "<Goal>\n"); ok {
+				goal, _, _ := strings.Cut(rest, "\n</Goal>")
+				mu.Lock()
+				goals = append(goals, goal)
+				mu.Unlock()
+				llmfake.WriteCompletion(w, llmfake.Completion{ID: "j", Model: req.Model, Content: `{"reason":"fine","pass":true,"score":1}`, In: 50, Out: 9})
+				return
+			}
+			writeAnswer(w, req, "Done, Ada.")
+		}})
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"promptfooconfig.yaml": config("Greets {{ name | title }}")})
+		env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
+		var stdout, stderr bytes.Buffer
+		if code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr); code != ExitOK {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if want := []string{"Greets Ada Lovelace"}; !slices.Equal(goals, want) {
+			t.Errorf("the judge got goals %q, want %q", goals, want)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		api := llmfake.NewAPI(t, llmfake.APIOptions{})
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"promptfooconfig.yaml": config("Greets {{ name | truncate(3) }}")})
+		env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
+		var stdout, stderr bytes.Buffer
+		if code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr); code != ExitBadInput {
+			t.Fatalf("exit %d, want %d\nstderr:\n%s", code, ExitBadInput, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "promptfooconfig.yaml:8: trajectory:goal-success value") || !strings.Contains(stderr.String(), `filter "truncate"`) {
+			t.Errorf("stderr does not name promptfooconfig.yaml:8 and the filter:\n%s", stderr.String())
+		}
+		if n := api.Requests(); n != 0 {
+			t.Errorf("%d model calls for a refused goal", n)
+		}
+	})
+}
