@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -32,8 +30,7 @@ func TestEvalPromptfooNunjucks(t *testing.T) {
 			"Orders: {{ customer.orders | join(', ') }}\n{% for o in customer.orders %}- {{ o | lower }}\n{% endfor %}{{ missing }}Data: {{ customer | dump }}\n",
 	})
 	env := map[string]string{"OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "k"}
-	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	code, stdout, stderr := evalNoCache(dir, env)
 	if code != ExitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
@@ -57,8 +54,7 @@ func TestEvalPromptfooNunjucksRefused(t *testing.T) {
 		"email.txt":            "Hello\n\n{{ body | truncate(20) }}\n",
 	})
 	env := map[string]string{"OPENAI_BASE_URL": model.BaseURL(), "OPENAI_API_KEY": "k"}
-	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	code, _, stderr := evalNoCache(dir, env)
 	if code != ExitBadInput {
 		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, ExitBadInput, stderr.String())
 	}

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,8 +43,7 @@ tests:
         value: "Mentions {{name}}"
 `})
 	env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
-	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	code, stdout, stderr := evalNoCache(dir, env)
 	if code != ExitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
@@ -77,8 +74,7 @@ func TestEvalPromptfooRubricNunjucksRefused(t *testing.T) {
 				"defaultTest:\n  options: {provider: openai:chat:gpt-4.1-mini}\ntests:\n  - vars: {topic: refunds}\n    assert:\n" +
 				"      - type: icontains\n        value: hi\n      - type: llm-rubric\n        value: \"" + tt.value + "\"\n"})
 			env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
-			var stdout, stderr bytes.Buffer
-			code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr)
+			code, _, stderr := evalNoCache(dir, env)
 			if code != ExitBadInput {
 				t.Fatalf("exit %d, want %d\nstderr:\n%s", code, ExitBadInput, stderr.String())
 			}
@@ -121,8 +117,8 @@ func TestEvalPromptfooGoalNunjucks(t *testing.T) {
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"promptfooconfig.yaml": config("Greets {{ name | title }}")})
 		env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
-		var stdout, stderr bytes.Buffer
-		if code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr); code != ExitOK {
+		code, stdout, stderr := evalNoCache(dir, env)
+		if code != ExitOK {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 		}
 		mu.Lock()
@@ -137,8 +133,8 @@ func TestEvalPromptfooGoalNunjucks(t *testing.T) {
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"promptfooconfig.yaml": config("Greets {{ name | truncate(3) }}")})
 		env := map[string]string{"OPENAI_BASE_URL": api.BaseURL(), "OPENAI_API_KEY": "k"}
-		var stdout, stderr bytes.Buffer
-		if code := Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, &stdout, &stderr); code != ExitBadInput {
+		code, _, stderr := evalNoCache(dir, env)
+		if code != ExitBadInput {
 			t.Fatalf("exit %d, want %d\nstderr:\n%s", code, ExitBadInput, stderr.String())
 		}
 		if !strings.Contains(stderr.String(), "promptfooconfig.yaml:8: trajectory:goal-success value") || !strings.Contains(stderr.String(), `filter "truncate"`) {

@@ -358,3 +358,11 @@ func assertOneFailedCheckRun(t testing.TB, gh *fakeGitHub, head string, calls in
 // confirmCalls is what confirming n flipped cases costs: each is sampled
 // verdict.MaxConfirmSamples more times at base and at head.
 func confirmCalls(n int) int { return 2 * n * verdict.MaxConfirmSamples }
+
+// evalNoCache runs `promptgate eval -C dir --no-cache --quiet` with env as
+// the whole environment and returns its exit code and output.
+func evalNoCache(dir string, env map[string]string) (code int, stdout, stderr *bytes.Buffer) {
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	code = Main(context.Background(), []string{"eval", "-C", dir, "--no-cache", "--quiet"}, func(k string) string { return env[k] }, stdout, stderr)
+	return code, stdout, stderr
+}
