@@ -176,19 +176,6 @@ func (p *Prometheus) WaitFor(t testing.TB, q string, ok func(float64) bool) floa
 	return 0
 }
 
-// Window is the range tests' rate() queries use. Prometheus divides by the whole
-// range, so a rate is only right once the window holds samples from end to end:
-// WaitScraped waits for that.
-const Window = "5s"
-
-// WaitScraped waits until each of n exporter series (one per flag and variant)
-// has a full Window of samples, so rate() over Window reads the true rate.
-func (p *Prometheus) WaitScraped(t testing.TB, n int) {
-	t.Helper()
-	q := fmt.Sprintf(`count(count_over_time(%s[%s]) >= 5)`, RequestsTotal, Window)
-	p.WaitFor(t, q, func(v float64) bool { return int(v) == n })
-}
-
 // Alertmanager is a running Alertmanager.
 type Alertmanager struct {
 	// URL is the server's base URL.
